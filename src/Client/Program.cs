@@ -1,0 +1,1 @@
+return await Chorus.Client.ChorusCommandLine.RunAsync(args);

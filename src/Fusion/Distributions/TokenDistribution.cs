@@ -1,0 +1,195 @@
+using System.Numerics.Tensors;
+
+namespace Chorus.Fusion;
+
+/// <summary>
+/// One member's next-token distribution over its own vocabulary: either the full logits, or the
+/// top-k log-probabilities plus the log-sum-exp of the full logits (exact for the top-k, tail mass known).
+/// </summary>
+public sealed class TokenDistribution
+{
+    private readonly float[]? _logits;
+    private int[]? _topTokens;
+    private float[]? _topLogProbs;
+
+    private TokenDistribution(int vocabularySize, float[]? logits, int[]? topTokens, float[]? topLogProbs, float logSumExp)
+    {
+        VocabularySize = vocabularySize;
+        _logits = logits;
+        _topTokens = topTokens;
+        _topLogProbs = topLogProbs;
+        LogSumExp = logSumExp;
+    }
+
+    /// <summary>Size of the member's vocabulary (the length of the full logits).</summary>
+    public int VocabularySize { get; }
+
+    /// <summary>log Σ exp(z) over the full vocabulary; log p(t) = z_t − LogSumExp.</summary>
+    public float LogSumExp { get; }
+
+    /// <summary>True when the full logits are held; false for a top-k distribution.</summary>
+    public bool IsFull => _logits is not null;
+
+    /// <summary>The full logits. Throws for a top-k distribution: ask the member for full logits instead.</summary>
+    public ReadOnlySpan<float> Logits => _logits ?? throw new InvalidOperationException(
+        "this distribution holds only the top-k log-probabilities; request full logits from the member for this method");
+
+    /// <summary>Token ids of the top-k, most probable first (for a full distribution: the top 64, computed on first use).</summary>
+    public ReadOnlySpan<int> TopTokens { get { EnsureTop(); return _topTokens; } }
+
+    /// <summary>Log-probabilities of <see cref="TopTokens"/>, in the same order.</summary>
+    public ReadOnlySpan<float> TopLogProbs { get { EnsureTop(); return _topLogProbs; } }
+
+    /// <summary>Probability mass outside the top-k (0 for a full distribution's own view of itself).</summary>
+    public float TailMass
+    {
+        get
+        {
+            if (IsFull) return 0f;
+            double sum = 0;
+            foreach (var lp in _topLogProbs!) sum += Math.Exp(lp);
+            return (float)Math.Max(0, 1 - sum);
+        }
+    }
+
+    /// <summary>Most probable token.</summary>
+    public int ArgMax() => IsFull ? TensorPrimitives.IndexOfMax(_logits!) : _topTokens![0];
+
+    /// <summary>Exact log-probability of a token when known (always for a full distribution; in the top-k otherwise).</summary>
+    public bool TryGetLogProb(int token, out float logProb)
+    {
+        if ((uint)token >= (uint)VocabularySize)
+            throw new ArgumentOutOfRangeException(nameof(token), token, $"token id outside the vocabulary of {VocabularySize}");
+        if (_logits is not null)
+        {
+            logProb = _logits[token] - LogSumExp;
+            return true;
+        }
+        var index = Array.IndexOf(_topTokens!, token);
+        logProb = index >= 0 ? _topLogProbs![index] : float.NegativeInfinity;
+        return index >= 0;
+    }
+
+    /// <summary>Wraps full logits (the array is owned by the distribution from now on).</summary>
+    public static TokenDistribution FromLogits(float[] logits)
+    {
+        ArgumentNullException.ThrowIfNull(logits);
+        if (logits.Length == 0) throw new ArgumentException("logits are empty", nameof(logits));
+        return new TokenDistribution(logits.Length, logits, null, null, LogSumExpOf(logits));
+    }
+
+    /// <summary>Copies full logits.</summary>
+    public static TokenDistribution FromLogits(ReadOnlySpan<float> logits) => FromLogits(logits.ToArray());
+
+    /// <summary>Keeps the k most probable tokens of full logits, with the exact log-sum-exp of all of them.</summary>
+    public static TokenDistribution TopK(ReadOnlySpan<float> logits, int k)
+    {
+        if (logits.Length == 0) throw new ArgumentException("logits are empty", nameof(logits));
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        var lse = LogSumExpOf(logits);
+        var (ids, lps) = SelectTop(logits, Math.Min(k, logits.Length), lse);
+        return new TokenDistribution(logits.Length, null, ids, lps, lse);
+    }
+
+    /// <summary>Rebuilds a top-k distribution received over the wire.</summary>
+    public static TokenDistribution FromTopK(int vocabularySize, int[] topTokens, float[] topLogProbs, float logSumExp)
+    {
+        ArgumentNullException.ThrowIfNull(topTokens);
+        ArgumentNullException.ThrowIfNull(topLogProbs);
+        if (topTokens.Length == 0 || topTokens.Length != topLogProbs.Length)
+            throw new ArgumentException($"top-k needs as many log-probs as tokens and at least one (got {topTokens.Length} tokens, {topLogProbs.Length} log-probs)");
+        foreach (var t in topTokens)
+            if ((uint)t >= (uint)vocabularySize)
+                throw new ArgumentOutOfRangeException(nameof(topTokens), t, $"token id outside the vocabulary of {vocabularySize}");
+        return new TokenDistribution(vocabularySize, null, topTokens, topLogProbs, logSumExp);
+    }
+
+    /// <summary>A top-k view of this distribution (itself when already top-k with at most k entries).</summary>
+    public TokenDistribution ToTopK(int k)
+    {
+        if (_logits is not null) return TopK(_logits, k);
+        if (_topTokens!.Length <= k) return this;
+        return new TokenDistribution(VocabularySize, null, _topTokens[..k], _topLogProbs![..k], LogSumExp);
+    }
+
+    /// <summary>Numerically stable log Σ exp(x).</summary>
+    public static float LogSumExpOf(ReadOnlySpan<float> values)
+    {
+        var max = TensorPrimitives.Max(values);
+        if (float.IsNegativeInfinity(max)) return max;
+        if (!float.IsFinite(max)) throw new ArgumentException("logits contain NaN or +∞", nameof(values));
+        double sum = 0;
+        foreach (var v in values) sum += Math.Exp(v - max);
+        return max + (float)Math.Log(sum);
+    }
+
+    private void EnsureTop()
+    {
+        if (_topTokens is not null) return;
+        var (ids, lps) = SelectTop(_logits!, Math.Min(64, _logits!.Length), LogSumExp);
+        _topLogProbs = lps;
+        _topTokens = ids;
+    }
+
+    // Min-heap of size k over the logits, O(V log k); ties keep the lower token id.
+    private static (int[] Ids, float[] LogProbs) SelectTop(ReadOnlySpan<float> logits, int k, float lse)
+    {
+        var heapIds = new int[k];
+        var heapVals = new float[k];
+        var count = 0;
+        for (var i = 0; i < logits.Length; i++)
+        {
+            var v = logits[i];
+            if (count < k)
+            {
+                heapIds[count] = i; heapVals[count] = v; count++;
+                SiftUp(heapIds, heapVals, count - 1);
+            }
+            else if (v > heapVals[0])
+            {
+                heapIds[0] = i; heapVals[0] = v;
+                SiftDown(heapIds, heapVals, k, 0);
+            }
+        }
+        var order = new int[k];
+        for (var i = 0; i < k; i++) order[i] = i;
+        Array.Sort(order, (a, b) => heapVals[a] != heapVals[b] ? heapVals[b].CompareTo(heapVals[a]) : heapIds[a].CompareTo(heapIds[b]));
+        var ids = new int[k];
+        var lps = new float[k];
+        for (var i = 0; i < k; i++) { ids[i] = heapIds[order[i]]; lps[i] = heapVals[order[i]] - lse; }
+        return (ids, lps);
+    }
+
+    private static bool Less(float[] vals, int[] ids, int a, int b) =>
+        vals[a] < vals[b] || (vals[a] == vals[b] && ids[a] > ids[b]);
+
+    private static void SiftUp(int[] ids, float[] vals, int i)
+    {
+        while (i > 0)
+        {
+            var parent = (i - 1) / 2;
+            if (!Less(vals, ids, i, parent)) break;
+            Swap(ids, vals, i, parent);
+            i = parent;
+        }
+    }
+
+    private static void SiftDown(int[] ids, float[] vals, int n, int i)
+    {
+        while (true)
+        {
+            int l = 2 * i + 1, r = l + 1, m = i;
+            if (l < n && Less(vals, ids, l, m)) m = l;
+            if (r < n && Less(vals, ids, r, m)) m = r;
+            if (m == i) return;
+            Swap(ids, vals, i, m);
+            i = m;
+        }
+    }
+
+    private static void Swap(int[] ids, float[] vals, int a, int b)
+    {
+        (ids[a], ids[b]) = (ids[b], ids[a]);
+        (vals[a], vals[b]) = (vals[b], vals[a]);
+    }
+}
