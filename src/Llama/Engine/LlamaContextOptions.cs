@@ -1,0 +1,26 @@
+namespace Chorus.Llama;
+
+/// <summary>How an inference context is created.</summary>
+public sealed record LlamaContextOptions
+{
+    /// <summary>Context window per sequence, in tokens (llama.cpp rounds up to a multiple of 256); 0 = the model's trained context.</summary>
+    public int ContextSize { get; init; } = 512;
+
+    /// <summary>Sequences (KV slots) the context serves at once.</summary>
+    public int MaxSequences { get; init; } = 1;
+
+    /// <summary>Most tokens one <c>llama_decode</c> accepts.</summary>
+    public int BatchSize { get; init; } = 512;
+
+    /// <summary>Threads for single-token decoding and for batches; 0 = the number of cores.</summary>
+    public int Threads { get; init; }
+
+    /// <summary>Flash attention: null = llama.cpp decides.</summary>
+    public bool? FlashAttention { get; init; }
+
+    /// <summary>Keep the KV cache in F32 (exact rollback comparisons, training) instead of F16.</summary>
+    public bool FullPrecisionCache { get; init; }
+
+    /// <summary>Also compute the hidden states (embeddings) of output rows.</summary>
+    public bool Embeddings { get; init; }
+}
