@@ -1,0 +1,33 @@
+using Chorus.Llama;
+using Microsoft.Extensions.Logging;
+
+namespace Chorus.Client.Commands;
+
+/// <summary>Where a command writes, and the one place that turns known errors into a message and exit code.</summary>
+public sealed class CommandContext(TextWriter output, TextWriter error)
+{
+    public TextWriter Output { get; } = output;
+    public TextWriter Error { get; } = error;
+
+    /// <summary>Runs a command body; a user error prints "error: …" (no stack trace) and returns 1.</summary>
+    public async Task<int> Guard(bool verbose, Func<Task<int>> body)
+    {
+        using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true)
+            .AddFilter(_ => verbose).SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Warning));
+        LlamaBackend.Initialize(logging);
+        try
+        {
+            return await body();
+        }
+        catch (OperationCanceledException)
+        {
+            await Error.WriteLineAsync("cancelled");
+            return 130;
+        }
+        catch (Exception e) when (e is LlamaException or ArgumentException or FileNotFoundException or InvalidOperationException or IOException or FormatException)
+        {
+            await Error.WriteLineAsync($"error: {e.Message}");
+            return 1;
+        }
+    }
+}

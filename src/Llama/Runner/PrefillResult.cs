@@ -1,0 +1,8 @@
+using Chorus.Fusion;
+
+namespace Chorus.Llama;
+
+/// <summary>What prefilling a prompt yields: log p(token_i | tokens_&lt;i) for every prompt token and the next-token distribution.</summary>
+/// <param name="TokenLogProbs">One per prompt token; entry 0 is NaN when the sequence was empty (nothing to condition on).</param>
+/// <param name="Next">Distribution of the token after the prompt.</param>
+public sealed record PrefillResult(float[] TokenLogProbs, TokenDistribution Next);

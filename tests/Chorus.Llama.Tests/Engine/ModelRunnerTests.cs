@@ -1,0 +1,191 @@
+using Chorus.Fusion;
+using Chorus.Llama;
+
+namespace Chorus.Llama.Tests.Engine;
+
+/// <summary>The model runner on a real synthetic GGUF through the real llama.cpp engine.</summary>
+[Collection(SyntheticModelCollection.Name)]
+public sealed class ModelRunnerTests(SyntheticModelFixture models)
+{
+    private const float Tolerance = 2e-3f;
+
+    private ModelRunner NewRunner(int sequences = 4, int context = 256) =>
+        new(models.Spm, new LlamaContextOptions { ContextSize = context, MaxSequences = sequences, BatchSize = 512, Threads = 2, FullPrecisionCache = true });
+
+    private int[] Prompt(string text) => models.Spm.Vocabulary.Tokenize(text, addSpecial: true);
+
+    [Fact]
+    public void Identical_inputs_give_identical_logits()
+    {
+        using var runner = NewRunner();
+        var tokens = Prompt("The quick brown fox jumps over the lazy dog");
+        var a = runner.Open();
+        var b = runner.Open();
+        var first = runner.Prefill(a, tokens, DistributionRequest.Full).Next;
+        var second = runner.Prefill(b, tokens, DistributionRequest.Full).Next;
+        Assert.Equal(first.Logits.ToArray(), second.Logits.ToArray());
+        Assert.True(float.IsFinite(first.LogSumExp));
+    }
+
+    [Fact]
+    public void Batched_step_of_many_sequences_equals_separate_decodes()
+    {
+        using var runner = NewRunner(sequences: 4);
+        string[] texts = ["Once upon a time", "int main(void) {", "To be, or not to be", "The capital of France is"];
+        var separate = new List<float[]>();
+        foreach (var text in texts)
+        {
+            var s = runner.Open();
+            var t = Prompt(text);
+            runner.Prefill(s, t[..^1], DistributionRequest.Full);
+            separate.Add(runner.Append(s, t[^1..], DistributionRequest.Full).Logits.ToArray());
+            runner.Release(s);
+        }
+        var work = new List<SequenceWork>();
+        foreach (var text in texts)
+        {
+            var s = runner.Open();
+            var t = Prompt(text);
+            runner.Prefill(s, t[..^1], DistributionRequest.Full);
+            work.Add(new SequenceWork(s, t[^1..], DistributionRequest.Full));
+        }
+        var callsBefore = runner.DecodeStatistics.DecodeCalls;
+        var batched = runner.Step(work);
+        Assert.Equal(callsBefore + 1, runner.DecodeStatistics.DecodeCalls); // one llama_decode for all four
+        for (var i = 0; i < texts.Length; i++)
+            AssertClose(separate[i], batched[i].Logits);
+    }
+
+    [Fact]
+    public void Prefill_log_probs_equal_step_by_step_decoding()
+    {
+        using var runner = NewRunner();
+        var tokens = Prompt("Chorus fuses several language models token by token.");
+        var seq = runner.Open();
+        var prefill = runner.Prefill(seq, tokens, DistributionRequest.Full);
+        Assert.True(float.IsNaN(prefill.TokenLogProbs[0]));
+
+        var step = runner.Open();
+        var dist = runner.Append(step, tokens[..1], DistributionRequest.Full);
+        for (var i = 1; i < tokens.Length; i++)
+        {
+            Assert.True(dist.TryGetLogProb(tokens[i], out var expected));
+            Assert.InRange(prefill.TokenLogProbs[i], expected - Tolerance, expected + Tolerance);
+            dist = runner.Append(step, tokens.AsSpan(i, 1), DistributionRequest.Full);
+        }
+        AssertClose(dist.Logits.ToArray(), prefill.Next.Logits);
+    }
+
+    [Fact]
+    public void Truncate_and_redecode_reproduces_the_logits()
+    {
+        using var runner = NewRunner();
+        var tokens = Prompt("Rollback must be exact: the cache forgets what was removed.");
+        var seq = runner.Open();
+        var half = tokens.Length / 2;
+        runner.Prefill(seq, tokens[..half], DistributionRequest.Full);
+        var original = runner.Append(seq, tokens[half..], DistributionRequest.Full).Logits.ToArray();
+
+        // go somewhere else, then roll back and take the original path again
+        runner.Truncate(seq, half);
+        Assert.Equal(half, seq.Length);
+        Assert.Equal(half - 1, runner.Context.MaxPosition(seq.Id));
+        runner.Append(seq, Prompt("a completely different continuation")[1..], DistributionRequest.Top(4));
+        runner.Truncate(seq, half);
+        var again = runner.Append(seq, tokens[half..], DistributionRequest.Full).Logits;
+        AssertClose(original, again);
+    }
+
+    [Fact]
+    public void Fork_shares_the_prefix_and_diverges_independently()
+    {
+        using var runner = NewRunner();
+        var tokens = Prompt("shared prefix of two continuations");
+        var a = runner.Open();
+        runner.Prefill(a, tokens, DistributionRequest.Full);
+        var b = runner.Fork(a);
+        Assert.Equal(a.Tokens, b.Tokens);
+        var next = models.Spm.Vocabulary.Tokenize(" left");
+        var fromA = runner.Append(a, next, DistributionRequest.Full).Logits.ToArray();
+        var fromB = runner.Append(b, next, DistributionRequest.Full).Logits.ToArray();
+        AssertClose(fromA, fromB);
+    }
+
+    [Fact]
+    public void Top_k_distribution_is_exact_for_its_tokens()
+    {
+        using var runner = NewRunner();
+        var seq = runner.Open();
+        var full = runner.Prefill(seq, Prompt("hello world"), DistributionRequest.Full).Next;
+        var top = full.ToTopK(10);
+        Assert.Equal(10, top.TopTokens.Length);
+        Assert.Equal(full.ArgMax(), top.TopTokens[0]);
+        for (var i = 0; i < 10; i++)
+        {
+            full.TryGetLogProb(top.TopTokens[i], out var lp);
+            Assert.Equal(lp, top.TopLogProbs[i], 5);
+        }
+        Assert.InRange(top.TailMass, 0f, 1f);
+    }
+
+    [Fact]
+    public void Slots_are_limited_and_released()
+    {
+        using var runner = NewRunner(sequences: 2);
+        var a = runner.Open();
+        var b = runner.Open();
+        Assert.Throws<NoFreeSequenceException>(() => runner.Open());
+        runner.Prefill(a, Prompt("some text"), DistributionRequest.Top(1));
+        runner.Release(a);
+        Assert.Equal(-1, runner.Context.MaxPosition(a.Id)); // KV cache of the slot is empty again
+        Assert.Equal(1, runner.ActiveSequences);
+        var c = runner.Open();
+        Assert.Equal(a.Id, c.Id);
+        runner.Release(b);
+        runner.Release(c);
+        Assert.Equal(0, runner.ActiveSequences);
+    }
+
+    [Fact]
+    public void A_text_longer_than_the_context_is_refused_and_the_runner_keeps_working()
+    {
+        using var runner = NewRunner(sequences: 1, context: 256);
+        var seq = runner.Open();
+        var longText = string.Join(' ', Enumerable.Repeat("word", 400));
+        var e = Assert.Throws<ContextOverflowException>(() => runner.Prefill(seq, Prompt(longText), DistributionRequest.Full));
+        Assert.Contains("do not fit in the context of 256", e.Message);
+        Assert.Equal(0, seq.Length);
+        var ok = runner.Prefill(seq, Prompt("short"), DistributionRequest.Top(1));
+        Assert.True(float.IsFinite(ok.Next.LogSumExp));
+    }
+
+    [Fact]
+    public void An_empty_text_is_refused_with_a_clear_message()
+    {
+        using var runner = NewRunner(sequences: 1);
+        var seq = runner.Open();
+        var e = Assert.Throws<ArgumentException>(() => runner.Prefill(seq, [], DistributionRequest.Full));
+        Assert.Contains("no tokens", e.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => runner.Append(seq, [models.Spm.Vocabulary.Count + 5], DistributionRequest.Full));
+    }
+
+    [Fact]
+    public void Cancelling_aborts_the_decode_and_leaves_the_sequence_clean()
+    {
+        using var runner = NewRunner(sequences: 1);
+        var seq = runner.Open();
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => runner.Prefill(seq, Prompt("cancel me"), DistributionRequest.Full, cts.Token));
+        Assert.Equal(0, seq.Length);
+        Assert.Equal(-1, runner.Context.MaxPosition(seq.Id));
+    }
+
+    private static void AssertClose(float[] expected, ReadOnlySpan<float> actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        var worst = 0f;
+        for (var i = 0; i < expected.Length; i++) worst = Math.Max(worst, Math.Abs(expected[i] - actual[i]));
+        Assert.True(worst <= Tolerance, $"max |Δlogit| = {worst}");
+    }
+}
