@@ -21,7 +21,7 @@ public sealed class FusedStep
     /// <summary>log p(t) for every token t of the main vocabulary; sums (in probability) to 1.</summary>
     public ReadOnlySpan<float> LogProbs => _logProbs;
 
-    /// <summary>Each member's weight in this step (0 for members not used); sums to 1.</summary>
+    /// <summary>Each member's coefficient in this step: its weight in an ensemble (sums to 1), 1 for the one member used, ±α in proxy-tuning/dlf.</summary>
     public ReadOnlySpan<float> MemberWeights => _weights;
 
     /// <summary>The strength chosen or applied (proxy-tuning, dlf); NaN when the method has none.</summary>

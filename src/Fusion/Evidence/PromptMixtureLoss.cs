@@ -1,0 +1,123 @@
+namespace Chorus.Fusion;
+
+/// <summary>
+/// The prompt loss of a logit mixture Σ λ_k z_k, evaluated on the main member's tokenization of the prompt from
+/// each member's per-position prompt distributions (PackLLM-opt's objective).
+/// </summary>
+/// <remarks>
+/// A member with another tokenization contributes at the main positions where one of its tokens starts at the same
+/// character offset (positions where some member has none are skipped for every candidate, so candidates stay
+/// comparable), its log-probs read through the MinED map. To keep memory bounded, each position keeps only a
+/// support set — the union of the members' top-<c>support</c> tokens and the prompt token — and treats the rest of
+/// the vocabulary as one flat tail per member carrying that member's remaining mass. Exact when the support covers
+/// the vocabulary (small vocabularies, or full distributions with support ≥ |V|).
+/// </remarks>
+internal sealed class PromptMixtureLoss
+{
+    private readonly List<Position> _positions = [];
+    private readonly int _members;
+    private readonly double[] _mixed;
+
+    public PromptMixtureLoss(PreparedPack pack, int support)
+    {
+        _members = pack.Count;
+        var main = pack.Evidence![pack.MainIndex];
+        var cursors = new int[pack.Count];
+        for (var i = 0; i < main.TokenIds.Count; i++)
+        {
+            if (main.Positions![i] is null) continue;
+            var offset = main.CharOffsets[i];
+            var aligned = new TokenDistribution[pack.Count];
+            var complete = true;
+            for (var k = 0; k < pack.Count && complete; k++)
+            {
+                var evidence = pack.Evidence[k];
+                while (cursors[k] < evidence.CharOffsets.Count && evidence.CharOffsets[cursors[k]] < offset) cursors[k]++;
+                complete = cursors[k] < evidence.CharOffsets.Count && evidence.CharOffsets[cursors[k]] == offset
+                    && evidence.Positions![cursors[k]] is not null;
+                if (complete) aligned[k] = evidence.Positions![cursors[k]]!;
+            }
+            if (complete) _positions.Add(Build(pack, aligned, main.TokenIds[i], support));
+        }
+        var largest = 0;
+        foreach (var p in _positions) largest = Math.Max(largest, p.Support.Length);
+        _mixed = new double[largest];
+    }
+
+    /// <summary>Number of prompt positions the loss averages over.</summary>
+    public int PositionCount => _positions.Count;
+
+    /// <summary>Mean −log softmax(Σ λ_k z_k)[x_i] over the aligned positions; NaN when none aligned.</summary>
+    public double Evaluate(ReadOnlySpan<double> lambda)
+    {
+        if (_positions.Count == 0) return double.NaN;
+        double total = 0;
+        foreach (var p in _positions)
+        {
+            var count = p.Support.Length;
+            var max = double.NegativeInfinity;
+            var mixed = _mixed;
+            for (var s = 0; s < count; s++)
+            {
+                double v = 0;
+                for (var k = 0; k < _members; k++) if (lambda[k] != 0) v += lambda[k] * p.Values[s * _members + k];
+                mixed[s] = v;
+                max = Math.Max(max, v);
+            }
+            double tail = 0;
+            if (p.Rest > 0)
+            {
+                tail = Math.Log(p.Rest);
+                for (var k = 0; k < _members; k++) if (lambda[k] != 0) tail += lambda[k] * p.TailLogProbs[k];
+                max = Math.Max(max, tail);
+            }
+            double sum = 0;
+            for (var s = 0; s < count; s++) sum += Math.Exp(mixed[s] - max);
+            if (p.Rest > 0) sum += Math.Exp(tail - max);
+            total += max + Math.Log(sum) - mixed[p.Target];
+        }
+        return total / _positions.Count;
+    }
+
+    private Position Build(PreparedPack pack, TokenDistribution[] aligned, int target, int support)
+    {
+        var set = new List<int>();
+        var seen = new HashSet<int>();
+        void Add(int t) { if (seen.Add(t)) set.Add(t); }
+        Add(target);
+        for (var k = 0; k < pack.Count; k++)
+        {
+            var top = aligned[k].IsFull ? aligned[k].ToTopK(support) : aligned[k];
+            var map = pack.Projection(k).Map;
+            var ids = top.TopTokens;
+            for (var i = 0; i < Math.Min(support, ids.Length); i++)
+            {
+                if (map is null) { Add(ids[i]); continue; }
+                var mains = map.MainTokensOf(ids[i]);
+                for (var m = 0; m < Math.Min(8, mains.Length); m++) Add(mains[m]);
+            }
+        }
+        var values = new double[set.Count * _members];
+        var tails = new double[_members];
+        for (var k = 0; k < pack.Count; k++)
+        {
+            var d = aligned[k];
+            var map = pack.Projection(k).Map;
+            var fallback = d.IsFull ? LogSpace.Floor : LogSpace.TailLogProb(d);
+            double inside = 0;
+            for (var s = 0; s < set.Count; s++)
+            {
+                var token = map is null ? set[s] : map.ToMember[set[s]];
+                var lp = d.TryGetLogProb(token, out var known) ? known : fallback;
+                values[s * _members + k] = Math.Max(LogSpace.Floor, lp);
+                inside += Math.Exp(lp);
+            }
+            var rest = pack.MainVocabularySize - set.Count;
+            var tailMass = Math.Max(0, 1 - inside);
+            tails[k] = rest > 0 && tailMass > 0 ? Math.Max(LogSpace.Floor, Math.Log(tailMass / rest)) : LogSpace.Floor;
+        }
+        return new Position([.. set], values, tails, Math.Max(0, pack.MainVocabularySize - set.Count), 0);
+    }
+
+    private sealed record Position(int[] Support, double[] Values, double[] TailLogProbs, int Rest, int Target);
+}

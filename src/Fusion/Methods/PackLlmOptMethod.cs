@@ -1,0 +1,53 @@
+namespace Chorus.Fusion;
+
+/// <summary>
+/// <c>packllm-opt</c>: greedy weights. Members sorted by prompt loss; λ starts one-hot on the best; each next member j
+/// gets μ from a grid of <c>grid</c> points on [0, 1] minimising the prompt loss of μ·z_current + (1−μ)·z_j; then
+/// λ_i *= μ for the members already in and λ_j = 1 − μ. Fusion per step is the same logit mix as packllm-sim.
+/// The main vocabulary is the reference (see <see cref="PackLlmSimMethod"/>).
+/// </summary>
+public sealed class PackLlmOptMethod(int topK, int gridPoints, int support)
+    : FusionMethod(FusionMethods.PackLlmOpt, new MethodRequirements(topK, VocabularyAlignment.MinEditDistance, NeedsPromptEvidence: true, NeedsPromptDistributions: true))
+{
+    protected override FusionSession CreateSession(PreparedPack pack)
+    {
+        var loss = new PromptMixtureLoss(pack, support);
+        return new LogitMixSession(pack, Requirements, Optimise(pack, loss, gridPoints));
+    }
+
+    /// <summary>The greedy search; exposed for tests through the session's prepared weights.</summary>
+    internal static float[] Optimise(PreparedPack pack, PromptMixtureLoss loss, int gridPoints)
+    {
+        var order = new int[pack.Count];
+        var losses = new double[pack.Count];
+        for (var k = 0; k < pack.Count; k++)
+        {
+            order[k] = k;
+            var l = pack.Evidence![k].Loss;
+            losses[k] = double.IsNaN(l) ? double.PositiveInfinity : l;
+        }
+        Array.Sort(order, (a, b) => losses[a] != losses[b] ? losses[a].CompareTo(losses[b]) : a.CompareTo(b)); // ties: member order
+        var lambda = new double[pack.Count];
+        lambda[order[0]] = 1;
+        var candidate = new double[pack.Count];
+        for (var n = 1; n < order.Length; n++)
+        {
+            var j = order[n];
+            var bestMu = 1.0;
+            var bestLoss = loss.Evaluate(lambda);
+            for (var g = 0; g < gridPoints; g++)
+            {
+                var mu = gridPoints == 1 ? 1.0 : (double)g / (gridPoints - 1);
+                for (var k = 0; k < lambda.Length; k++) candidate[k] = mu * lambda[k];
+                candidate[j] += 1 - mu;
+                var value = loss.Evaluate(candidate);
+                if (value < bestLoss - 1e-12) { bestLoss = value; bestMu = mu; }
+            }
+            for (var k = 0; k < lambda.Length; k++) lambda[k] *= bestMu;
+            lambda[j] += 1 - bestMu;
+        }
+        var weights = new float[pack.Count];
+        for (var k = 0; k < weights.Length; k++) weights[k] = (float)lambda[k];
+        return weights;
+    }
+}

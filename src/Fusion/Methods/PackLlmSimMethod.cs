@@ -1,0 +1,30 @@
+namespace Chorus.Fusion;
+
+/// <summary>
+/// <c>packllm-sim</c>: λ = softmax(−L / τ) from each member's prompt loss, then z = Σ λ_k z_k every step.
+/// Reference vocabulary: ALGORITHMS.md takes the lowest-loss member's; Chorus must emit a token of the MAIN
+/// vocabulary, so the main member's vocabulary is the reference and the others are MinED-mapped onto it.
+/// </summary>
+public sealed class PackLlmSimMethod(int topK, double temperature) : FusionMethod(FusionMethods.PackLlmSim, new MethodRequirements(topK, VocabularyAlignment.MinEditDistance, NeedsPromptEvidence: true))
+{
+    protected override FusionSession CreateSession(PreparedPack pack) => new LogitMixSession(pack, Requirements, Weights(pack, temperature));
+
+    /// <summary>softmax(−L/τ); a member without scored prompt tokens (a one-token prompt) makes the weights uniform.</summary>
+    internal static float[] Weights(PreparedPack pack, double temperature)
+    {
+        var weights = new float[pack.Count];
+        var scores = new double[pack.Count];
+        var max = double.NegativeInfinity;
+        for (var k = 0; k < pack.Count; k++)
+        {
+            var loss = pack.Evidence![k].Loss;
+            if (double.IsNaN(loss)) { Array.Fill(weights, 1f / pack.Count); return weights; }
+            scores[k] = -loss / temperature;
+            max = Math.Max(max, scores[k]);
+        }
+        double sum = 0;
+        for (var k = 0; k < pack.Count; k++) sum += scores[k] = Math.Exp(scores[k] - max);
+        for (var k = 0; k < pack.Count; k++) weights[k] = (float)(scores[k] / sum);
+        return weights;
+    }
+}

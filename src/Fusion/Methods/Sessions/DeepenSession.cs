@@ -1,0 +1,157 @@
+namespace Chorus.Fusion;
+
+/// <summary>DeePEn's per-step work over pooled buffers (see <see cref="DeepenMethod"/>).</summary>
+internal sealed class DeepenSession : FusionSession
+{
+    private const double Beta1 = 0.9, Beta2 = 0.999, Epsilon = 1e-8, WeightDecay = 0.01;
+    private readonly DeepenOptions _options;
+    private readonly float[] _weights;
+    private readonly RelativeSpace[] _spaces;
+    private readonly double[] _target;   // r̄ over anchors
+    private readonly double[] _mixture;  // s = softmax(z_C) · M_main[C]
+    private readonly int[] _ids;
+    private readonly float[] _values;
+    private readonly double[] _z, _q, _grad, _m, _v;
+    private readonly float[] _scratch;
+
+    public DeepenSession(PreparedPack pack, MethodRequirements requirements, DeepenOptions options, float[] weights, RelativeSpace[] spaces)
+        : base(pack, requirements)
+    {
+        _options = options;
+        _weights = weights;
+        _spaces = spaces;
+        _target = new double[spaces[0].AnchorCount];
+        _mixture = new double[spaces[0].AnchorCount];
+        _ids = new int[options.Candidates];
+        _values = new float[options.Candidates];
+        _z = new double[options.Candidates];
+        _q = new double[options.Candidates];
+        _grad = new double[options.Candidates];
+        _m = new double[options.Candidates];
+        _v = new double[options.Candidates];
+        _scratch = new float[pack.MainVocabularySize];
+    }
+
+    public override ReadOnlySpan<float> PreparedWeights => _weights;
+
+    protected override FusedStep FuseCore(IReadOnlyList<TokenDistribution> distributions)
+    {
+        var main = distributions[MainMember];
+        var output = Step.LogProbsBuffer;
+        LogSpace.WriteLogProbs(main, output);
+        if (!main.IsFull) LogSpace.LogSoftmaxInPlace(output, _scratch);
+        if (Pack.Main.Vocabulary.IsEndOfGeneration(main.ArgMax()))
+        {
+            Step.WeightsBuffer[MainMember] = 1;
+            Step.ChosenMember = MainMember;
+            Step.Ensembled = false;
+            return Step;
+        }
+        Array.Clear(_target);
+        for (var k = 0; k < distributions.Count; k++)
+        {
+            if (_weights[k] == 0) continue;
+            var n = Top(distributions[k]);
+            var lse = LogSumExp(_values, n);
+            for (var i = 0; i < n; i++)
+            {
+                var p = _weights[k] * Math.Exp(_values[i] - lse);
+                var (anchors, rowWeights) = _spaces[k].Row(_ids[i]);
+                var a = anchors.Span;
+                var w = rowWeights.Span;
+                for (var e = 0; e < a.Length; e++) _target[a[e]] += p * w[e];
+            }
+        }
+        var count = Top(main);
+        // z starts from the same values the target was built from (the reference optimises raw logits), so that one
+        // member gives exactly r̄ = s and a zero gradient; the change is then added to the main log-probs.
+        for (var i = 0; i < count; i++) _z[i] = _values[i];
+        Step.Objective = (float)Optimise(count);
+        for (var i = 0; i < count; i++) output[_ids[i]] += (float)(_z[i] - _values[i]);
+        LogSpace.LogSoftmaxInPlace(output, _scratch);
+        _weights.CopyTo(Step.WeightsBuffer);
+        return Step;
+    }
+
+    // AdamW on z_C; returns the final KL(r̄ ‖ s).
+    private double Optimise(int count)
+    {
+        Array.Clear(_m, 0, count);
+        Array.Clear(_v, 0, count);
+        var lr0 = _options.LearningRate;
+        var steps = _options.Steps;
+        for (var t = 0; t < steps; t++)
+        {
+            Forward(count);
+            Gradient(count);
+            var lr = lr0 / 4 + (lr0 - lr0 / 4) * (1 + Math.Cos(Math.PI * t / steps)) / 2;
+            double c1 = 1 - Math.Pow(Beta1, t + 1), c2 = 1 - Math.Pow(Beta2, t + 1);
+            for (var j = 0; j < count; j++)
+            {
+                _z[j] -= lr * WeightDecay * _z[j];
+                _m[j] = Beta1 * _m[j] + (1 - Beta1) * _grad[j];
+                _v[j] = Beta2 * _v[j] + (1 - Beta2) * _grad[j] * _grad[j];
+                _z[j] -= lr * (_m[j] / c1) / (Math.Sqrt(_v[j] / c2) + Epsilon);
+            }
+        }
+        return Forward(count);
+    }
+
+    // q = softmax(z_C), s = q · M_main[C]; returns KL(r̄ ‖ s) over the anchors where r̄ > 0.
+    private double Forward(int count)
+    {
+        var max = double.NegativeInfinity;
+        for (var j = 0; j < count; j++) max = Math.Max(max, _z[j]);
+        double sum = 0;
+        for (var j = 0; j < count; j++) sum += _q[j] = Math.Exp(_z[j] - max);
+        Array.Clear(_mixture);
+        var main = _spaces[MainMember];
+        for (var j = 0; j < count; j++)
+        {
+            _q[j] /= sum;
+            var (anchors, rowWeights) = main.Row(_ids[j]);
+            var a = anchors.Span;
+            var w = rowWeights.Span;
+            for (var e = 0; e < a.Length; e++) _mixture[a[e]] += _q[j] * w[e];
+        }
+        double kl = 0;
+        for (var a = 0; a < _target.Length; a++)
+            if (_target[a] > 0) kl += _target[a] * (Math.Log(_target[a]) - Math.Log(Math.Max(_mixture[a], 1e-300)));
+        return kl;
+    }
+
+    // ∂KL/∂z_j = −q_j (Σ_a r̄_a M_ja / s_a − Σ_{a: s_a > 0} r̄_a).
+    private void Gradient(int count)
+    {
+        double covered = 0;
+        for (var a = 0; a < _target.Length; a++) if (_mixture[a] > 0) covered += _target[a];
+        var main = _spaces[MainMember];
+        for (var j = 0; j < count; j++)
+        {
+            var (anchors, rowWeights) = main.Row(_ids[j]);
+            var a = anchors.Span;
+            var w = rowWeights.Span;
+            double ratio = 0;
+            for (var e = 0; e < a.Length; e++) ratio += _target[a[e]] * w[e] / _mixture[a[e]];
+            _grad[j] = -_q[j] * (ratio - covered);
+        }
+    }
+
+    // The member's top candidates into _ids/_values (log-probs up to a constant); returns how many.
+    private int Top(TokenDistribution d)
+    {
+        if (d.IsFull) return TopKSelector.Select(d.Logits, _ids, _values);
+        var n = Math.Min(_ids.Length, d.TopTokens.Length);
+        d.TopTokens[..n].CopyTo(_ids);
+        d.TopLogProbs[..n].CopyTo(_values);
+        return n;
+    }
+
+    private static double LogSumExp(float[] values, int n)
+    {
+        double max = double.NegativeInfinity, sum = 0;
+        for (var i = 0; i < n; i++) max = Math.Max(max, values[i]);
+        for (var i = 0; i < n; i++) sum += Math.Exp(values[i] - max);
+        return max + Math.Log(sum);
+    }
+}

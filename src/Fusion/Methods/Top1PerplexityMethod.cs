@@ -1,0 +1,20 @@
+namespace Chorus.Fusion;
+
+/// <summary><c>top1-ppl</c>: the member with the lowest prompt perplexity (mean token loss, its own tokenization), alone.</summary>
+public sealed class Top1PerplexityMethod(int topK) : FusionMethod(FusionMethods.Top1Perplexity, new MethodRequirements(topK, VocabularyAlignment.SingleMember, NeedsPromptEvidence: true))
+{
+    protected override FusionSession CreateSession(PreparedPack pack) => new SelectedMemberSession(pack, Requirements, Choose(pack));
+
+    /// <summary>Lowest L_k; members with no scored prompt token are skipped; ties keep the lower index; main if none scored.</summary>
+    internal static int Choose(PreparedPack pack)
+    {
+        var best = -1;
+        var bestLoss = double.PositiveInfinity;
+        for (var k = 0; k < pack.Count; k++)
+        {
+            var loss = pack.Evidence![k].Loss;
+            if (!double.IsNaN(loss) && loss < bestLoss) { bestLoss = loss; best = k; }
+        }
+        return best < 0 ? pack.MainIndex : best;
+    }
+}
