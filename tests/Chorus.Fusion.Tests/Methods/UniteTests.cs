@@ -1,0 +1,44 @@
+using Chorus.Fusion;
+
+namespace Chorus.Fusion.Tests.Methods;
+
+public class UniteTests
+{
+    private static readonly InMemoryVocabulary Spm = new(["▁the", "▁cat", "▁dog", "<0x0A>", "bi", "rd", "▁"]);
+    private static readonly InMemoryVocabulary Gpt2 = new(["Ġthe", "Ġdog", "Ċ", "Ġcat", "Ġbird", "s"]);
+
+    [Fact]
+    public void Unites_top_k_pieces_across_vocabularies_and_averages_their_softmaxes()
+    {
+        double[] a = [3, 2, 0, 1, 0.5, -1, -2];
+        double[] b = [0, 3, 2.5, 1, 2.8, -1];
+        // Top-3: spm {▁the, ▁cat, <0x0A>}, gpt-2 {Ġdog, Ġbird, Ċ}. Union (normalised): Ġthe, Ġcat, \n, Ġdog, Ġbird.
+        // spm scores them 3, 2, 1, 0 (▁dog), 0.5 ("Ġbird" is not an spm piece: " bird" → [▁, bi, rd] → skip ▁ → bi).
+        // gpt-2 scores them 0, 1, 2.5, 3, 2.8.
+        var pa = TestData.Softmax([3.0, 2, 1, 0, 0.5]);
+        var pb = TestData.Softmax([0.0, 1, 2.5, 3, 2.8]);
+        var avg = pa.Select((p, i) => (p + pb[i]) / 2).ToArray();
+        var expected = new double[7];
+        int[] mainIds = [0, 1, 3, 2, 4];
+        for (var u = 0; u < 5; u++) expected[mainIds[u]] += avg[u];
+
+        var session = TestData.Prepare("unite", [new FusionMember("spm", Spm, MemberRole.Main), new FusionMember("gpt2", Gpt2)],
+            parameters: TestData.P(("union-k", "3")));
+        var step = session.Fuse([TestData.Full(a), TestData.Full(b)]);
+        TestData.Close(expected, step.LogProbs);
+        Assert.True(float.IsNegativeInfinity(step.LogProbs[5]), "tokens outside the union are ruled out");
+    }
+
+    [Fact]
+    public void Main_can_be_the_byte_level_member()
+    {
+        double[] a = [3, 2, 0, 1, 0.5, -1, -2];
+        double[] b = [0, 3, 2.5, 1, 2.8, -1];
+        var session = TestData.Prepare("unite", [new FusionMember("spm", Spm), new FusionMember("gpt2", Gpt2, MemberRole.Main)],
+            parameters: TestData.P(("union-k", "3")));
+        var step = session.Fuse([TestData.Full(a), TestData.Full(b)]);
+        Assert.Equal(6, step.LogProbs.Length);
+        Assert.Equal(1.0, TestData.Probabilities(step.LogProbs).Sum(), 4);
+        Assert.True(float.IsNegativeInfinity(step.LogProbs[5]));
+    }
+}
