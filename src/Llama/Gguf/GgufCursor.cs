@@ -75,7 +75,7 @@ internal sealed class GgufCursor : IDisposable
         var count = ReadUInt64();
         var fits = minimumBytesEach == 0 ? (ulong)Remaining : (ulong)Remaining / (ulong)minimumBytesEach;
         if (count > fits || count > (ulong)Array.MaxLength)
-            throw Error($"{Section} claims {count} {what}, which cannot fit in the {Remaining} bytes left (corrupt or not a GGUF file)", at);
+            throw Error($"file is truncated or corrupt: {Section} claims {count} {what}, but only {Remaining} bytes are left to hold them", at);
         return (int)count;
     }
 

@@ -1,0 +1,99 @@
+using Chorus.Llama.Forge;
+using Chorus.Llama.Gguf;
+
+namespace Chorus.Llama.Tests.Forge;
+
+/// <summary>Forged models go through llama.cpp's real loader and produce useful (neither flat nor one-hot) distributions.</summary>
+public sealed class SyntheticModelLoadTests
+{
+    public static TheoryData<string, SyntheticWeightType> VocabulariesAndTypes()
+    {
+        var data = new TheoryData<string, SyntheticWeightType>();
+        foreach (var vocabulary in new[] { "llama-spm", "gpt-2" })
+            foreach (var type in Enum.GetValues<SyntheticWeightType>())
+                data.Add(vocabulary, type);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(VocabulariesAndTypes))]
+    public void A_forged_model_loads_and_decodes(string vocabulary, SyntheticWeightType type)
+    {
+        var spec = ForgedTestModels.Small(vocabulary, type);
+        using var model = LlamaModel.Load(ForgedTestModels.PathOf(spec));
+        Assert.Equal(64, model.EmbeddingLength);
+        Assert.Equal(2, model.LayerCount);
+        Assert.Equal(4, model.HeadCount);
+        Assert.Equal(256, model.TrainedContextLength);
+        using var vocab = GgufFile.Open(VocabularyFiles.Resolve(vocabulary));
+        Assert.Equal(vocab.Metadata["tokenizer.ggml.tokens"].Count, model.Vocabulary.Count);
+
+        using var ctx = model.CreateContext(new LlamaContextOptions { ContextSize = 256 });
+        var tokens = model.Vocabulary.Tokenize("The quick brown fox jumps over the lazy dog", addSpecial: true);
+        using var batch = new LlamaBatch(tokens.Length);
+        for (var i = 0; i < tokens.Length; i++) batch.Add(tokens[i], i, 0, wantLogits: i >= tokens.Length - 2);
+        ctx.Decode(batch);
+        var last = Stats(ctx.GetLogits(tokens.Length - 1));
+        var previous = Stats(ctx.GetLogits(tokens.Length - 2));
+        var logV = Math.Log(model.Vocabulary.Count);
+
+        Assert.True(last.Entropy < logV - 1, $"entropy {last.Entropy:F2} vs log V {logV:F2}: the distribution is nearly flat");
+        Assert.True(last.Entropy > 1, $"entropy {last.Entropy:F2}: the distribution is nearly one-hot");
+        Assert.True(last.TopProbability < 0.5, $"top-1 probability {last.TopProbability:F3}");
+        Assert.NotEqual(previous.TopToken, last.TopToken); // the context matters: different positions, different predictions
+    }
+
+    [Fact]
+    public void A_grouped_query_attention_model_loads()
+    {
+        using var model = LlamaModel.Load(ForgedTestModels.PathOf(ForgedTestModels.Small("llama-spm", SyntheticWeightType.F32, kvHeads: 1)));
+        Assert.Equal(4, model.HeadCount);
+        Assert.Equal(1, model.HeadCountKv);
+        using var ctx = model.CreateContext(new LlamaContextOptions { ContextSize = 256 });
+        using var batch = new LlamaBatch(1);
+        batch.Add(model.Vocabulary.Bos, 0, 0, wantLogits: true);
+        ctx.Decode(batch);
+        Assert.All(ctx.GetLogits(0).ToArray(), v => Assert.True(float.IsFinite(v)));
+    }
+
+    [Fact]
+    public void A_model_of_an_unknown_architecture_fails_to_load_naming_it()
+    {
+        var source = ForgedTestModels.PathOf(ForgedTestModels.Small("llama-spm", SyntheticWeightType.F32));
+        var path = Path.Combine(ForgedTestModels.Folder, "nosucharch.gguf");
+        using (var from = GgufFile.Open(source))
+        {
+            var metadata = from.Metadata.Select(e => e.Key == "general.architecture"
+                ? new KeyValuePair<string, GgufValue>(e.Key, GgufValue.String("nosucharch"))
+                : e);
+            using var writer = GgufWriter.Create(path, metadata, from.Tensors.Select(t => new GgufTensorSpec(t.Name, t.Dimensions, t.Type)));
+            foreach (var t in from.Tensors) writer.WriteTensorData(t.Name, from.ReadTensorData(t.Name));
+            writer.Complete();
+        }
+
+        var e = Assert.Throws<ModelLoadException>(() => LlamaModel.Load(path));
+        Assert.Contains("nosucharch", e.Reason);
+        Assert.Equal(path, e.ModelPath);
+    }
+
+    private readonly record struct LogitStats(double Entropy, double TopProbability, int TopToken);
+
+    private static LogitStats Stats(ReadOnlySpan<float> logits)
+    {
+        var max = double.NegativeInfinity;
+        var top = 0;
+        for (var i = 0; i < logits.Length; i++)
+        {
+            if (logits[i] > max) { max = logits[i]; top = i; }
+        }
+        double z = 0, weighted = 0;
+        foreach (var l in logits)
+        {
+            var e = Math.Exp(l - max);
+            z += e;
+            weighted += e * (l - max);
+        }
+        // H = log Z − E[l − max], with Z the partition function relative to the max
+        return new LogitStats(Math.Log(z) - weighted / z, 1 / z, top);
+    }
+}
