@@ -82,6 +82,25 @@ public sealed class SyntheticModelForgeTests
         Assert.Equal(3.0 / 8, Std(file.Dequantize("output.weight")), 0.01);              // logit std 3 / sqrt(64)
     }
 
+    [Fact]
+    public void The_same_seed_draws_the_same_weights_whatever_the_storage_type()
+    {
+        using var f32 = GgufFile.Open(ForgedTestModels.PathOf(ForgedTestModels.Small("llama-spm", SyntheticWeightType.F32)));
+        using var q8 = GgufFile.Open(ForgedTestModels.PathOf(ForgedTestModels.Small("llama-spm", SyntheticWeightType.Q8_0)));
+        var exact = f32.Dequantize("token_embd.weight");
+        var quantised = q8.Dequantize("token_embd.weight");
+        Assert.Equal(exact.Length, quantised.Length);
+        var worst = 0.0;
+        for (var block = 0; block < exact.Length / 32; block++)
+        {
+            var amax = 0f;
+            for (var j = 0; j < 32; j++) amax = Math.Max(amax, Math.Abs(exact[block * 32 + j]));
+            for (var j = 0; j < 32; j++)
+                worst = Math.Max(worst, Math.Abs(exact[block * 32 + j] - quantised[block * 32 + j]) / (amax / 127));
+        }
+        Assert.InRange(worst, 0.3, 0.6); // within about half a quantisation step, and really quantised
+    }
+
     private static double Std(float[] values)
     {
         var mean = values.Average();
@@ -141,6 +160,24 @@ public sealed class SyntheticModelForgeTests
         finally
         {
             File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void A_cancelled_forge_leaves_no_file()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "chorus-cancel-" + Guid.NewGuid().ToString("N"));
+        var path = Path.Combine(dir, "cancelled.gguf");
+        using var cts = new CancellationTokenSource();
+        try
+        {
+            Assert.ThrowsAny<OperationCanceledException>(() => SyntheticModelForge.Write(
+                ForgedTestModels.Small("llama-spm", SyntheticWeightType.F32), path, new SynchronousProgress(_ => cts.Cancel()), cts.Token));
+            Assert.Empty(Directory.GetFiles(dir));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
         }
     }
 

@@ -43,6 +43,44 @@ public sealed class SyntheticModelLoadTests
         Assert.NotEqual(previous.TopToken, last.TopToken); // the context matters: different positions, different predictions
     }
 
+    [Theory]
+    [InlineData(0.16, 0.0, 0.1)]  // plain N(0, 0.02) output init at embd 64: nearly flat
+    [InlineData(3.0, 3.0, 6.0)]   // the default: about σ²/2 = 4.5 nats below log V
+    public void Logit_std_sets_how_far_below_log_vocab_the_entropy_is(double logitStd, double minGap, double maxGap)
+    {
+        var spec = ForgedTestModels.Small("llama-spm", SyntheticWeightType.F32) with { LogitStd = logitStd };
+        using var model = LlamaModel.Load(ForgedTestModels.PathOf(spec));
+        using var ctx = model.CreateContext(new LlamaContextOptions { ContextSize = 256 });
+        var tokens = model.Vocabulary.Tokenize("Once upon a time there was", addSpecial: true);
+        using var batch = new LlamaBatch(tokens.Length);
+        for (var i = 0; i < tokens.Length; i++) batch.Add(tokens[i], i, 0, wantLogits: true);
+        ctx.Decode(batch);
+        var logV = Math.Log(model.Vocabulary.Count);
+        for (var row = 0; row < tokens.Length; row++)
+            Assert.InRange(logV - Stats(ctx.GetLogits(row)).Entropy, minGap, maxGap);
+    }
+
+    [Fact]
+    public void A_model_saved_by_llama_cpp_reads_back_with_the_same_tensors()
+    {
+        var source = ForgedTestModels.PathOf(ForgedTestModels.Small("gpt-2", SyntheticWeightType.Q8_0));
+        var saved = Path.Combine(ForgedTestModels.Folder, "saved-by-llama-cpp.gguf");
+        using (var model = LlamaModel.Load(source)) model.Save(saved);
+
+        using var ours = GgufFile.Open(source);
+        using var theirs = GgufFile.Open(saved);
+        Assert.Equal("llama", theirs.Architecture);
+        Assert.Equal(ours.Tensors.Select(t => t.Name).Order(), theirs.Tensors.Select(t => t.Name).Order());
+        foreach (var t in ours.Tensors)
+        {
+            var other = theirs.GetTensor(t.Name);
+            Assert.Equal(t.Type, other.Type);
+            Assert.Equal(t.Dimensions, other.Dimensions);
+            Assert.True(ours.ReadTensorData(t.Name).AsSpan().SequenceEqual(theirs.ReadTensorData(t.Name)), t.Name);
+        }
+        Assert.Equal(ours.Metadata["tokenizer.ggml.merges"], theirs.Metadata["tokenizer.ggml.merges"]);
+    }
+
     [Fact]
     public void A_grouped_query_attention_model_loads()
     {

@@ -47,13 +47,19 @@ public sealed class GgufReaderErrorTests : IDisposable
         Assert.Contains("directory", directory.Message);
     }
 
-    [Fact]
-    public void The_valid_file_opens()
+    [Theory]
+    [InlineData(2u)]
+    [InlineData(3u)]
+    public void The_valid_file_opens_as_version_2_or_3(uint version)
     {
-        var path = _dir.File("ok.gguf");
-        File.WriteAllBytes(path, _valid);
+        var bytes = (byte[])_valid.Clone();
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(4), version); // v3 only added big-endian files
+        var path = _dir.File($"ok-v{version}.gguf");
+        File.WriteAllBytes(path, bytes);
         using var file = GgufFile.Open(path);
+        Assert.Equal(version, file.Version);
         Assert.Equal("llama", file.Architecture);
+        Assert.Equal(128, file.Dequantize("weights").Length);
     }
 
     [Fact]
