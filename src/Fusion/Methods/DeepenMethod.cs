@@ -3,7 +3,7 @@ namespace Chorus.Fusion;
 /// <summary>
 /// <c>deepen</c> (DeePEn): members' distributions meet in the relative space of shared anchor tokens.
 /// Each step r_k = p_k · M_k, r̄ = Σ w_k r_k; then the main model's logits z are optimised for <c>steps</c> steps of
-/// AdamW (lr 0.15, cosine decay to lr/4, PyTorch defaults β = (0.9, 0.999), ε = 1e-8, weight decay 0.01) on
+/// AdamW (lr 0.15, cosine decay to lr/4, PyTorch's β = (0.9, 0.999), ε = 1e-8; weight decay: see remarks) on
 /// KL(r̄ ‖ softmax(z) · M_main); the fused distribution is the main one with the optimised logits. The step is
 /// skipped (main's distribution as is) when the main model's top token ends generation.
 /// </summary>
@@ -13,6 +13,9 @@ namespace Chorus.Fusion;
 /// the main model's top-<c>candidates</c> logits are optimised (softmax over them); the other main tokens keep their
 /// log-probs. The reference multiplies full |V| distributions by dense |V| × |A| matrices. The optimisation runs in
 /// double precision so that a zero gradient (one member) stays zero under Adam's normalisation.
+/// Weight decay defaults to 0, not PyTorch's 0.01: decay flattens softmax(z), and Adam's normalised steps (about lr
+/// whatever the gradient's size) then reshuffle near-tied tokens even when every member agrees — one member would
+/// not reproduce its own greedy choice. <c>weight-decay=0.01</c> restores the reference behaviour.
 /// </remarks>
 public sealed class DeepenMethod : FusionMethod
 {
@@ -28,6 +31,7 @@ public sealed class DeepenMethod : FusionMethod
             Candidates: p.GetInt("candidates", 10, 1, 4096),
             Steps: p.GetInt("steps", 5, 0, 100),
             LearningRate: p.GetDouble("learning-rate", 0.15, 0, 100),
+            WeightDecay: p.GetDouble("weight-decay", 0, 0, 1),
             Sharpness: (float)p.GetDouble("sharpness", 100, 1e-3, 1e4),
             RowEntries: p.GetInt("row-entries", 32, 1, 4096),
             CacheRows: p.GetInt("cache-rows", 16384, 16, 1 << 22));
@@ -52,4 +56,4 @@ public sealed class DeepenMethod : FusionMethod
 }
 
 /// <summary>DeePEn's knobs (defaults: the reference's constants, candidates/row sparsity/cache are Chorus's bounds).</summary>
-internal sealed record DeepenOptions(float[]? Weights, int Candidates, int Steps, double LearningRate, float Sharpness, int RowEntries, int CacheRows);
+internal sealed record DeepenOptions(float[]? Weights, int Candidates, int Steps, double LearningRate, double WeightDecay, float Sharpness, int RowEntries, int CacheRows);

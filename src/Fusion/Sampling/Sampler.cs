@@ -48,7 +48,7 @@ public sealed class Sampler
             count++;
         }
         var ids = _ids.AsSpan(0, count);
-        ids.Sort(new ByScoreDescending(_scaled));
+        HeapSort(ids, _scaled);
         if (_options.TopK > 0) count = Math.Min(count, _options.TopK);
 
         // Probabilities relative to the top token (p_0 = 1), then min-p and top-p cut-offs.
@@ -93,12 +93,32 @@ public sealed class Sampler
         return best;
     }
 
-    private readonly struct ByScoreDescending(float[] scores) : IComparer<int>
+    // Sorts ids by score descending, then id ascending: a total order, so the result is the same on any runtime.
+    // Heap sort in place: no allocation (Span.Sort with a comparer boxes it).
+    private static void HeapSort(Span<int> ids, float[] scores)
     {
-        public int Compare(int x, int y)
+        for (var i = ids.Length / 2 - 1; i >= 0; i--) SiftDown(ids, scores, i, ids.Length);
+        for (var end = ids.Length - 1; end > 0; end--)
         {
-            var c = scores[y].CompareTo(scores[x]);
-            return c != 0 ? c : x.CompareTo(y);
+            (ids[0], ids[end]) = (ids[end], ids[0]);
+            SiftDown(ids, scores, 0, end);
         }
     }
+
+    // A min-heap on the order (the "smallest" is the least probable), so popping to the end leaves most probable first.
+    private static void SiftDown(Span<int> ids, float[] scores, int i, int n)
+    {
+        while (true)
+        {
+            int l = 2 * i + 1, r = l + 1, m = i;
+            if (l < n && Before(ids[m], ids[l], scores)) m = l;
+            if (r < n && Before(ids[m], ids[r], scores)) m = r;
+            if (m == i) return;
+            (ids[i], ids[m]) = (ids[m], ids[i]);
+            i = m;
+        }
+    }
+
+    // True when a comes before b in the final order (more probable, or as probable with a lower id).
+    private static bool Before(int a, int b, float[] scores) => scores[a] > scores[b] || (scores[a] == scores[b] && a < b);
 }

@@ -3,7 +3,7 @@ namespace Chorus.Fusion;
 /// <summary>DeePEn's per-step work over pooled buffers (see <see cref="DeepenMethod"/>).</summary>
 internal sealed class DeepenSession : FusionSession
 {
-    private const double Beta1 = 0.9, Beta2 = 0.999, Epsilon = 1e-8, WeightDecay = 0.01;
+    private const double Beta1 = 0.9, Beta2 = 0.999, Epsilon = 1e-8;
     private readonly DeepenOptions _options;
     private readonly float[] _weights;
     private readonly RelativeSpace[] _spaces;
@@ -88,7 +88,7 @@ internal sealed class DeepenSession : FusionSession
             double c1 = 1 - Math.Pow(Beta1, t + 1), c2 = 1 - Math.Pow(Beta2, t + 1);
             for (var j = 0; j < count; j++)
             {
-                _z[j] -= lr * WeightDecay * _z[j];
+                _z[j] -= lr * _options.WeightDecay * _z[j];
                 _m[j] = Beta1 * _m[j] + (1 - Beta1) * _grad[j];
                 _v[j] = Beta2 * _v[j] + (1 - Beta2) * _grad[j] * _grad[j];
                 _z[j] -= lr * (_m[j] / c1) / (Math.Sqrt(_v[j] / c2) + Epsilon);
