@@ -26,7 +26,7 @@ internal static class ScoreCommand
             var contextSize = parse.GetValue(ctx) is > 0 and var c ? c : Math.Min(m.TrainedContextLength, 2048);
             using var runner = new ModelRunner(m, new LlamaContextOptions { ContextSize = contextSize, Threads = parse.GetValue(threads), BatchSize = contextSize });
             var showProgress = !parse.GetValue(json);
-            var progress = new Progress<(int Done, int Total)>(p =>
+            var progress = new SynchronousProgress<(int Done, int Total)>(p =>
             {
                 if (showProgress) context.Error.Write($"\rscoring: {p.Done}/{p.Total} tokens");
             });

@@ -14,6 +14,9 @@ public sealed unsafe class LlamaContext : IDisposable
     private readonly GCHandle _self;
     private CancellationToken _abort;
 
+    /// <summary>How often llama.cpp polled for cancellation (process-wide; shows the abort hook is live).</summary>
+    internal static long AbortChecks;
+
     internal LlamaContext(LlamaModel model, LlamaContextOptions options)
     {
         Model = model;
@@ -118,6 +121,7 @@ public sealed unsafe class LlamaContext : IDisposable
     [UnmanagedCallersOnly]
     private static byte OnAbort(void* data)
     {
+        Interlocked.Increment(ref AbortChecks);
         var target = GCHandle.FromIntPtr((nint)data).Target as LlamaContext;
         return (byte)(target is not null && target._abort.IsCancellationRequested ? 1 : 0);
     }

@@ -170,7 +170,7 @@ public sealed class ModelRunnerTests(SyntheticModelFixture models)
     }
 
     [Fact]
-    public void Cancelling_aborts_the_decode_and_leaves_the_sequence_clean()
+    public void A_cancelled_token_stops_before_decoding()
     {
         using var runner = NewRunner(sequences: 1);
         var seq = runner.Open();
@@ -178,7 +178,31 @@ public sealed class ModelRunnerTests(SyntheticModelFixture models)
         cts.Cancel();
         Assert.ThrowsAny<OperationCanceledException>(() => runner.Prefill(seq, Prompt("cancel me"), DistributionRequest.Full, cts.Token));
         Assert.Equal(0, seq.Length);
-        Assert.Equal(-1, runner.Context.MaxPosition(seq.Id));
+    }
+
+    [Fact]
+    public void Cancelling_mid_decode_aborts_llama_decode_and_leaves_the_sequence_clean()
+    {
+        using var runner = new ModelRunner(models.Medium, new LlamaContextOptions { ContextSize = 1024, BatchSize = 1024, Threads = 2 });
+        var seq = runner.Open();
+        var tokens = Enumerable.Range(0, 1000).Select(i => 300 + i % 5000).ToArray();
+        using var cts = new CancellationTokenSource();
+        // cancel as soon as llama.cpp is computing (its abort callback has been polled once): the next poll must abort
+        var before = Interlocked.Read(ref LlamaContext.AbortChecks);
+        // a dedicated thread: a thread-pool task could wait for thread injection until the decode is over
+        var canceller = new Thread(() =>
+        {
+            while (Interlocked.Read(ref LlamaContext.AbortChecks) == before) Thread.SpinWait(10);
+            cts.Cancel();
+        });
+        canceller.Start();
+        Assert.ThrowsAny<OperationCanceledException>(() => runner.Prefill(seq, tokens, DistributionRequest.Full, cts.Token));
+        canceller.Join();
+        Assert.Equal(0, seq.Length);
+        Assert.Equal(-1, runner.Context.MaxPosition(seq.Id)); // partial micro-batches were rolled back
+        var after = runner.Prefill(seq, tokens, DistributionRequest.Top(1)); // the context still works
+        Assert.Equal(tokens.Length, seq.Length);
+        Assert.True(float.IsFinite(after.Next.LogSumExp));
     }
 
     private static void AssertClose(float[] expected, ReadOnlySpan<float> actual)

@@ -1,0 +1,42 @@
+using BenchmarkDotNet.Attributes;
+using Chorus.Fusion;
+
+namespace Chorus.Bench.Fusion;
+
+/// <summary>
+/// DeePEn's relative space at 152k tokens: the cost of one cold relative row (|A| × dim multiply-adds) and the
+/// memory a member's <see cref="RelativeSpace"/> holds (printed by setup; the embedding matrix is the caller's).
+/// </summary>
+[MemoryDiagnoser]
+[SimpleJob(launchCount: 1, warmupCount: 2, iterationCount: 4)]
+public class DeepenBenchmarks
+{
+    private RelativeSpace _space = null!;
+    private int _token;
+
+    [Params(32_000, 152_000)]
+    public int Anchors { get; set; }
+
+    [Params(64, 512)]
+    public int Dimension { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var random = new Random(2);
+        const int vocabulary = 152_000;
+        var embeddings = FusionBenchData.Embeddings(random, vocabulary, Dimension);
+        var anchors = new int[Anchors];
+        for (var a = 0; a < anchors.Length; a++) anchors[a] = (int)((long)a * vocabulary / Anchors);
+        _space = new RelativeSpace(embeddings, anchors, cacheRows: 16);
+        Console.WriteLine($"// RelativeSpace memory per member: {_space.MemoryBytes / (1024.0 * 1024.0):F2} MiB (|V| = {vocabulary}, |A| = {Anchors}, dim = {Dimension})");
+    }
+
+    /// <summary>One row computed from scratch (the cache holds 16 rows and is cycled through 17 tokens).</summary>
+    [Benchmark]
+    public int ColdRow()
+    {
+        _token = (_token + 9_973) % 152_000;
+        return _space.Row(_token).Anchors.Length;
+    }
+}
