@@ -4,6 +4,9 @@ using Chorus.Bench.Engine;
 // `engine …` runs the model-engine harness (real models, wall-clock tokens/s); anything else goes to BenchmarkDotNet.
 if (args.Length > 0 && args[0] == "engine")
     return await EngineBench.RunAsync(args[1..]);
+// `gpucheck …` repeats the engine's exactness checks on whichever backend is loaded (used on the GPU machine).
+if (args.Length > 0 && args[0] == "gpucheck")
+    return await Chorus.Bench.Gpu.GpuCheck.RunAsync(args[1..]);
 
 BenchmarkSwitcher.FromAssembly(typeof(EngineBench).Assembly).Run(args);
 return 0;

@@ -31,7 +31,7 @@ public static class EngineBench
             var prompt = Enumerable.Range(0, promptTokens).Select(i => 100 + (i * 7919 % 20000)).ToArray();
             // warm-up (threads, graph allocation)
             var warm = runner.Open();
-            runner.Prefill(warm, prompt[..32], DistributionRequest.Top(1));
+            runner.Prefill(warm, prompt.AsSpan(0, 32), DistributionRequest.Top(1));
             runner.Release(warm);
 
             var prefill = Measure(runner, prompt, decodeTokens, DistributionRequest.Full, out _);

@@ -33,8 +33,8 @@ internal static class LlamaLibraryResolver
     {
         var file = name switch
         {
-            NativeLibraryNames.Llama => FirstExisting("libllama.v0.5.0.so", "libllama.so"),
-            NativeLibraryNames.Ggml => FirstExisting("libggml.v0.5.0.so", "libggml.so"),
+            NativeLibraryNames.Llama => FirstExisting("libllama.v0.5.0.so", "libllama.cuda.v0.5.0.so", "libllama.so"),
+            NativeLibraryNames.Ggml => FirstExisting("libggml.v0.5.0.so", "libggml.cuda.v0.5.0.so", "libggml.so"),
             NativeLibraryNames.GgmlBase => FirstExisting("libggml-base.so"),
             _ => null,
         };
