@@ -12,6 +12,7 @@ public static class ChorusCommandLine
         root.Subcommands.Add(TokenizeCommand.Create(context));
         root.Subcommands.Add(ScoreCommand.Create(context));
         root.Subcommands.Add(ForgeCommand.Create(context));
+        root.Subcommands.Add(DemoCommand.Create(context));
         return root;
     }
 
