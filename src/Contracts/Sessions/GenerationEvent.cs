@@ -1,0 +1,43 @@
+namespace Chorus.Contracts;
+
+/// <summary>An event of a fused generation: <see cref="GenerationStarted"/>, then <see cref="GeneratedToken"/>s, then <see cref="GenerationFinished"/>.</summary>
+[GenerateSerializer, Immutable, Alias("chorus.GenerationEvent")]
+public abstract record GenerationEvent;
+
+/// <summary>A member as the session sees it after prefill.</summary>
+[GenerateSerializer, Immutable, Alias("chorus.MemberStatus")]
+public sealed record MemberStatus(
+    [property: Id(0)] string Model,
+    [property: Id(1)] string Role,
+    [property: Id(2)] string Silo,
+    [property: Id(3)] int PromptTokens,
+    [property: Id(4)] double PromptPerplexity);
+
+[GenerateSerializer, Immutable, Alias("chorus.GenerationStarted")]
+public sealed record GenerationStarted(
+    [property: Id(0)] Guid Session,
+    [property: Id(1)] string Method,
+    [property: Id(2)] MemberStatus[] Members,
+    [property: Id(3)] double PrefillMilliseconds) : GenerationEvent;
+
+[GenerateSerializer, Immutable, Alias("chorus.GeneratedToken")]
+public sealed record GeneratedToken(
+    [property: Id(0)] int Index,
+    [property: Id(1)] string Text,
+    [property: Id(2)] int TokenId,
+    [property: Id(3)] Dictionary<string, double>? Weights,
+    [property: Id(4)] Dictionary<string, string>? Diagnostics,
+    [property: Id(5)] Dictionary<string, int[]>? MemberTokens,
+    [property: Id(6)] double FuseMilliseconds,
+    [property: Id(7)] double StepMilliseconds) : GenerationEvent;
+
+[GenerateSerializer, Immutable, Alias("chorus.GenerationFinished")]
+public sealed record GenerationFinished(
+    [property: Id(0)] string Reason,
+    [property: Id(1)] string Text,
+    [property: Id(2)] int PromptTokens,
+    [property: Id(3)] int CompletionTokens,
+    [property: Id(4)] double PrefillMilliseconds,
+    [property: Id(5)] double TotalMilliseconds,
+    [property: Id(6)] double MeanFuseMilliseconds,
+    [property: Id(7)] double MeanStepMilliseconds) : GenerationEvent;

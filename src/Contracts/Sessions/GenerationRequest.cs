@@ -1,0 +1,30 @@
+namespace Chorus.Contracts;
+
+/// <summary>Who fuses: a named pack, or models in the order that defines roles (see README "Roles").</summary>
+[GenerateSerializer, Immutable, Alias("chorus.MemberSelection")]
+public sealed record MemberSelection(
+    [property: Id(0)] string? Pack,
+    [property: Id(1)] string[] Models);
+
+/// <summary>How the fused token is drawn (temperature 0 = greedy).</summary>
+[GenerateSerializer, Immutable, Alias("chorus.SamplingSpec")]
+public sealed record SamplingSpec(
+    [property: Id(0)] float Temperature = 0,
+    [property: Id(1)] int TopK = 0,
+    [property: Id(2)] float TopP = 1,
+    [property: Id(3)] float MinP = 0,
+    [property: Id(4)] ulong Seed = 0);
+
+/// <summary>One fused generation.</summary>
+[GenerateSerializer, Immutable, Alias("chorus.GenerationRequest")]
+public sealed record GenerationRequest(
+    [property: Id(0)] MemberSelection Members,
+    [property: Id(1)] string? Method,
+    [property: Id(2)] Dictionary<string, string> Parameters,
+    [property: Id(3)] string Prompt,
+    [property: Id(4)] SamplingSpec Sampling,
+    [property: Id(5)] int MaxTokens = 0,
+    [property: Id(6)] string[]? Stop = null,
+    [property: Id(7)] int DeadlineMilliseconds = 0,
+    [property: Id(8)] bool ShowWeights = false,
+    [property: Id(9)] bool ShowMemberTokens = false);

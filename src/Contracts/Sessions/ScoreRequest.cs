@@ -1,0 +1,28 @@
+namespace Chorus.Contracts;
+
+/// <summary>Per-member and fused perplexity of a text under a method (protocol in the README).</summary>
+[GenerateSerializer, Immutable, Alias("chorus.ScoreRequest")]
+public sealed record ScoreRequest(
+    [property: Id(0)] MemberSelection Members,
+    [property: Id(1)] string? Method,
+    [property: Id(2)] Dictionary<string, string> Parameters,
+    [property: Id(3)] string Text,
+    [property: Id(4)] int PromptTokens = -1);
+
+[GenerateSerializer, Immutable, Alias("chorus.MemberScore")]
+public sealed record MemberScore(
+    [property: Id(0)] string Model,
+    [property: Id(1)] int Tokens,
+    [property: Id(2)] double Perplexity,
+    [property: Id(3)] double MeanNll,
+    [property: Id(4)] double Weight);
+
+[GenerateSerializer, Immutable, Alias("chorus.ScoreResult")]
+public sealed record ScoreResult(
+    [property: Id(0)] string Method,
+    [property: Id(1)] int Tokens,
+    [property: Id(2)] double Perplexity,
+    [property: Id(3)] double MeanNll,
+    [property: Id(4)] MemberScore[] Members,
+    [property: Id(5)] int PromptTokens,
+    [property: Id(6)] float[] MeanWeights);
