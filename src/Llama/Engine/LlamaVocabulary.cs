@@ -1,12 +1,13 @@
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
+using Chorus.Fusion;
 using Chorus.Llama.Native;
 
 namespace Chorus.Llama;
 
 /// <summary>A model's vocabulary: tokenize, token pieces, detokenize, special tokens. Thread-safe (llama.cpp's tokenizer is).</summary>
-public sealed unsafe class LlamaVocabulary
+public sealed unsafe class LlamaVocabulary : IVocabulary
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
     private readonly LlamaModel _model; // keeps the model (and so the vocab pointer) alive
@@ -33,6 +34,8 @@ public sealed unsafe class LlamaVocabulary
     {
         0 => "none", 1 => "spm", 2 => "bpe", 3 => "wpm", 4 => "ugm", 5 => "rwkv", 6 => "plamo2", var t => $"type{t}",
     };
+
+    int[] IVocabulary.Tokenize(string text) => Tokenize(text);
 
     public bool IsEndOfGeneration(int token) => LlamaNative.llama_vocab_is_eog(_vocab, token);
     public bool IsControl(int token) => LlamaNative.llama_vocab_is_control(_vocab, token);

@@ -78,7 +78,15 @@ public sealed class ModelRunner : IDisposable
     /// Decodes a prompt into a sequence and returns the log-probability of every prompt token given the tokens
     /// before it (entry 0 is NaN on an empty sequence) plus the next-token distribution.
     /// </summary>
-    public PrefillResult Prefill(RunnerSequence sequence, ReadOnlySpan<int> tokens, DistributionRequest request, CancellationToken cancellationToken = default)
+    public PrefillResult Prefill(RunnerSequence sequence, ReadOnlySpan<int> tokens, DistributionRequest request, CancellationToken cancellationToken = default) =>
+        Prefill(sequence, tokens, request, positionsTopK: 0, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="Prefill(RunnerSequence, ReadOnlySpan{int}, DistributionRequest, CancellationToken)"/>, and when
+    /// <paramref name="positionsTopK"/> &gt; 0 also the top-k distribution that predicted each prompt token (entry i
+    /// predicts token i; null where nothing did).
+    /// </summary>
+    public PrefillResult Prefill(RunnerSequence sequence, ReadOnlySpan<int> tokens, DistributionRequest request, int positionsTopK, CancellationToken cancellationToken = default)
     {
         lock (_gate)
         {
@@ -96,12 +104,14 @@ public sealed class ModelRunner : IDisposable
                 all[0] = last;
                 tokens.CopyTo(all.AsSpan(1));
                 var inner = new float[all.Length];
-                var next = DecodeAll(sequence, all, inner, request, cancellationToken);
+                var innerPositions = positionsTopK > 0 ? new TokenDistribution?[all.Length] : null;
+                var next = DecodeAll(sequence, all, inner, innerPositions, positionsTopK, request, cancellationToken);
                 inner.AsSpan(1).CopyTo(logProbs);
-                return new PrefillResult(logProbs, next);
+                return new PrefillResult(logProbs, next) { Positions = innerPositions?[1..] };
             }
-            var dist = DecodeAll(sequence, tokens, logProbs, request, cancellationToken);
-            return new PrefillResult(logProbs, dist);
+            var positions = positionsTopK > 0 ? new TokenDistribution?[tokens.Length] : null;
+            var dist = DecodeAll(sequence, tokens, logProbs, positions, positionsTopK, request, cancellationToken);
+            return new PrefillResult(logProbs, dist) { Positions = positions };
         }
     }
 
@@ -197,7 +207,8 @@ public sealed class ModelRunner : IDisposable
         }
     }
 
-    private TokenDistribution DecodeAll(RunnerSequence sequence, ReadOnlySpan<int> tokens, float[] logProbs, DistributionRequest request, CancellationToken ct)
+    private TokenDistribution DecodeAll(RunnerSequence sequence, ReadOnlySpan<int> tokens, float[] logProbs, TokenDistribution?[]? positions, int positionsTopK,
+        DistributionRequest request, CancellationToken ct)
     {
         var position = sequence.Length;
         TokenDistribution? next = null;
@@ -215,6 +226,7 @@ public sealed class ModelRunner : IDisposable
                 {
                     var logits = Context.GetLogits(i);
                     logProbs[target] = logits[tokens[target]] - TokenDistribution.LogSumExpOf(logits);
+                    if (positions is not null) positions[target] = TokenDistribution.TopK(logits, positionsTopK);
                 }
             }
             position += chunk.Length;
