@@ -26,9 +26,15 @@ public static class ModelExports
     /// <summary>The token-embedding matrix (<c>token_embd.weight</c>) dequantised to float, one row per token.</summary>
     public static TokenEmbeddings TokenEmbeddings(string modelPath)
     {
+        var (data, dimension) = TokenEmbeddingData(modelPath);
+        return new TokenEmbeddings(data, dimension);
+    }
+
+    /// <summary>The raw token-embedding matrix and its row width.</summary>
+    public static (float[] Data, int Dimension) TokenEmbeddingData(string modelPath)
+    {
         using var file = GgufFile.Open(modelPath);
         var tensor = file.GetTensor("token_embd.weight");
-        var data = file.Dequantize("token_embd.weight");
-        return new TokenEmbeddings(data, (int)tensor.Dimensions[0]);
+        return (file.Dequantize("token_embd.weight"), (int)tensor.Dimensions[0]);
     }
 }

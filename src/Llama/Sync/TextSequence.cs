@@ -43,6 +43,14 @@ public sealed class TextSequence
         return result;
     }
 
+    /// <summary>Tokens were appended to the sequence directly (by id): the next <see cref="Sync"/> re-tokenizes the whole text.</summary>
+    public void MarkTextUnknown()
+    {
+        _text = "";
+        _offsets.Clear();
+        _offsets.AddRange(Enumerable.Repeat(int.MaxValue, Sequence.Length));
+    }
+
     /// <summary>Appends tokens of this model's vocabulary whose text is <paramref name="appendedText"/>.</summary>
     public TokenDistribution Append(int[] tokens, string appendedText, DistributionRequest request, CancellationToken cancellationToken = default)
     {

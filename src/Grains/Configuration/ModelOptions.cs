@@ -1,0 +1,35 @@
+namespace Chorus.Grains;
+
+/// <summary>One model a silo serves.</summary>
+public sealed class ModelOptions
+{
+    /// <summary>The id clients use ("wiki-expert"); a replica's grain key is "id/N".</summary>
+    public string Id { get; set; } = "";
+
+    /// <summary>The GGUF file.</summary>
+    public string Path { get; set; } = "";
+
+    /// <summary>GPU device index, or null for CPU only.</summary>
+    public int? Gpu { get; set; }
+
+    /// <summary>Layers offloaded to the GPU (-1 = all) when <see cref="Gpu"/> is set.</summary>
+    public int GpuLayers { get; set; } = -1;
+
+    /// <summary>Context window per sequence, in tokens.</summary>
+    public int ContextSize { get; set; } = 2048;
+
+    /// <summary>Sequences (KV slots) served at once by one replica.</summary>
+    public int MaxSequences { get; set; } = 8;
+
+    /// <summary>Replicas of this model on this silo (each its own context).</summary>
+    public int Replicas { get; set; } = 1;
+
+    /// <summary>CPU threads for decoding (0 = all cores).</summary>
+    public int Threads { get; set; }
+
+    /// <summary>Most tokens in one decode batch.</summary>
+    public int BatchSize { get; set; } = 512;
+
+    /// <summary>What the model is good at, for the mixture router's similarity mode.</summary>
+    public List<string> Descriptions { get; set; } = [];
+}

@@ -1,0 +1,28 @@
+using System.Diagnostics.Metrics;
+
+namespace Chorus.Grains;
+
+/// <summary>The cluster's OpenTelemetry instruments (meter "Chorus").</summary>
+public sealed class ChorusMetrics : IDisposable
+{
+    public const string MeterName = "Chorus";
+    private readonly Meter _meter;
+
+    public ChorusMetrics(IMeterFactory? factory = null)
+    {
+        _meter = factory?.Create(MeterName) ?? new Meter(MeterName);
+        Tokens = _meter.CreateCounter<long>("chorus.tokens.generated", "{token}", "Fused tokens generated");
+        StepLatency = _meter.CreateHistogram<double>("chorus.member.step.duration", "ms", "Latency of one member step (queueing and batching included)");
+        FusionTime = _meter.CreateHistogram<double>("chorus.fusion.duration", "ms", "Time to fuse one step");
+        ActiveSessions = _meter.CreateUpDownCounter<long>("chorus.sessions.active", "{session}", "Fusion sessions running");
+        ActiveSequences = _meter.CreateUpDownCounter<long>("chorus.sequences.active", "{sequence}", "Member sequences holding a KV slot");
+    }
+
+    public Counter<long> Tokens { get; }
+    public Histogram<double> StepLatency { get; }
+    public Histogram<double> FusionTime { get; }
+    public UpDownCounter<long> ActiveSessions { get; }
+    public UpDownCounter<long> ActiveSequences { get; }
+
+    public void Dispose() => _meter.Dispose();
+}

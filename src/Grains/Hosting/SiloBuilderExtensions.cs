@@ -1,0 +1,23 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Orleans.Runtime.MembershipService.SiloMetadata;
+
+namespace Chorus.Grains;
+
+/// <summary>Wires Chorus into an Orleans silo: the models it serves, their placement, and the session services.</summary>
+public static class SiloBuilderExtensions
+{
+    public static ISiloBuilder AddChorus(this ISiloBuilder builder, ChorusOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        builder.UseSiloMetadata(new Dictionary<string, string> { [ServedModels.MetadataKey] = ServedModels.Encode(options.Models) });
+        builder.Services.AddSingleton(Options.Create(options));
+        builder.Services.AddSingleton<ModelHost>();
+        builder.Services.AddSingleton<VocabularyCatalog>();
+        builder.Services.AddSingleton<ClusterModelDirectory>();
+        builder.Services.AddSingleton<ChorusMetrics>();
+        builder.Services.AddPlacementDirector<ModelPlacement, ModelPlacementDirector>();
+        builder.Configure<Orleans.Configuration.SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromMinutes(5));
+        return builder;
+    }
+}

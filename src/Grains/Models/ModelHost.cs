@@ -1,0 +1,87 @@
+using System.Collections.Concurrent;
+using Chorus.Contracts;
+using Chorus.Llama;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Chorus.Grains;
+
+/// <summary>
+/// The models this silo serves: loads each GGUF once (weights shared by its replicas), creates a runner per
+/// replica, and knows which ids it serves. Owned by the silo; disposed with it.
+/// </summary>
+public sealed class ModelHost : IDisposable
+{
+    private readonly Dictionary<string, ModelOptions> _models;
+    private readonly ConcurrentDictionary<string, Lazy<LlamaModel>> _loaded = new();
+    private readonly ILogger<ModelHost> _logger;
+
+    public ModelHost(IOptions<ChorusOptions> options, ILoggerFactory loggerFactory)
+    {
+        _logger = loggerFactory.CreateLogger<ModelHost>();
+        LlamaBackend.Initialize(loggerFactory);
+        _models = new Dictionary<string, ModelOptions>(StringComparer.Ordinal);
+        foreach (var m in options.Value.Models)
+        {
+            if (string.IsNullOrWhiteSpace(m.Id)) throw new ChorusException(ChorusErrorKind.InvalidArgument, $"a configured model has no Id (path '{m.Path}'); give every entry of Chorus:Models an Id");
+            if (!_models.TryAdd(m.Id, m)) throw new ChorusException(ChorusErrorKind.InvalidArgument, $"model id '{m.Id}' is configured twice on this silo");
+        }
+    }
+
+    /// <summary>Configured models of this silo.</summary>
+    public IReadOnlyCollection<ModelOptions> Served => _models.Values;
+
+    public bool Serves(string modelId) => _models.ContainsKey(modelId);
+
+    public ModelOptions Options(string modelId) => _models.TryGetValue(modelId, out var o)
+        ? o
+        : throw new ChorusException(ChorusErrorKind.Unavailable, $"model '{modelId}' is not served by this silo (serves: {string.Join(", ", _models.Keys)})");
+
+    /// <summary>The loaded model (loaded on first use; a bad file gives InvalidArgument with llama.cpp's reason).</summary>
+    public LlamaModel Model(string modelId)
+    {
+        var options = Options(modelId);
+        var lazy = _loaded.GetOrAdd(modelId, _ => new Lazy<LlamaModel>(() => Load(options)));
+        try
+        {
+            return lazy.Value;
+        }
+        catch
+        {
+            _loaded.TryRemove(modelId, out _); // let a fixed file load next time
+            throw;
+        }
+    }
+
+    /// <summary>A new runner (its own context and KV slots) on the shared model.</summary>
+    public ModelRunner CreateRunner(string modelId)
+    {
+        var o = Options(modelId);
+        return new ModelRunner(Model(modelId), new LlamaContextOptions
+        {
+            ContextSize = o.ContextSize,
+            MaxSequences = o.MaxSequences,
+            BatchSize = Math.Max(o.BatchSize, 1),
+            Threads = o.Threads,
+        });
+    }
+
+    private LlamaModel Load(ModelOptions o)
+    {
+        _logger.LogInformation("loading model {Model} from {Path} (gpu {Gpu})", o.Id, o.Path, o.Gpu?.ToString() ?? "none");
+        try
+        {
+            return LlamaModel.Load(o.Path, new LlamaModelOptions { GpuLayers = o.Gpu is null ? 0 : o.GpuLayers, MainGpu = o.Gpu ?? 0 });
+        }
+        catch (ModelLoadException e)
+        {
+            throw new ChorusException(ChorusErrorKind.FailedPrecondition, $"model '{o.Id}': {e.Message}");
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var lazy in _loaded.Values)
+            if (lazy.IsValueCreated) lazy.Value.Dispose();
+    }
+}

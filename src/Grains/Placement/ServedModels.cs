@@ -1,0 +1,45 @@
+using Orleans.Runtime;
+using Orleans.Runtime.MembershipService.SiloMetadata;
+
+namespace Chorus.Grains;
+
+/// <summary>The silo-metadata entry that tells the cluster which models a silo serves.</summary>
+public static class ServedModels
+{
+    public const string MetadataKey = "chorus.models";
+
+    /// <summary>The model id of a model grain key ("id" or "id/replica").</summary>
+    public static string ModelId(string grainKey)
+    {
+        var slash = grainKey.LastIndexOf('/');
+        return slash > 0 && int.TryParse(grainKey.AsSpan(slash + 1), out _) ? grainKey[..slash] : grainKey;
+    }
+
+    /// <summary>The replica index of a model grain key (0 when none).</summary>
+    public static int Replica(string grainKey)
+    {
+        var slash = grainKey.LastIndexOf('/');
+        return slash > 0 && int.TryParse(grainKey.AsSpan(slash + 1), out var r) ? r : 0;
+    }
+
+    public static string Encode(IEnumerable<ModelOptions> models) =>
+        string.Join(',', models.Select(m => $"{m.Id}*{Math.Max(1, m.Replicas)}"));
+
+    /// <summary>Model id → replica count, as a silo's metadata declares.</summary>
+    public static IReadOnlyDictionary<string, int> Decode(SiloMetadata metadata)
+    {
+        var result = new Dictionary<string, int>(StringComparer.Ordinal);
+        if (!metadata.Metadata.TryGetValue(MetadataKey, out var value) || string.IsNullOrEmpty(value)) return result;
+        foreach (var entry in value.Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var star = entry.LastIndexOf('*');
+            var id = star > 0 ? entry[..star] : entry;
+            result[id] = star > 0 && int.TryParse(entry.AsSpan(star + 1), out var n) ? n : 1;
+        }
+        return result;
+    }
+
+    /// <summary>True when the silo serves the model (and has the replica).</summary>
+    public static bool Serves(ISiloMetadataCache cache, SiloAddress silo, string grainKey) =>
+        Decode(cache.GetSiloMetadata(silo)).TryGetValue(ModelId(grainKey), out var replicas) && Replica(grainKey) < replicas;
+}

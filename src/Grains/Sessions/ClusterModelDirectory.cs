@@ -1,0 +1,49 @@
+using Chorus.Contracts;
+using Microsoft.Extensions.Options;
+using Orleans.Runtime;
+using Orleans.Runtime.MembershipService.SiloMetadata;
+
+namespace Chorus.Grains;
+
+/// <summary>Which live silo serves which model (from silo metadata), and which model ids the cluster knows at all.</summary>
+public sealed class ClusterModelDirectory(IClusterMembershipService membership, ISiloMetadataCache metadata, IOptions<ChorusOptions> options)
+{
+    /// <summary>Model id → live silos serving it.</summary>
+    public IReadOnlyDictionary<string, List<SiloAddress>> Served()
+    {
+        var result = new Dictionary<string, List<SiloAddress>>(StringComparer.Ordinal);
+        foreach (var member in membership.CurrentSnapshot.Members.Values)
+        {
+            if (member.Status != SiloStatus.Active) continue;
+            foreach (var id in ServedModels.Decode(metadata.GetSiloMetadata(member.SiloAddress)).Keys)
+            {
+                if (!result.TryGetValue(id, out var silos)) result[id] = silos = [];
+                silos.Add(member.SiloAddress);
+            }
+        }
+        return result;
+    }
+
+    /// <summary>Replica count of a model on the live silos (0 when none serves it).</summary>
+    public int Replicas(string modelId)
+    {
+        var count = 0;
+        foreach (var member in membership.CurrentSnapshot.Members.Values)
+            if (member.Status == SiloStatus.Active && ServedModels.Decode(metadata.GetSiloMetadata(member.SiloAddress)).TryGetValue(modelId, out var n))
+                count = Math.Max(count, n);
+        return count;
+    }
+
+    /// <summary>Throws NotFound for an id nobody knows, Unavailable for a known id no live silo serves.</summary>
+    public void EnsureServed(string modelId)
+    {
+        var served = Served();
+        if (served.ContainsKey(modelId)) return;
+        var o = options.Value;
+        var known = o.KnownModels.Contains(modelId) || o.Packs.Any(p => p.Members.Any(m => m.Model == modelId)) || o.Models.Any(m => m.Id == modelId);
+        var list = string.Join(", ", served.Keys.Order());
+        throw known
+            ? new ChorusException(ChorusErrorKind.Unavailable, $"model '{modelId}' is not served by any live silo (served now: {list}); start a silo that serves it")
+            : new ChorusException(ChorusErrorKind.NotFound, $"unknown model '{modelId}' (served: {list}); check the id or add it to a silo's Chorus:Models");
+    }
+}

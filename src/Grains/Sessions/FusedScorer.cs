@@ -1,0 +1,90 @@
+using Chorus.Contracts;
+using Chorus.Fusion;
+using Chorus.Llama;
+
+namespace Chorus.Grains;
+
+/// <summary>
+/// Scores a text under a fusion method (teacher forcing). Protocol: the text is tokenized in the main member's
+/// vocabulary (with BOS as it expects); the first P tokens (default min(128, n/4), moved forward to a word start)
+/// are the prompt every member prefills — prompt-dependent weights (PackLLM, routers) come from it — and each
+/// later token is scored by the fused distribution of the step that predicts it, then appended to every member.
+/// Each member is also scored alone on the same span, in its own tokenization.
+/// </summary>
+internal static class FusedScorer
+{
+    public static async Task<ScoreResult> ScoreAsync(Guid session, IReadOnlyList<MemberPlan> plans, FusionMethod method, ScoreRequest request,
+        IGrainFactory grains, ClusterModelDirectory directory, VocabularyCatalog catalog, CancellationToken ct)
+    {
+        var text = request.Text ?? "";
+        var mainPlan = plans.FirstOrDefault(p => p.Role == MemberRole.Main) ?? plans[0];
+        directory.EnsureServed(mainPlan.Model);
+        var mainGrain = grains.GetGrain<IModelGrain>(mainPlan.Model);
+        var mainVocabulary = await catalog.Vocabulary(mainGrain, await mainGrain.Describe());
+        var ids = ErrorMapping.Guard(() => mainVocabulary.Tokenize(text, addSpecial: true));
+        if (ids.Length < 3)
+            throw new ChorusException(ChorusErrorKind.InvalidArgument, $"the text is too short to score: {ids.Length} tokens; give at least a few words");
+        var offsets = TokenOffsets.Compute(mainVocabulary, text, ids);
+        var p = PromptLength(request.PromptTokens, ids, mainVocabulary);
+        var promptChars = offsets[p];
+
+        await using var run = await ErrorMapping.GuardAsync(() => FusedRun.OpenAsync(session, plans, method, text[..promptChars], grains, directory, catalog, ct));
+        var weightSums = new double[plans.Count];
+        double nll = 0;
+        var scored = 0;
+        for (var i = p; i < ids.Length; i++)
+        {
+            var fused = ErrorMapping.Guard(run.Fuse);
+            nll -= fused.LogProbs[ids[i]];
+            scored++;
+            for (var k = 0; k < weightSums.Length; k++) weightSums[k] += fused.MemberWeights[k];
+            if (i + 1 < ids.Length) await ErrorMapping.GuardAsync(() => run.AdvanceAsync(ids[i], ct));
+        }
+
+        var members = await Task.WhenAll(run.Members.Select((m, k) => ScoreMember(m, k, session, text, promptChars, weightSums[k] / scored, ct)));
+        return new ScoreResult(method.Name, scored, Math.Exp(nll / scored), nll / scored, members, p,
+            weightSums.Select(w => (float)(w / scored)).ToArray());
+    }
+
+    // The first P tokens are the prompt; P moves forward to a token that starts a word so that every member
+    // tokenizes the prompt as a prefix of the whole text.
+    private static int PromptLength(int requested, int[] ids, LlamaVocabulary vocabulary)
+    {
+        var p = requested >= 0 ? requested : Math.Min(128, ids.Length / 4);
+        p = Math.Clamp(p, 1, ids.Length - 1);
+        for (var q = p; q < Math.Min(ids.Length - 1, p + 8); q++)
+            if (vocabulary.TokenToString(ids[q]).StartsWith(' ')) return q;
+        return p;
+    }
+
+    private static async Task<MemberScore> ScoreMember(RunMember m, int index, Guid session, string text, int promptChars, double weight, CancellationToken ct)
+    {
+        var scoring = DerivedSession(session, index);
+        try
+        {
+            var opened = await m.Grain.Open(scoring, text, 1, 0, ct);
+            var e = opened.Evidence;
+            double nll = 0;
+            var n = 0;
+            for (var t = 0; t < e.TokenIds.Length; t++)
+            {
+                if (e.CharOffsets[t] < promptChars || float.IsNaN(e.LogProbs[t])) continue;
+                nll -= e.LogProbs[t];
+                n++;
+            }
+            return new MemberScore(m.Name, n, n > 0 ? Math.Exp(nll / n) : double.NaN, n > 0 ? nll / n : double.NaN, weight);
+        }
+        finally
+        {
+            await m.Grain.Close(scoring);
+        }
+    }
+
+    private static Guid DerivedSession(Guid session, int index)
+    {
+        var bytes = session.ToByteArray();
+        bytes[15] ^= (byte)(0x5A + index);
+        bytes[14] ^= 0xC3;
+        return new Guid(bytes);
+    }
+}

@@ -1,0 +1,170 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Chorus.Contracts;
+using Chorus.Fusion;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Chorus.Grains;
+
+/// <summary>
+/// Runs one fused generation (or scoring) as DESIGN.md's data path: members in parallel, the fusion method, sampling,
+/// stop conditions, streaming, cancellation and a deadline. Every member sequence is closed on every exit path.
+/// </summary>
+internal sealed class FusionSessionGrain(
+    IOptions<ChorusOptions> options, ClusterModelDirectory directory, VocabularyCatalog catalog, ChorusMetrics metrics, ILogger<FusionSessionGrain> logger)
+    : Grain, IFusionSessionGrain
+{
+    public async IAsyncEnumerable<GenerationEvent> Generate(GenerationRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var limits = options.Value.Sessions;
+        var maxTokens = request.MaxTokens > 0 ? request.MaxTokens : limits.DefaultMaxTokens;
+        if (maxTokens > limits.MaxTokensLimit)
+            throw new ChorusException(ChorusErrorKind.ResourceExhausted, $"max tokens {maxTokens} is above this cluster's limit of {limits.MaxTokensLimit}; ask for fewer");
+        if (string.IsNullOrEmpty(request.Prompt))
+            throw new ChorusException(ChorusErrorKind.InvalidArgument, "the prompt is empty; give a prompt of at least one character");
+        var sampler = ErrorMapping.Guard(() =>
+        {
+            var o = new SamplerOptions { Temperature = request.Sampling.Temperature, TopK = request.Sampling.TopK, TopP = request.Sampling.TopP <= 0 ? 1 : request.Sampling.TopP, MinP = request.Sampling.MinP, Seed = request.Sampling.Seed };
+            o.Validate();
+            return new Sampler(o);
+        });
+        var (plans, methodName, parameters) = MemberPlanner.Plan(request.Members, request.Method, request.Parameters, options.Value);
+        var method = ErrorMapping.Guard(() => FusionMethods.Create(methodName, parameters));
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (request.DeadlineMilliseconds > 0) deadline.CancelAfter(request.DeadlineMilliseconds);
+        var ct = deadline.Token;
+        var session = this.GetPrimaryKey();
+        var total = Stopwatch.StartNew();
+        metrics.ActiveSessions.Add(1);
+        FusedRun? run = null;
+        try
+        {
+            run = await OpenOrDeadline(session, plans, method, request.Prompt, ct, cancellationToken);
+            if (run is null)
+            {
+                yield return new GenerationFinished("deadline", "", 0, 0, total.Elapsed.TotalMilliseconds, total.Elapsed.TotalMilliseconds, 0, 0);
+                yield break;
+            }
+            yield return new GenerationStarted(session, method.Name, run.Members.Select(Status).ToArray(), run.PrefillMilliseconds);
+
+            var stops = new StopStringFilter(request.Stop ?? []);
+            var reason = "max_tokens";
+            double fuseTotal = 0, stepTotal = 0;
+            var produced = 0;
+            for (var index = 0; index < maxTokens; index++)
+            {
+                if (ct.IsCancellationRequested) { reason = cancellationToken.IsCancellationRequested ? "cancelled" : "deadline"; break; }
+                var fuseStart = Stopwatch.GetTimestamp();
+                var fused = ErrorMapping.Guard(run.Fuse);
+                var token = sampler.Sample(fused.LogProbs);
+                var fuseMs = Stopwatch.GetElapsedTime(fuseStart).TotalMilliseconds;
+                metrics.FusionTime.Record(fuseMs);
+                if (run.Main.Vocabulary.IsEndOfGeneration(token)) { reason = "eog"; break; }
+                var weights = request.ShowWeights ? Weights(run, fused) : null;
+                var diagnostics = request.ShowWeights ? Diagnostics(run, fused) : null;
+
+                var stepStart = Stopwatch.GetTimestamp();
+                var advanced = await AdvanceOrStop(run, token, ct);
+                var stepMs = Stopwatch.GetElapsedTime(stepStart).TotalMilliseconds;
+                if (advanced is null) { reason = cancellationToken.IsCancellationRequested ? "cancelled" : "deadline"; break; }
+                fuseTotal += fuseMs;
+                stepTotal += stepMs;
+                produced++;
+                metrics.Tokens.Add(1);
+                var (emit, stopped) = stops.Push(advanced);
+                var memberTokens = request.ShowMemberTokens ? run.Members.ToDictionary(m => m.Name, m => m.LastTokens) : null;
+                yield return new GeneratedToken(index, emit, token, weights, diagnostics, memberTokens, fuseMs, stepMs);
+                if (stopped) { reason = "stop"; break; }
+            }
+            var tail = reason == "stop" ? "" : stops.Push(run.FlushText()).Emit + stops.Flush();
+            if (tail.Length > 0) yield return new GeneratedToken(produced, tail, -1, null, null, null, 0, 0);
+            var text = StopAt(run.Completion, request.Stop);
+            yield return new GenerationFinished(reason, text, run.Main.Evidence?.TokenIds.Length ?? 0, produced, run.PrefillMilliseconds,
+                total.Elapsed.TotalMilliseconds, produced > 0 ? fuseTotal / produced : 0, produced > 0 ? stepTotal / produced : 0);
+        }
+        finally
+        {
+            if (run is not null) await run.DisposeAsync();
+            metrics.ActiveSessions.Add(-1);
+            logger.LogDebug("session {Session} ended after {Ms} ms", session, total.ElapsedMilliseconds);
+            DeactivateOnIdle();
+        }
+    }
+
+    public async Task<ScoreResult> Score(ScoreRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var (plans, methodName, parameters) = MemberPlanner.Plan(request.Members, request.Method, request.Parameters, options.Value);
+        var method = ErrorMapping.Guard(() => FusionMethods.Create(methodName, parameters));
+        try
+        {
+            return await FusedScorer.ScoreAsync(this.GetPrimaryKey(), plans, method, request, GrainFactory, directory, catalog, cancellationToken);
+        }
+        finally
+        {
+            DeactivateOnIdle();
+        }
+    }
+
+    private async Task<FusedRun?> OpenOrDeadline(Guid session, List<MemberPlan> plans, FusionMethod method, string prompt, CancellationToken ct, CancellationToken caller)
+    {
+        try
+        {
+            return await ErrorMapping.GuardAsync(() => FusedRun.OpenAsync(session, plans, method, prompt, GrainFactory, directory, catalog, ct));
+        }
+        catch (OperationCanceledException) when (!caller.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<string?> AdvanceOrStop(FusedRun run, int token, CancellationToken ct)
+    {
+        try
+        {
+            return await ErrorMapping.GuardAsync(() => run.AdvanceAsync(token, ct));
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    private static MemberStatus Status(RunMember m)
+    {
+        var lps = m.Evidence?.LogProbs ?? [];
+        var scored = lps.Where(lp => !float.IsNaN(lp)).ToArray();
+        var ppl = scored.Length > 0 ? Math.Exp(-scored.Average()) : double.NaN;
+        return new MemberStatus(m.Name, m.Plan.Role.ToString().ToLowerInvariant(), m.Facts.Silo, m.Evidence?.TokenIds.Length ?? 0, ppl);
+    }
+
+    private static Dictionary<string, double> Weights(FusedRun run, FusedStep fused)
+    {
+        var w = new Dictionary<string, double>();
+        for (var i = 0; i < run.Members.Count; i++) w[run.Members[i].Name] = fused.MemberWeights[i];
+        return w;
+    }
+
+    private static Dictionary<string, string> Diagnostics(FusedRun run, FusedStep fused)
+    {
+        var d = new Dictionary<string, string> { ["ensembled"] = fused.Ensembled ? "true" : "false" };
+        if (!float.IsNaN(fused.Alpha)) d["alpha"] = fused.Alpha.ToString("G4", System.Globalization.CultureInfo.InvariantCulture);
+        if (fused.ChosenMember >= 0) d["chosen"] = run.Members[fused.ChosenMember].Name;
+        if (!float.IsNaN(fused.Objective)) d["objective"] = fused.Objective.ToString("G4", System.Globalization.CultureInfo.InvariantCulture);
+        return d;
+    }
+
+    private static string StopAt(string text, string[]? stops)
+    {
+        foreach (var s in stops ?? [])
+        {
+            if (string.IsNullOrEmpty(s)) continue;
+            var at = text.IndexOf(s, StringComparison.Ordinal);
+            if (at >= 0) text = text[..at];
+        }
+        return text;
+    }
+}

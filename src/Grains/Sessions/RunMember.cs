@@ -1,0 +1,27 @@
+using Chorus.Contracts;
+using Chorus.Fusion;
+using Chorus.Llama;
+
+namespace Chorus.Grains;
+
+/// <summary>One member inside a running session: its grain, facts, role, local vocabulary and latest distribution.</summary>
+internal sealed class RunMember(MemberPlan plan, IModelGrain grain, ModelFacts facts, LlamaVocabulary vocabulary)
+{
+    public MemberPlan Plan { get; } = plan;
+    public IModelGrain Grain { get; } = grain;
+    public ModelFacts Facts { get; } = facts;
+    public LlamaVocabulary Vocabulary { get; } = vocabulary;
+    public string Name => Plan.Model;
+
+    /// <summary>True when the member shares the main vocabulary: it appends the fused token by id; else it syncs the text.</summary>
+    public bool SharesMainVocabulary { get; set; }
+
+    /// <summary>False once the method fixed this member's weight at 0: it is closed and no longer stepped.</summary>
+    public bool Active { get; set; } = true;
+
+    public bool Opened { get; set; }
+    public PromptEvidenceData? Evidence { get; set; }
+    public TokenDistribution? Current { get; set; }
+    public double LastStepMilliseconds { get; set; }
+    public int[] LastTokens { get; set; } = [];
+}
