@@ -8,7 +8,6 @@ namespace Chorus.Bench.Fusion;
 /// memory a member's <see cref="RelativeSpace"/> holds (printed by setup; the embedding matrix is the caller's).
 /// </summary>
 [MemoryDiagnoser]
-[SimpleJob(launchCount: 1, warmupCount: 2, iterationCount: 4)]
 public class DeepenBenchmarks
 {
     private RelativeSpace _space = null!;

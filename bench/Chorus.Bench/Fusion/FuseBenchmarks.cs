@@ -9,7 +9,6 @@ namespace Chorus.Bench.Fusion;
 /// DeePEn's relative rows are warm after the first step (the same tokens recur); see <see cref="DeepenBenchmarks"/> for cold rows.
 /// </summary>
 [MemoryDiagnoser]
-[SimpleJob(launchCount: 1, warmupCount: 2, iterationCount: 4)]
 public class FuseBenchmarks
 {
     private FusionSession _session = null!;

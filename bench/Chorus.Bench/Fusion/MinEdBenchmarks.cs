@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Engines;
 using Chorus.Fusion;
 
 namespace Chorus.Bench.Fusion;
@@ -8,7 +7,6 @@ namespace Chorus.Bench.Fusion;
 /// Building a MinED map main → member between real llama.cpp vocabularies (exact, marker swap, then the pruned
 /// trie edit-distance search on all cores). Setup prints how many tokens each step matched.
 /// </summary>
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 0, iterationCount: 2)]
 public class MinEdBenchmarks
 {
     private InMemoryVocabulary _main = null!;
