@@ -24,4 +24,10 @@ public sealed class ClusterOptions
 
     /// <summary>gRPC (HTTP/2) port of the public API; 0 = no gRPC endpoint.</summary>
     public int GrpcPort { get; set; } = 5080;
+
+    /// <summary>HTTP/1.1 port for Prometheus metrics (/metrics) and health (/healthz); 0 = off.</summary>
+    public int MetricsPort { get; set; }
+
+    /// <summary>Listen on every interface instead of loopback only (containers, real clusters).</summary>
+    public bool ListenOnAnyAddress { get; set; }
 }

@@ -1,0 +1,42 @@
+using System.Net;
+using Chorus.Grains;
+using Orleans.Configuration;
+
+namespace Chorus.Silo;
+
+/// <summary>Clustering: localhost for one process, development (a primary silo) for several processes on one or more hosts.</summary>
+internal static class ClusteringSetup
+{
+    public static void Apply(ISiloBuilder silo, Grains.ClusterOptions cluster)
+    {
+        var address = IPAddress.Parse(cluster.AdvertisedAddress);
+        switch (cluster.Provider.Trim().ToLowerInvariant())
+        {
+            case "localhost":
+                silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
+                break;
+            case "development":
+                var primary = ParseEndpoint(cluster.PrimarySilo) ?? new IPEndPoint(address, cluster.SiloPort);
+                silo.UseDevelopmentClustering(primary);
+                silo.Configure<Orleans.Configuration.ClusterOptions>(o => { o.ClusterId = cluster.ClusterId; o.ServiceId = cluster.ServiceId; });
+                silo.ConfigureEndpoints(address, cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: cluster.ListenOnAnyAddress);
+                break;
+            default:
+                throw new InvalidOperationException($"unknown clustering provider '{cluster.Provider}' (localhost, development)");
+        }
+        // a dead silo is declared dead within seconds, so sessions that used it fail fast with Unavailable
+        silo.Configure<ClusterMembershipOptions>(o =>
+        {
+            o.ProbeTimeout = TimeSpan.FromSeconds(2);
+            o.NumMissedProbesLimit = 2;
+            o.NumVotesForDeathDeclaration = 1;
+            o.TableRefreshTimeout = TimeSpan.FromSeconds(2);
+            o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(10);
+        });
+    }
+
+    private static IPEndPoint? ParseEndpoint(string? text) =>
+        string.IsNullOrWhiteSpace(text) ? null
+        : IPEndPoint.TryParse(text, out var ep) ? ep
+        : throw new InvalidOperationException($"Chorus:Cluster:PrimarySilo '{text}' is not an endpoint like 127.0.0.1:11111");
+}

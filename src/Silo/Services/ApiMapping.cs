@@ -1,0 +1,86 @@
+using Chorus.Api;
+using Chorus.Contracts;
+
+namespace Chorus.Silo.Services;
+
+/// <summary>Between protobuf messages and grain DTOs.</summary>
+internal static class ApiMapping
+{
+    public static GenerationRequest ToRequest(GenerateRequest r) => new(
+        Members(r.Members), NullIfEmpty(r.Method), new Dictionary<string, string>(r.Params), r.Prompt,
+        new SamplingSpec(r.Sampling?.Temperature ?? 0, r.Sampling?.TopK ?? 0, r.Sampling?.TopP is > 0 ? r.Sampling.TopP : 1, r.Sampling?.MinP ?? 0, r.Sampling?.Seed ?? 0),
+        r.Limits?.MaxTokens ?? 0, r.Limits?.Stop.ToArray(), r.Limits?.DeadlineMs ?? 0, r.ShowWeights, r.ShowMemberTokens);
+
+    public static Contracts.ScoreRequest ToRequest(Api.ScoreRequest r) =>
+        new(Members(r.Members), NullIfEmpty(r.Method), new Dictionary<string, string>(r.Params), r.Text);
+
+    public static GenerateEvent ToEvent(GenerationEvent e) => e switch
+    {
+        GenerationStarted s => new GenerateEvent { Started = Started(s) },
+        GeneratedToken t => new GenerateEvent { Token = Token(t) },
+        GenerationFinished f => new GenerateEvent
+        {
+            Finished = new Finished
+            {
+                Reason = f.Reason, Text = f.Text,
+                Usage = new Usage { PromptTokens = f.PromptTokens, CompletionTokens = f.CompletionTokens },
+                Timings = new Timings
+                {
+                    PrefillMs = f.PrefillMilliseconds, TotalMs = f.TotalMilliseconds,
+                    TokensPerSecond = f.CompletionTokens / Math.Max(1e-9, (f.TotalMilliseconds - f.PrefillMilliseconds) / 1000.0),
+                    MeanFuseMs = f.MeanFuseMilliseconds, MeanStepMs = f.MeanStepMilliseconds,
+                },
+            },
+        },
+        _ => throw new ArgumentOutOfRangeException(nameof(e), e.GetType().Name, "unknown generation event"),
+    };
+
+    public static ScoreReply ToReply(ScoreResult r)
+    {
+        var reply = new ScoreReply { Method = r.Method, Tokens = r.Tokens, Perplexity = r.Perplexity, MeanNll = r.MeanNll };
+        reply.Members.AddRange(r.Members.Select(m => new Api.MemberScore { Model = m.Model, Tokens = m.Tokens, Perplexity = m.Perplexity, MeanNll = m.MeanNll, Weight = m.Weight }));
+        return reply;
+    }
+
+    public static ModelDescription ToDescription(ModelFacts f, SlotUsage slots, int silos) => new()
+    {
+        Id = f.Id, Silo = silos > 1 ? $"{f.Silo} (+{silos - 1})" : f.Silo, Path = f.Path, Vocabulary = f.VocabularyKind, VocabularyHash = f.VocabularyHash,
+        VocabularySize = f.VocabularySize, Parameters = (ulong)f.Parameters, ContextSize = f.ContextSize, MaxSequences = f.MaxSequences,
+        ActiveSequences = slots.ActiveSequences, Description = f.Description, Device = f.Device,
+    };
+
+    public static StepLogitsReply ToReply(DistributionData d, int contextTokens)
+    {
+        var reply = new StepLogitsReply { VocabularySize = d.VocabularySize, LogSumExp = d.LogSumExp, ContextTokens = contextTokens };
+        if (d.Logits is not null) reply.Logits.AddRange(d.Logits);
+        if (d.TopTokens is not null) reply.TopTokens.AddRange(d.TopTokens);
+        if (d.TopLogProbs is not null) reply.TopLogProbs.AddRange(d.TopLogProbs);
+        return reply;
+    }
+
+    private static Started Started(GenerationStarted s)
+    {
+        var started = new Started { Session = s.Session.ToString(), Method = s.Method };
+        started.Members.AddRange(s.Members.Select(m => new MemberInfo { Model = m.Model, Role = m.Role, Silo = m.Silo, PromptTokens = m.PromptTokens, PromptPerplexity = m.PromptPerplexity }));
+        return started;
+    }
+
+    private static TokenEvent Token(GeneratedToken t)
+    {
+        var e = new TokenEvent { Index = t.Index, Text = t.Text, TokenId = t.TokenId, FuseMs = t.FuseMilliseconds, StepMs = t.StepMilliseconds };
+        if (t.Weights is not null) e.Weights.Add(t.Weights);
+        if (t.Diagnostics is not null) e.Diagnostics.Add(t.Diagnostics);
+        if (t.MemberTokens is not null)
+            foreach (var (model, ids) in t.MemberTokens)
+            {
+                var mt = new MemberTokens { Model = model };
+                mt.TokenIds.AddRange(ids);
+                e.MemberTokens.Add(mt);
+            }
+        return e;
+    }
+
+    private static MemberSelection Members(Api.Members? m) => new(NullIfEmpty(m?.Pack), m?.Models.ToArray() ?? []);
+
+    private static string? NullIfEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
+}
