@@ -38,12 +38,24 @@ public sealed class ClusterFixture : IAsyncLifetime
         CacheDirectory = Path.Combine(AppContext.BaseDirectory, "cluster-cache", $"silo{silo}"),
     };
 
-    public async Task InitializeAsync()
+    /// <summary>Forges the synthetic models once per test run (seeded: the same files every time).</summary>
+    public static Task ForgeModelsAsync()
     {
         LlamaBackend.Initialize();
-        Directory.CreateDirectory(ModelDirectory);
-        foreach (var (id, spec) in Specs)
-            if (!File.Exists(PathOf(id))) SyntheticModelForge.Write(spec, PathOf(id));
+        lock (ForgeGate)
+        {
+            Directory.CreateDirectory(ModelDirectory);
+            foreach (var (id, spec) in Specs)
+                if (!File.Exists(PathOf(id))) SyntheticModelForge.Write(spec, PathOf(id));
+        }
+        return Task.CompletedTask;
+    }
+
+    private static readonly Lock ForgeGate = new();
+
+    public async Task InitializeAsync()
+    {
+        await ForgeModelsAsync();
 
         var builder = new InProcessTestClusterBuilder(3);
         builder.ConfigureSilo((silo, siloBuilder) => siloBuilder.AddChorus(OptionsFor(SiloIndex(silo.SiloName))));
@@ -67,6 +79,7 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        if (Cluster is null) return;
         await Cluster.StopAllSilosAsync();
         await Cluster.DisposeAsync();
     }
