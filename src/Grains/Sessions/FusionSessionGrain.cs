@@ -11,6 +11,7 @@ namespace Chorus.Grains;
 /// Runs one fused generation (or scoring) as DESIGN.md's data path: members in parallel, the fusion method, sampling,
 /// stop conditions, streaming, cancellation and a deadline. Every member sequence is closed on every exit path.
 /// </summary>
+[CollectionAgeLimit(Minutes = 2)]
 internal sealed class FusionSessionGrain(
     IOptions<ChorusOptions> options, ClusterModelDirectory directory, VocabularyCatalog catalog, ChorusMetrics metrics, ILogger<FusionSessionGrain> logger)
     : Grain, IFusionSessionGrain
@@ -90,7 +91,7 @@ internal sealed class FusionSessionGrain(
             if (run is not null) await run.DisposeAsync();
             metrics.ActiveSessions.Add(-1);
             logger.LogDebug("session {Session} ended after {Ms} ms", session, total.ElapsedMilliseconds);
-            DeactivateOnIdle();
+            // no DeactivateOnIdle here: the caller still finishes the enumeration against this activation
         }
     }
 
