@@ -9,8 +9,10 @@ public static class ChorusCommandLine
     public static RootCommand Build(CommandContext context)
     {
         var root = new RootCommand("Chorus: fuse several language models token by token (llama.cpp + Orleans).");
-        root.Subcommands.Add(TokenizeCommand.Create(context));
+        root.Subcommands.Add(GenerateCommand.Create(context));
         root.Subcommands.Add(ScoreCommand.Create(context));
+        root.Subcommands.Add(ModelsCommand.Create(context));
+        root.Subcommands.Add(TokenizeCommand.Create(context));
         root.Subcommands.Add(ForgeCommand.Create(context));
         root.Subcommands.Add(DemoCommand.Create(context));
         return root;

@@ -1,4 +1,5 @@
 using Chorus.Llama;
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
 
 namespace Chorus.Client.Commands;
@@ -19,10 +20,16 @@ public sealed class CommandContext(TextWriter output, TextWriter error)
         {
             return await body();
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is OperationCanceledException || e is RpcException { StatusCode: StatusCode.Cancelled })
         {
             await Error.WriteLineAsync("cancelled");
             return 130;
+        }
+        catch (RpcException e)
+        {
+            // the cluster's status code says what kind of problem it is; its detail says what to do
+            await Error.WriteLineAsync($"error: {e.StatusCode}: {e.Status.Detail}");
+            return 1;
         }
         catch (Exception e) when (e is LlamaException or ArgumentException or FileNotFoundException or InvalidOperationException or IOException or FormatException)
         {

@@ -1,40 +1,60 @@
 using System.CommandLine;
+using Chorus.Client.Cluster;
 using Chorus.Llama;
 
 namespace Chorus.Client.Commands;
 
-/// <summary><c>chorus tokenize --model FILE [--pieces] [--json] TEXT</c>: token ids of a text in a model's vocabulary.</summary>
+/// <summary>
+/// <c>chorus tokenize --model FILE|VOCAB [--pieces] [--json] TEXT</c>: token ids of a text in a model's vocabulary;
+/// with <c>--endpoint URL</c> the model is a cluster's model id and the cluster tokenizes.
+/// </summary>
 internal static class TokenizeCommand
 {
     public static Command Create(CommandContext context)
     {
-        var model = new Option<string>("--model", "-m") { Description = "GGUF model file or vocabulary name (llama-spm, gpt-2, ...)", Required = true };
+        var model = new Option<string>("--model", "-m") { Description = "GGUF model file or vocabulary name (llama-spm, gpt-2, ...); with --endpoint a model id", Required = true };
+        var endpoint = new Option<string?>("--endpoint") { Description = "gRPC endpoint of a running cluster: tokenize with its model" };
         var pieces = new Option<bool>("--pieces") { Description = "Show the text of each token" };
         var special = new Option<bool>("--add-special") { Description = "Add BOS/EOS as the model does when scoring" };
         var json = CommonOptions.Json();
         var verbose = CommonOptions.Verbose();
         var text = new Argument<string>("text") { Description = "Text to tokenize" };
-        var command = new Command("tokenize", "Show the token ids of a text in a model's vocabulary") { model, pieces, special, json, verbose, text };
-        command.SetAction((parse, ct) => context.Guard(parse.GetValue(verbose), () =>
+        var command = new Command("tokenize", "Show the token ids of a text in a model's vocabulary") { model, endpoint, pieces, special, json, verbose, text };
+        command.SetAction((parse, ct) => context.Guard(parse.GetValue(verbose), async () =>
         {
-            using var m = LlamaModel.LoadVocabularyOnly(VocabularyFiles.Resolve(parse.GetValue(model)!));
-            var ids = m.Vocabulary.Tokenize(parse.GetValue(text)!, addSpecial: parse.GetValue(special));
+            var (ids, pieceTexts) = parse.GetValue(endpoint) is { } url
+                ? await Remote(url, ModelIds.FromArgument(parse.GetValue(model)!), parse.GetValue(text)!, parse.GetValue(special), ct)
+                : Local(parse.GetValue(model)!, parse.GetValue(text)!, parse.GetValue(special));
             if (parse.GetValue(json))
             {
-                var tokens = ids.Select(id => new { id, piece = m.Vocabulary.TokenToString(id, special: true) });
+                var tokens = ids.Select((id, i) => new { id, piece = pieceTexts[i] });
                 context.Output.WriteLine(JsonOutput.Serialize(new { count = ids.Length, ids, tokens = parse.GetValue(pieces) ? tokens : null }));
             }
             else if (parse.GetValue(pieces))
             {
-                foreach (var id in ids) context.Output.WriteLine($"{id,8}  {Quote(m.Vocabulary.TokenToString(id, special: true))}");
+                for (var i = 0; i < ids.Length; i++) context.Output.WriteLine($"{ids[i],8}  {Quote(pieceTexts[i])}");
             }
             else
             {
                 context.Output.WriteLine(string.Join(' ', ids));
             }
-            return Task.FromResult(0);
+            return 0;
         }));
         return command;
+    }
+
+    private static (int[] Ids, string[] Pieces) Local(string model, string text, bool addSpecial)
+    {
+        using var m = LlamaModel.LoadVocabularyOnly(VocabularyFiles.Resolve(model));
+        var ids = m.Vocabulary.Tokenize(text, addSpecial: addSpecial);
+        return (ids, ids.Select(id => m.Vocabulary.TokenToString(id, special: true)).ToArray());
+    }
+
+    private static async Task<(int[] Ids, string[] Pieces)> Remote(string endpoint, string model, string text, bool addSpecial, CancellationToken ct)
+    {
+        using var client = ChorusApiClient.ForAddress(endpoint);
+        var reply = await client.TokenizeAsync(model, text, addSpecial, ct);
+        return (reply.Ids.ToArray(), reply.Pieces.ToArray());
     }
 
     private static string Quote(string piece) =>

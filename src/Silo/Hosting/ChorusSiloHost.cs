@@ -13,8 +13,11 @@ namespace Chorus.Silo;
 /// <summary>Builds a Chorus silo process: Orleans silo, gRPC API, health, reflection and metrics.</summary>
 public static class ChorusSiloHost
 {
-    /// <summary>Builds the host from args/config; <paramref name="configure"/> can adjust the options (in-process hosting, tests).</summary>
-    public static WebApplication Build(string[] args, Action<ChorusOptions>? configure = null)
+    /// <summary>
+    /// Builds the host from args/config; <paramref name="configure"/> can adjust the options and <paramref name="configureHost"/>
+    /// the host itself (logging, lifetime) — for in-process hosting and tests.
+    /// </summary>
+    public static WebApplication Build(string[] args, Action<ChorusOptions>? configure = null, Action<WebApplicationBuilder>? configureHost = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddEnvironmentVariables("CHORUS_");
@@ -44,6 +47,9 @@ public static class ChorusSiloHost
             if (options.Cluster.MetricsPort > 0)
                 k.Listen(address, options.Cluster.MetricsPort, l => l.Protocols = HttpProtocols.Http1);
         });
+
+        ParentProcessWatch.AddIfConfigured(builder);
+        configureHost?.Invoke(builder);
 
         var app = builder.Build();
         app.MapGrpcService<ChorusGrpcService>();

@@ -1,0 +1,83 @@
+using System.Runtime.CompilerServices;
+using Chorus.Api;
+using Grpc.Core;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
+
+namespace Chorus.Client.Cluster;
+
+/// <summary>
+/// A typed client for a Chorus cluster's gRPC API (any silo's endpoint): fused generation as an async stream,
+/// scoring, the model list, tokenization, raw step logits and the standard health check.
+/// </summary>
+public sealed class ChorusApiClient : IDisposable
+{
+    private readonly GrpcChannel _channel;
+    private readonly Api.Chorus.ChorusClient _api;
+    private readonly Health.HealthClient _health;
+
+    public ChorusApiClient(GrpcChannel channel)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        _channel = channel;
+        _api = new Api.Chorus.ChorusClient(channel);
+        _health = new Health.HealthClient(channel);
+    }
+
+    /// <summary>A client for an endpoint such as <c>http://127.0.0.1:5080</c> (plain HTTP/2 is h2c).</summary>
+    public static ChorusApiClient ForAddress(string endpoint)
+    {
+        if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            throw new ArgumentException($"endpoint '{endpoint}' is not an http(s) URL like http://127.0.0.1:5080");
+        return new ChorusApiClient(GrpcChannel.ForAddress(uri, new GrpcChannelOptions { MaxReceiveMessageSize = 64 * 1024 * 1024 }));
+    }
+
+    /// <summary>The endpoint this client talks to.</summary>
+    public string Endpoint => _channel.Target;
+
+    /// <summary>The generated client, for calls this wrapper does not cover.</summary>
+    public Api.Chorus.ChorusClient Raw => _api;
+
+    /// <summary>Streams a fused generation: one Started, then Token events, then Finished.</summary>
+    public async IAsyncEnumerable<GenerateEvent> GenerateAsync(GenerateRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        using var call = _api.Generate(request, cancellationToken: cancellationToken);
+        await foreach (var e in call.ResponseStream.ReadAllAsync(cancellationToken))
+            yield return e;
+    }
+
+    /// <summary>Per-member and fused perplexity of a text.</summary>
+    public async Task<ScoreReply> ScoreAsync(ScoreRequest request, CancellationToken cancellationToken = default) =>
+        await _api.ScoreAsync(request, cancellationToken: cancellationToken);
+
+    /// <summary>The models the cluster's live silos serve.</summary>
+    public async Task<IReadOnlyList<ModelDescription>> ListModelsAsync(CancellationToken cancellationToken = default) =>
+        (await _api.ListModelsAsync(new ListModelsRequest(), cancellationToken: cancellationToken)).Models;
+
+    /// <summary>Token ids and pieces of a text in one model's vocabulary.</summary>
+    public async Task<TokenizeReply> TokenizeAsync(string model, string text, bool addSpecial = false, CancellationToken cancellationToken = default) =>
+        await _api.TokenizeAsync(new TokenizeRequest { Model = model, Text = text, AddSpecial = addSpecial }, cancellationToken: cancellationToken);
+
+    /// <summary>Next-token logits of one model after a context (top-k log-probs, or full logits when topK is 0).</summary>
+    public async Task<StepLogitsReply> StepLogitsAsync(string model, string context, int topK, CancellationToken cancellationToken = default) =>
+        await _api.StepLogitsAsync(new StepLogitsRequest { Model = model, Context = context, TopK = topK }, cancellationToken: cancellationToken);
+
+    /// <summary>The standard gRPC health status of the silo behind the endpoint.</summary>
+    public async Task<HealthCheckResponse.Types.ServingStatus> CheckHealthAsync(CancellationToken cancellationToken = default) =>
+        (await _health.CheckAsync(new HealthCheckRequest(), cancellationToken: cancellationToken)).Status;
+
+    /// <summary>True when the silo answers its health check with SERVING; false while it cannot be reached.</summary>
+    public async Task<bool> IsServingAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await CheckHealthAsync(cancellationToken) == HealthCheckResponse.Types.ServingStatus.Serving;
+        }
+        catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown)
+        {
+            return false;
+        }
+    }
+
+    public void Dispose() => _channel.Dispose();
+}

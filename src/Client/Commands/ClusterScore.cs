@@ -1,0 +1,41 @@
+using System.Diagnostics;
+using Chorus.Api;
+using Chorus.Client.Cluster;
+
+namespace Chorus.Client.Commands;
+
+/// <summary>Fused and per-member perplexity of a text through the cluster (the protocol is in docs/cluster.md).</summary>
+internal static class ClusterScore
+{
+    public static async Task<int> RunAsync(CommandContext context, ClusterTarget target, string? method, Dictionary<string, string> parameters,
+        string content, bool json, CancellationToken ct)
+    {
+        await using var connection = await ClusterConnection.OpenAsync(target, context.Error, ct);
+        var request = new ScoreRequest { Members = connection.Members, Method = method ?? "", Text = content };
+        request.Params.Add(parameters);
+        await context.Error.WriteLineAsync("scoring…");
+        var started = Stopwatch.GetTimestamp();
+        var reply = await connection.Client.ScoreAsync(request, ct);
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        if (json)
+        {
+            await context.Output.WriteLineAsync(JsonOutput.Serialize(new
+            {
+                method = reply.Method, tokens = reply.Tokens, perplexity = reply.Perplexity, meanNll = reply.MeanNll,
+                members = reply.Members.Select(m => new { model = m.Model, tokens = m.Tokens, perplexity = m.Perplexity, meanNll = m.MeanNll, weight = m.Weight }),
+                seconds,
+            }));
+            return 0;
+        }
+        await context.Output.WriteLineAsync($"method:      {reply.Method}");
+        await context.Output.WriteLineAsync($"tokens:      {reply.Tokens} scored (main member's vocabulary)");
+        await context.Output.WriteLineAsync($"mean NLL:    {reply.MeanNll:F4} nats/token");
+        await context.Output.WriteLineAsync($"perplexity:  {reply.Perplexity:F3} (fused)");
+        await context.Output.WriteLineAsync("members:");
+        var width = reply.Members.Select(m => m.Model.Length).DefaultIfEmpty(8).Max();
+        foreach (var m in reply.Members)
+            await context.Output.WriteLineAsync($"  {m.Model.PadRight(width)}  perplexity {m.Perplexity,10:F3}  ({m.Tokens} tokens, mean weight {m.Weight:F3})");
+        await context.Output.WriteLineAsync($"time:        {seconds:F2} s");
+        return 0;
+    }
+}

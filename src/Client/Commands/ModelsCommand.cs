@@ -1,0 +1,47 @@
+using System.CommandLine;
+using Chorus.Client.Cluster;
+
+namespace Chorus.Client.Commands;
+
+/// <summary><c>chorus models</c>: which models the cluster serves, on which silo, with what vocabulary and size.</summary>
+internal static class ModelsCommand
+{
+    public static Command Create(CommandContext context)
+    {
+        var cluster = new ClusterArguments();
+        var json = CommonOptions.Json();
+        var command = new Command("models", "List the models a cluster (or an in-process silo serving --model files) serves") { json };
+        cluster.AddTo(command);
+        command.SetAction((parse, ct) => context.Guard(parse.GetValue(cluster.Verbose), async () =>
+        {
+            await using var connection = await ClusterConnection.OpenAsync(cluster.Target(parse), context.Error, ct);
+            var models = await connection.Client.ListModelsAsync(ct);
+            if (parse.GetValue(json))
+            {
+                await context.Output.WriteLineAsync(JsonOutput.Serialize(new
+                {
+                    models = models.Select(m => new
+                    {
+                        id = m.Id, silo = m.Silo, path = m.Path, vocabulary = m.Vocabulary, vocabularyHash = m.VocabularyHash, vocabularySize = m.VocabularySize,
+                        parameters = m.Parameters, contextSize = m.ContextSize, maxSequences = m.MaxSequences, activeSequences = m.ActiveSequences,
+                        description = m.Description, device = m.Device,
+                    }),
+                }));
+                return 0;
+            }
+            if (models.Count == 0)
+            {
+                await context.Output.WriteLineAsync("no models served");
+                return 0;
+            }
+            var idWidth = Math.Max(2, models.Max(m => m.Id.Length));
+            var siloWidth = Math.Max(4, models.Max(m => m.Silo.Length));
+            await context.Output.WriteLineAsync($"{"ID".PadRight(idWidth)}  {"SILO".PadRight(siloWidth)}  {"VOCABULARY",-16}  {"PARAMS",8}  {"CTX",6}  {"SEQS",7}  DEVICE");
+            foreach (var m in models)
+                await context.Output.WriteLineAsync($"{m.Id.PadRight(idWidth)}  {m.Silo.PadRight(siloWidth)}  {$"{m.Vocabulary} {m.VocabularySize}",-16}  " +
+                    $"{m.Parameters / 1e6,7:F1}M  {m.ContextSize,6}  {$"{m.ActiveSequences}/{m.MaxSequences}",7}  {m.Device}");
+            return 0;
+        }));
+        return command;
+    }
+}
