@@ -18,10 +18,10 @@ public static class BenchModels
         _ => throw new ArgumentException($"unknown benchmark model size '{size}' (small, large)"),
     };
 
-    public static Task<string> EnsureAsync(string size, string directory)
+    public static Task<string> EnsureAsync(string size, string directory, ulong seedOffset = 0)
     {
-        var spec = Get(size);
-        var path = Path.Combine(directory, $"bench-{size}.gguf");
+        var spec = Get(size) with { Seed = Get(size).Seed + seedOffset };
+        var path = Path.Combine(directory, seedOffset == 0 ? $"bench-{size}.gguf" : $"bench-{size}-{seedOffset}.gguf");
         var stamp = path + ".spec";
         if (!File.Exists(path) || !File.Exists(stamp) || File.ReadAllText(stamp) != spec.ToString())
         {

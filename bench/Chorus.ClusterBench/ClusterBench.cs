@@ -1,0 +1,143 @@
+using System.Diagnostics;
+using Chorus.Api;
+using Chorus.Bench.Engine;
+using Chorus.Llama;
+using Grpc.Core;
+using Grpc.Net.Client;
+
+namespace Chorus.Bench.Cluster;
+
+/// <summary>
+/// Fused step latency ÷ the slowest member's single-step latency (2 and 4 members, in-process and across two silo
+/// processes), and aggregate tokens/s for 1, 4 and 16 concurrent sessions.
+/// Usage: cluster [--tokens N] [--threads N] [--out DIR]
+/// </summary>
+public static class ClusterBench
+{
+    private const string Prompt = "The history of the river valley begins with the first farmers who settled along its banks, and";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var tokens = Arg(args, "--tokens", 32);
+        var threads = Arg(args, "--threads", 1);
+        var dir = StrArg(args, "--out", Path.Combine(Path.GetTempPath(), "chorus-bench-models"));
+        Directory.CreateDirectory(dir);
+        LlamaBackend.Initialize();
+        var paths = new List<string>();
+        for (var i = 0; i < 4; i++) paths.Add(await BenchModels.EnsureAsync($"small", dir, seedOffset: (ulong)i));
+        Console.WriteLine($"# cluster benchmark  {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC  cores={Environment.ProcessorCount}  threads/model={threads}  tokens={tokens}");
+
+        var single = paths.Select(p => SingleStepMs(p, tokens, threads)).ToArray();
+        var concurrentIdeal = new Dictionary<int, double> { [2] = ConcurrentStepMs(paths.Take(2).ToList(), tokens, threads), [4] = ConcurrentStepMs(paths, tokens, threads) };
+        Console.WriteLine($"single-member step: {string.Join(", ", single.Select(s => $"{s:F2}"))} ms; all members stepping at once without Orleans: K=2 {concurrentIdeal[2]:F2} ms, K=4 {concurrentIdeal[4]:F2} ms");
+        Console.WriteLine();
+        Console.WriteLine("| topology | members | fused step (ms) | ÷ slowest single step | ÷ members stepping at once, no cluster |");
+        Console.WriteLine("|---|---|---|---|---|");
+
+        await using (var inProcess = await InProcessSilo.StartAsync(paths, threads))
+        {
+            foreach (var k in new[] { 2, 4 })
+            {
+                var fused = await FusedStepMs(inProcess.Client, k, tokens);
+                Console.WriteLine($"| one silo, in-process | {k} | {fused:F2} | {fused / single.Take(k).Max():F2} | {fused / concurrentIdeal[k]:F2} |");
+            }
+            Console.WriteLine();
+            Console.WriteLine("| concurrent sessions (2 members, one silo) | tokens | wall (s) | aggregate tokens/s |");
+            Console.WriteLine("|---|---|---|---|");
+            foreach (var n in new[] { 1, 4, 16 })
+            {
+                var (total, seconds) = await Concurrent(inProcess.Client, n, tokens);
+                Console.WriteLine($"| {n} | {total} | {seconds:F2} | {total / seconds:F1} |");
+            }
+        }
+
+        await using (var twoProcesses = await SiloProcesses.StartAsync(paths, threads))
+        {
+            Console.WriteLine();
+            Console.WriteLine("| topology | members | fused step (ms) | ÷ slowest single step | ÷ members stepping at once, no cluster |");
+            Console.WriteLine("|---|---|---|---|---|");
+            foreach (var k in new[] { 2, 4 })
+            {
+                var fused = await FusedStepMs(twoProcesses.Client, k, tokens);
+                Console.WriteLine($"| two silo processes | {k} | {fused:F2} | {fused / single.Take(k).Max():F2} | {fused / concurrentIdeal[k]:F2} |");
+            }
+        }
+        return 0;
+    }
+
+    /// <summary>Mean decode-step time of one model alone (one token appended per step).</summary>
+    private static double SingleStepMs(string path, int tokens, int threads)
+    {
+        using var model = LlamaModel.Load(path);
+        using var runner = new ModelRunner(model, new LlamaContextOptions { ContextSize = 512, Threads = threads });
+        var seq = runner.Open();
+        var next = runner.Prefill(seq, model.Vocabulary.Tokenize(Prompt, addSpecial: true), DistributionRequest.Top(256)).Next;
+        var sw = Stopwatch.StartNew();
+        for (var i = 0; i < tokens; i++) next = runner.Append(seq, [next.ArgMax()], DistributionRequest.Top(256));
+        return sw.Elapsed.TotalMilliseconds / tokens;
+    }
+
+    /// <summary>All members stepping at once on their own threads, no Orleans: the floor this hardware allows.</summary>
+    private static double ConcurrentStepMs(List<string> paths, int tokens, int threads)
+    {
+        var models = paths.Select(p => LlamaModel.Load(p)).ToList();
+        var runners = models.Select(m => new ModelRunner(m, new LlamaContextOptions { ContextSize = 512, Threads = threads })).ToList();
+        try
+        {
+            var seqs = runners.Select(r => r.Open()).ToList();
+            for (var k = 0; k < runners.Count; k++) runners[k].Prefill(seqs[k], models[k].Vocabulary.Tokenize(Prompt, addSpecial: true), DistributionRequest.Top(256));
+            var sw = Stopwatch.StartNew();
+            for (var i = 0; i < tokens; i++)
+                Parallel.For(0, runners.Count, new ParallelOptions { MaxDegreeOfParallelism = runners.Count }, k => runners[k].Append(seqs[k], [100 + i], DistributionRequest.Top(256)));
+            return sw.Elapsed.TotalMilliseconds / tokens;
+        }
+        finally
+        {
+            foreach (var r in runners) r.Dispose();
+            foreach (var m in models) m.Dispose();
+        }
+    }
+
+    private static async Task<double> FusedStepMs(Api.Chorus.ChorusClient client, int members, int tokens)
+    {
+        await Generate(client, members, 4); // warm: activations, vocabularies
+        var finished = await Generate(client, members, tokens);
+        return (finished.Timings.TotalMs - finished.Timings.PrefillMs) / Math.Max(1, finished.Usage.CompletionTokens);
+    }
+
+    private static async Task<(int Tokens, double Seconds)> Concurrent(Api.Chorus.ChorusClient client, int sessions, int tokens)
+    {
+        var sw = Stopwatch.StartNew();
+        var done = await Task.WhenAll(Enumerable.Range(0, sessions).Select(_ => Generate(client, 2, tokens)));
+        return (done.Sum(f => f.Usage.CompletionTokens), sw.Elapsed.TotalSeconds);
+    }
+
+    private static async Task<Finished> Generate(Api.Chorus.ChorusClient client, int members, int tokens)
+    {
+        var request = new GenerateRequest
+        {
+            Members = new Members(), Method = "uniform", Prompt = Prompt,
+            Sampling = new Sampling { Temperature = 0 }, Limits = new Limits { MaxTokens = tokens },
+        };
+        request.Members.Models.AddRange(Enumerable.Range(0, members).Select(i => $"m{i}"));
+        using var call = client.Generate(request);
+        Finished? finished = null;
+        await foreach (var e in call.ResponseStream.ReadAllAsync())
+            if (e.EventCase == GenerateEvent.EventOneofCase.Finished) finished = e.Finished;
+        return finished ?? throw new InvalidOperationException("no Finished event");
+    }
+
+    private static int Arg(string[] args, string name, int fallback)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1]) : fallback;
+    }
+
+    private static string StrArg(string[] args, string name, string fallback)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+    }
+
+    internal static GrpcChannel Channel(int port) => GrpcChannel.ForAddress($"http://127.0.0.1:{port}");
+}

@@ -1,0 +1,43 @@
+using Chorus.Grains;
+using Chorus.Silo;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+
+namespace Chorus.Bench.Cluster;
+
+/// <summary>A silo hosted in this process (Orleans + gRPC on loopback), serving the benchmark models as m0, m1, ….</summary>
+internal sealed class InProcessSilo : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly GrpcChannel _channel;
+
+    private InProcessSilo(WebApplication app, GrpcChannel channel)
+    {
+        _app = app;
+        _channel = channel;
+        Client = new Api.Chorus.ChorusClient(channel);
+    }
+
+    public Api.Chorus.ChorusClient Client { get; }
+
+    public static async Task<InProcessSilo> StartAsync(IReadOnlyList<string> paths, int threads)
+    {
+        var grpc = FreePorts.Next();
+        var app = ChorusSiloHost.Build(["--Logging:LogLevel:Default=Warning"], o =>
+        {
+            o.Models = paths.Select((p, i) => new ModelOptions { Id = $"m{i}", Path = p, Threads = threads, ContextSize = 512, MaxSequences = 20 }).ToList();
+            o.Cluster.GrpcPort = grpc;
+            o.Cluster.SiloPort = FreePorts.Next();
+            o.Cluster.GatewayPort = FreePorts.Next();
+        });
+        await app.StartAsync();
+        return new InProcessSilo(app, ClusterBench.Channel(grpc));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _channel.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

@@ -1,0 +1,1 @@
+return await Chorus.Bench.Cluster.ClusterBench.RunAsync(args);
