@@ -25,7 +25,19 @@ internal sealed class LogitMixSession : FusionSession
         for (var k = 0; k < distributions.Count; k++)
         {
             if (_weights[k] == 0) continue;
-            Pack.Projection(k).Write(distributions[k], _view, _scratch);
+            var d = distributions[k];
+            var projection = Pack.Projection(k);
+            if (projection.IsDirect && !d.IsFull)
+            {
+                // A top-k member is its flat tail value everywhere except k entries: one scalar add, then the entries.
+                var tail = LogSpace.TailLogProb(d);
+                TensorPrimitives.Add(output, _weights[k] * tail, output);
+                var ids = d.TopTokens;
+                var lps = d.TopLogProbs;
+                for (var i = 0; i < ids.Length; i++) output[ids[i]] += _weights[k] * (Math.Max(LogSpace.Floor, lps[i]) - tail);
+                continue;
+            }
+            projection.Write(d, _view, _scratch);
             TensorPrimitives.MultiplyAdd(_view, _weights[k], output, output);
         }
         LogSpace.LogSoftmaxInPlace(output, _scratch);
