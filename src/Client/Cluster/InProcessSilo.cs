@@ -70,7 +70,7 @@ public sealed class InProcessSilo : IAsyncDisposable
             foreach (var noisy in new[] { "Orleans", "Microsoft", "Polly", "llama.cpp" })
                 builder.Logging.AddFilter<ConsoleLoggerProvider>(noisy, LogLevel.Error);
         }
-        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+        builder.Services.AddSingleton<IHostLifetime, ToolHostLifetime>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = StopTimeout);
     }
 
