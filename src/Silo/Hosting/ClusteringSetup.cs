@@ -35,8 +35,19 @@ internal static class ClusteringSetup
         });
     }
 
-    private static IPEndPoint? ParseEndpoint(string? text) =>
-        string.IsNullOrWhiteSpace(text) ? null
-        : IPEndPoint.TryParse(text, out var ep) ? ep
-        : throw new InvalidOperationException($"Chorus:Cluster:PrimarySilo '{text}' is not an endpoint like 127.0.0.1:11111");
+    // "ip:port" or "host:port" (a Kubernetes pod DNS name, resolved once at start-up).
+    private static IPEndPoint? ParseEndpoint(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        if (IPEndPoint.TryParse(text, out var ep)) return ep;
+        var colon = text.LastIndexOf(':');
+        if (colon > 0 && int.TryParse(text.AsSpan(colon + 1), out var port))
+        {
+            var host = text[..colon];
+            var address = Dns.GetHostAddresses(host).FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+                ?? throw new InvalidOperationException($"Chorus:Cluster:PrimarySilo host '{host}' did not resolve to an IPv4 address");
+            return new IPEndPoint(address, port);
+        }
+        throw new InvalidOperationException($"Chorus:Cluster:PrimarySilo '{text}' is not an endpoint like 127.0.0.1:11111 or chorus-0.chorus:11111");
+    }
 }
