@@ -24,7 +24,7 @@ public sealed class ModelOptions
     /// <summary>Replicas of this model on this silo (each its own context).</summary>
     public int Replicas { get; set; } = 1;
 
-    /// <summary>CPU threads for decoding (0 = all cores).</summary>
+    /// <summary>CPU threads for decoding (0 = the cores shared evenly among this silo's model replicas).</summary>
     public int Threads { get; set; }
 
     /// <summary>Most tokens in one decode batch.</summary>

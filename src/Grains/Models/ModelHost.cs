@@ -62,8 +62,16 @@ public sealed class ModelHost : IDisposable
             ContextSize = o.ContextSize,
             MaxSequences = o.MaxSequences,
             BatchSize = Math.Max(o.BatchSize, 1),
-            Threads = o.Threads,
+            Threads = o.Threads > 0 ? o.Threads : DefaultThreads(),
         });
+    }
+
+    // ggml's worker threads spin while waiting: replicas that each take every core slow one another down badly,
+    // so by default the cores are shared among this silo's model replicas.
+    private int DefaultThreads()
+    {
+        var replicas = _models.Values.Sum(m => Math.Max(1, m.Replicas));
+        return Math.Max(1, Environment.ProcessorCount / Math.Max(1, replicas));
     }
 
     private LlamaModel Load(ModelOptions o)
