@@ -118,8 +118,18 @@ public sealed class TokenDistribution
         var max = TensorPrimitives.Max(values);
         if (float.IsNegativeInfinity(max)) return max;
         if (!float.IsFinite(max)) throw new ArgumentException("logits contain NaN or +∞", nameof(values));
+        // vectorised exp through a stack buffer: the per-token hot path must not allocate (and scalar Math.Exp
+        // over a 32k–152k vocabulary cost more than a GPU decode step)
+        Span<float> chunk = stackalloc float[1024];
         double sum = 0;
-        foreach (var v in values) sum += Math.Exp(v - max);
+        for (var i = 0; i < values.Length; i += chunk.Length)
+        {
+            var part = values.Slice(i, Math.Min(chunk.Length, values.Length - i));
+            var exps = chunk[..part.Length];
+            TensorPrimitives.Subtract(part, max, exps);
+            TensorPrimitives.Exp(exps, exps);
+            sum += TensorPrimitives.Sum(exps);
+        }
         return max + (float)Math.Log(sum);
     }
 
