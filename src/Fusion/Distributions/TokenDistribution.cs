@@ -141,65 +141,14 @@ public sealed class TokenDistribution
         _topTokens = ids;
     }
 
-    // Min-heap of size k over the logits, O(V log k); ties keep the lower token id.
+    // The k largest logits, largest first (ties: lower id first), as log-probabilities.
     private static (int[] Ids, float[] LogProbs) SelectTop(ReadOnlySpan<float> logits, int k, float lse)
     {
-        var heapIds = new int[k];
-        var heapVals = new float[k];
-        var count = 0;
-        for (var i = 0; i < logits.Length; i++)
-        {
-            var v = logits[i];
-            if (count < k)
-            {
-                heapIds[count] = i; heapVals[count] = v; count++;
-                SiftUp(heapIds, heapVals, count - 1);
-            }
-            else if (v > heapVals[0])
-            {
-                heapIds[0] = i; heapVals[0] = v;
-                SiftDown(heapIds, heapVals, k, 0);
-            }
-        }
-        var order = new int[k];
-        for (var i = 0; i < k; i++) order[i] = i;
-        Array.Sort(order, (a, b) => heapVals[a] != heapVals[b] ? heapVals[b].CompareTo(heapVals[a]) : heapIds[a].CompareTo(heapIds[b]));
         var ids = new int[k];
-        var lps = new float[k];
-        for (var i = 0; i < k; i++) { ids[i] = heapIds[order[i]]; lps[i] = heapVals[order[i]] - lse; }
-        return (ids, lps);
-    }
-
-    private static bool Less(float[] vals, int[] ids, int a, int b) =>
-        vals[a] < vals[b] || (vals[a] == vals[b] && ids[a] > ids[b]);
-
-    private static void SiftUp(int[] ids, float[] vals, int i)
-    {
-        while (i > 0)
-        {
-            var parent = (i - 1) / 2;
-            if (!Less(vals, ids, i, parent)) break;
-            Swap(ids, vals, i, parent);
-            i = parent;
-        }
-    }
-
-    private static void SiftDown(int[] ids, float[] vals, int n, int i)
-    {
-        while (true)
-        {
-            int l = 2 * i + 1, r = l + 1, m = i;
-            if (l < n && Less(vals, ids, l, m)) m = l;
-            if (r < n && Less(vals, ids, r, m)) m = r;
-            if (m == i) return;
-            Swap(ids, vals, i, m);
-            i = m;
-        }
-    }
-
-    private static void Swap(int[] ids, float[] vals, int a, int b)
-    {
-        (ids[a], ids[b]) = (ids[b], ids[a]);
-        (vals[a], vals[b]) = (vals[b], vals[a]);
+        var values = new float[k];
+        var n = TopKSelector.Select(logits, ids, values);
+        var lps = new float[n];
+        for (var i = 0; i < n; i++) lps[i] = values[i] - lse;
+        return (n == k ? ids : ids[..n], lps);
     }
 }
