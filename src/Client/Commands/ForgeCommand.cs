@@ -9,6 +9,8 @@ internal static class ForgeCommand
     {
         var command = new Command("forge", "Write GGUF models: synthetic random-weight models with real tokenizers");
         command.Subcommands.Add(ForgeSyntheticCommand.Create(context));
+        command.Subcommands.Add(ForgeVocabCommand.Create(context));
+        command.Subcommands.Add(ForgeTrainCommand.Create(context));
         return command;
     }
 }

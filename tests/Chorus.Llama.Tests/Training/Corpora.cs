@@ -1,0 +1,26 @@
+namespace Chorus.Llama.Tests.Training;
+
+/// <summary>The public corpora (shared/corpora beside the repository, or CHORUS_CORPORA).</summary>
+internal static class Corpora
+{
+    public static readonly string[] Domains = ["wiki", "shakespeare", "linux"];
+
+    public static string Directory { get; } = Find();
+
+    public static string TestSplit(string domain) => Path.Combine(Directory, domain, "test.txt");
+
+    public static string TrainSplit(string domain) => Path.Combine(Directory, domain, "train.txt");
+
+    private static string Find()
+    {
+        var custom = Environment.GetEnvironmentVariable("CHORUS_CORPORA");
+        if (!string.IsNullOrWhiteSpace(custom)) return custom;
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (!File.Exists(Path.Combine(dir.FullName, "Cluster.sln"))) continue;
+            var shared = Path.Combine(dir.FullName, "..", "shared", "corpora");
+            if (System.IO.Directory.Exists(shared)) return Path.GetFullPath(shared);
+        }
+        throw new DirectoryNotFoundException("corpora not found: set CHORUS_CORPORA to the folder holding wiki/, shakespeare/ and linux/");
+    }
+}
