@@ -31,8 +31,7 @@ public class AllocationTests
         }).ToArray();
         var gatedBelow = method == "gated";
         if (gatedBelow) step[0] = TokenDistribution.FromLogits(TestData.RandomLogits(random, n, 1)).ToTopK(topK); // flat main: the gate opens
-        session.Fuse(step);
-        session.Fuse(step);
+        for (var i = 0; i < 8; i++) session.Fuse(step);
         var before = GC.GetAllocatedBytesForCurrentThread();
         var fused = session.Fuse(step);
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
