@@ -15,6 +15,7 @@ public static class ChorusCommandLine
         root.Subcommands.Add(TokenizeCommand.Create(context));
         root.Subcommands.Add(ForgeCommand.Create(context));
         root.Subcommands.Add(DemoCommand.Create(context));
+        root.Subcommands.Add(EvalCommand.Create(context));
         return root;
     }
 
