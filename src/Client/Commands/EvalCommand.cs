@@ -29,12 +29,13 @@ internal static class EvalCommand
         var prompts = new Option<int>("--prompts") { Description = "Routing prompts per domain", DefaultValueFactory = _ => 34 };
         var seed = new Option<int>("--seed") { Description = "Seeds the mixed text", DefaultValueFactory = _ => 7 };
         var svg = new Option<string?>("--svg") { Description = "Write the member-weight picture over the mixed text (packllm-sim) to this SVG file" };
+        var parameters = new Option<string[]>("--param") { Description = "KEY=VALUE method parameter sent with every request (e.g. top-k=0 for full logits)", AllowMultipleArgumentsPerToken = false };
         var jsonFile = new Option<string?>("--json-file") { Description = "Also write the JSON report to this file" };
         var threads = CommonOptions.Threads();
         var json = CommonOptions.Json();
         var verbose = CommonOptions.Verbose();
         var command = new Command("eval", "Perplexity of the zoo's members and fusion methods on test splits and a mixed text, routing accuracy, weight picture")
-            { zoo, corpora, suites, windows, chars, mixedChars, prompts, seed, svg, jsonFile, threads, json, verbose };
+            { zoo, corpora, suites, windows, chars, mixedChars, prompts, seed, svg, parameters, jsonFile, threads, json, verbose };
         command.SetAction((parse, ct) => context.Guard(parse.GetValue(verbose), async () =>
         {
             var clock = Stopwatch.StartNew();
@@ -61,7 +62,7 @@ internal static class EvalCommand
 
             var target = new ClusterTarget { Models = files, ContextSize = 256, Threads = parse.GetValue(threads) > 0 ? parse.GetValue(threads) : 1 };
             await using var connection = await ClusterConnection.OpenAsync(target, context.Error, ct);
-            var runner = new EvalRunner(connection.Client, context.Error);
+            var runner = new EvalRunner(connection.Client, context.Error, ParseParameters(parse.GetValue(parameters) ?? []));
             var ids = files.Select(ModelIds.FromPath).ToArray();
             var expertIds = ids[..3];
             var scores = new List<TextSetScore>();
@@ -111,6 +112,12 @@ internal static class EvalCommand
         }));
         return command;
     }
+
+    private static Dictionary<string, string> ParseParameters(string[] values) => values.Select(v =>
+    {
+        var eq = v.IndexOf('=', StringComparison.Ordinal);
+        return eq > 0 ? (v[..eq], v[(eq + 1)..]) : throw new ArgumentException($"--param '{v}' is not KEY=VALUE");
+    }).ToDictionary(p => p.Item1, p => p.Item2);
 
     private static string ReadSplit(string corpora, string domain)
     {

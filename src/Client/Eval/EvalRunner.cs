@@ -4,7 +4,7 @@ using Chorus.Client.Cluster;
 namespace Chorus.Client.Eval;
 
 /// <summary>Scores windows through the cluster's <c>Score</c> RPC and aggregates them per text set (token-weighted).</summary>
-public sealed class EvalRunner(ChorusApiClient client, TextWriter progress)
+public sealed class EvalRunner(ChorusApiClient client, TextWriter progress, IReadOnlyDictionary<string, string>? parameters = null)
 {
     /// <summary>Every method on every window; member-alone figures come with the first method's replies.</summary>
     public async Task<TextSetScore> ScoreAsync(string suite, string textSet, IReadOnlyList<string> members, IReadOnlyList<string> methods,
@@ -58,6 +58,8 @@ public sealed class EvalRunner(ChorusApiClient client, TextWriter progress)
     {
         var request = new ScoreRequest { Members = new Members(), Method = method, Text = text };
         request.Members.Models.AddRange(members);
+        foreach (var (key, value) in parameters ?? new Dictionary<string, string>())
+            request.Params[key] = value;
         return await client.ScoreAsync(request, cancellationToken);
     }
 }
