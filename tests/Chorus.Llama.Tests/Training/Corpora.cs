@@ -7,9 +7,22 @@ internal static class Corpora
 
     public static string Directory { get; } = Find();
 
+    /// <summary>The committed model zoo (models/zoo of this repository).</summary>
+    public static string Zoo { get; } = FindZoo();
+
     public static string TestSplit(string domain) => Path.Combine(Directory, domain, "test.txt");
 
     public static string TrainSplit(string domain) => Path.Combine(Directory, domain, "train.txt");
+
+    private static string FindZoo()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var zoo = Path.Combine(dir.FullName, "models", "zoo");
+            if (File.Exists(Path.Combine(dir.FullName, "Cluster.sln")) && System.IO.Directory.Exists(zoo)) return zoo;
+        }
+        throw new DirectoryNotFoundException("models/zoo not found above the test binaries");
+    }
 
     private static string Find()
     {

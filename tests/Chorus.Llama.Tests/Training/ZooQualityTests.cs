@@ -5,7 +5,7 @@ namespace Chorus.Llama.Tests.Training;
 /// <summary>The committed zoo (models/zoo, built by models/build.sh): it loads, and each expert knows its own domain best.</summary>
 public sealed class ZooQualityTests
 {
-    private static readonly string Zoo = FindZoo();
+    private static readonly string Zoo = Corpora.Zoo;
 
     [Fact]
     public void EveryZooModelLoadsWithItsVocabularyAndShape()
@@ -47,15 +47,5 @@ public sealed class ZooQualityTests
             }
             Assert.True(Math.Exp(losses[d, d]) < 400, $"{Corpora.Domains[d]} expert's test perplexity {Math.Exp(losses[d, d]):F0} is not that of a trained model");
         }
-    }
-
-    private static string FindZoo()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var zoo = Path.Combine(dir.FullName, "models", "zoo");
-            if (File.Exists(Path.Combine(dir.FullName, "Cluster.sln")) && Directory.Exists(zoo)) return zoo;
-        }
-        throw new DirectoryNotFoundException("models/zoo not found above the test binaries");
     }
 }
