@@ -30,12 +30,13 @@ internal static class EvalCommand
         var seed = new Option<int>("--seed") { Description = "Seeds the mixed text", DefaultValueFactory = _ => 7 };
         var svg = new Option<string?>("--svg") { Description = "Write the member-weight picture over the mixed text (packllm-sim) to this SVG file" };
         var parameters = new Option<string[]>("--param") { Description = "KEY=VALUE method parameter sent with every request (e.g. top-k=0 for full logits)", AllowMultipleArgumentsPerToken = false };
+        var methods = new Option<string?>("--methods") { Description = "Comma-separated: only these fusion methods (default: every applicable one)" };
         var jsonFile = new Option<string?>("--json-file") { Description = "Also write the JSON report to this file" };
         var threads = CommonOptions.Threads();
         var json = CommonOptions.Json();
         var verbose = CommonOptions.Verbose();
         var command = new Command("eval", "Perplexity of the zoo's members and fusion methods on test splits and a mixed text, routing accuracy, weight picture")
-            { zoo, corpora, suites, windows, chars, mixedChars, prompts, seed, svg, parameters, jsonFile, threads, json, verbose };
+            { zoo, corpora, suites, windows, chars, mixedChars, prompts, seed, svg, methods, parameters, jsonFile, threads, json, verbose };
         command.SetAction((parse, ct) => context.Guard(parse.GetValue(verbose), async () =>
         {
             var clock = Stopwatch.StartNew();
@@ -48,6 +49,8 @@ internal static class EvalCommand
             var selected = parse.GetValue(suites)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             foreach (var s in selected.Where(s => !Suites.Contains(s)))
                 throw new ArgumentException($"unknown suite '{s}' (known: {string.Join(", ", Suites)})");
+            var only = parse.GetValue(methods)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            string[] Pick(string[] applicable) => only is null ? applicable : [.. applicable.Where(only.Contains)];
             var experts = Domains.Select(d => Model($"{d}-expert")).ToArray();
             var files = new List<string>(experts) { Model("wiki-expert-gpt2"), Model("general-large"), Model("general-small"), Model("shakespeare-small-expert") };
             var splits = Domains.Select(d => (Domain: d, Text: ReadSplit(parse.GetValue(corpora)!, d))).ToArray();
@@ -72,8 +75,8 @@ internal static class EvalCommand
             if (selected.Contains("experts"))
             {
                 foreach (var (domain, list) in perDomain)
-                    scores.Add(await runner.ScoreAsync("experts", domain, expertIds, SameVocabularyMethods, list, cancellationToken: ct));
-                scores.Add(await runner.ScoreAsync("experts", "mixed", expertIds, SameVocabularyMethods, mixed, (method, window, reply) =>
+                    scores.Add(await runner.ScoreAsync("experts", domain, expertIds, Pick(SameVocabularyMethods), list, cancellationToken: ct));
+                scores.Add(await runner.ScoreAsync("experts", "mixed", expertIds, Pick(SameVocabularyMethods), mixed, (method, window, reply) =>
                 {
                     if (method == "packllm-sim")
                         mixedWeights.Add(new WindowWeights(window.Offset, window.Text.Length, window.Domain, reply.Members.Select(m => m.Weight).ToArray()));
@@ -83,14 +86,14 @@ internal static class EvalCommand
             {
                 string[] members = [ids[3], expertIds[1], expertIds[2]];
                 foreach (var (domain, list) in perDomain)
-                    scores.Add(await runner.ScoreAsync("heterogeneous", domain, members, HeterogeneousMethods, list, cancellationToken: ct));
-                scores.Add(await runner.ScoreAsync("heterogeneous", "mixed", members, HeterogeneousMethods, mixed, cancellationToken: ct));
+                    scores.Add(await runner.ScoreAsync("heterogeneous", domain, members, Pick(HeterogeneousMethods), list, cancellationToken: ct));
+                scores.Add(await runner.ScoreAsync("heterogeneous", "mixed", members, Pick(HeterogeneousMethods), mixed, cancellationToken: ct));
             }
             if (selected.Contains("weak-to-strong"))
             {
                 // roles by position: the large base model (main), the small expert, the small base
                 string[] members = [ids[4], ids[6], ids[5]];
-                scores.Add(await runner.ScoreAsync("weak-to-strong", "shakespeare", members, WeakToStrongMethods, perDomain["shakespeare"], cancellationToken: ct));
+                scores.Add(await runner.ScoreAsync("weak-to-strong", "shakespeare", members, Pick(WeakToStrongMethods), perDomain["shakespeare"], cancellationToken: ct));
             }
             if (selected.Contains("routing"))
             {
