@@ -6,59 +6,87 @@ using Chorus.Client.Demo;
 namespace Chorus.Client.Commands;
 
 /// <summary>
-/// <c>chorus demo</c>: the embedded default, no setup — forges (once, cached) a pack of small synthetic models,
-/// starts an in-process silo serving them, streams a fused PackLLM generation with member weights, then a short
-/// mixed-vocabulary UniTE generation across an spm and a gpt-2 model.
+/// <c>chorus demo</c>: the embedded default, no setup — an in-process silo serving the trained zoo; a fused pack of
+/// three domain experts generates from prompts of three domains (the member weights follow the prompt's domain),
+/// then a mixed-vocabulary pack and a weak-to-strong trio.
 /// </summary>
 internal static class DemoCommand
 {
-    private const string Prompt = "To be, or not to be, that is the question:";
+    private static readonly (string Domain, string Prompt)[] Prompts =
+    [
+        ("wiki", "The town was first mentioned in 1135 , when the"),
+        ("shakespeare", "ROMEO:\nWhat light through yonder window breaks? It is the"),
+        ("linux", "static int __init init_module(void)\n{\n\tstruct"),
+    ];
 
     public static Command Create(CommandContext context)
     {
-        var dir = new Option<string?>("--models-dir") { Description = "Where demo models are cached (default: ~/.cache/chorus/demo)" };
-        var tokens = new Option<int>("--max-tokens", "-n") { Description = "Tokens of the fused generation", DefaultValueFactory = _ => 40 };
+        var dir = new Option<string?>("--models-dir") { Description = "The trained zoo (default: models/zoo of the repository, or next to the tool)" };
+        var tokens = new Option<int>("--max-tokens", "-n") { Description = "Tokens per generation", DefaultValueFactory = _ => 32 };
         var verbose = CommonOptions.Verbose();
-        var command = new Command("demo", "Run the embedded demo: an in-process silo fusing synthetic models (no setup needed)") { dir, tokens, verbose };
+        var command = new Command("demo", "Run the embedded demo: an in-process silo fusing the trained model zoo (no setup needed)") { dir, tokens, verbose };
         command.SetAction((parse, ct) => context.Guard(parse.GetValue(verbose), async () =>
         {
-            var models = DemoModels.Ensure(parse.GetValue(dir) ?? DemoModels.DefaultDirectory(), context.Error, ct);
+            var zoo = DemoModels.Locate(parse.GetValue(dir));
             var target = new ClusterTarget
             {
                 Pack = DemoModels.PackName,
                 Verbose = parse.GetValue(verbose),
                 Configure = o =>
                 {
-                    o.Models.AddRange(models);
+                    o.Models.AddRange(DemoModels.Models(zoo));
                     o.Packs.Add(DemoModels.Pack());
                 },
             };
             await using var connection = await ClusterConnection.OpenAsync(target, context.Error, ct);
-            await context.Output.WriteLineAsync("The demo models are synthetic (random weights): the text is noise, the machinery is real.");
+            var max = parse.GetValue(tokens);
+            await context.Output.WriteLineAsync($"Chorus demo: an in-process silo serving the trained zoo in {zoo}");
 
-            await context.Output.WriteLineAsync($"\n== pack '{DemoModels.PackName}': {string.Join(", ", DemoModels.PackMembers)}, packllm-sim, greedy — per-step member weights");
-            await RunAsync(context, connection, connection.Members, "", parse.GetValue(tokens), ct);
+            await context.Output.WriteLineAsync($"\n== pack '{DemoModels.PackName}': {string.Join(" + ", DemoModels.Experts)} fused by packllm-sim — the weights follow the prompt");
+            foreach (var (domain, prompt) in Prompts)
+                await RunAsync(context, connection, new Members { Pack = DemoModels.PackName }, "", [], $"{domain} prompt", prompt, max, ct);
 
             var mixed = new Members();
-            mixed.Models.AddRange([DemoModels.PackMembers[0], DemoModels.Gpt2]);
-            await context.Output.WriteLineAsync($"\n== unite across two vocabularies: {DemoModels.PackMembers[0]} (llama-spm, main) + {DemoModels.Gpt2} (gpt-2)");
-            await RunAsync(context, connection, mixed, "unite", 12, ct);
+            mixed.Models.AddRange([DemoModels.Gpt2Expert, .. DemoModels.Experts[1..]]);
+            await context.Output.WriteLineAsync($"\n== two vocabularies: {DemoModels.Gpt2Expert} (gpt2-8k, main) + {string.Join(" + ", DemoModels.Experts[1..])} (spm8k), packllm-sim over MinED-aligned logits");
+            await RunAsync(context, connection, mixed, "packllm-sim", new() { ["top-k"] = "0" }, "shakespeare prompt", Prompts[1].Prompt, max, ct);
+
+            var w2s = new Members();
+            w2s.Models.AddRange(DemoModels.WeakToStrong);
+            await context.Output.WriteLineAsync($"\n== weak-to-strong: {DemoModels.WeakToStrong[0]} + α·({DemoModels.WeakToStrong[1]} − {DemoModels.WeakToStrong[2]}), proxy-tuning α=0.5");
+            await RunAsync(context, connection, w2s, "proxy-tuning", new() { ["alpha"] = "0.5" }, "shakespeare prompt", Prompts[1].Prompt, max, ct);
             return 0;
         }));
         return command;
     }
 
-    private static async Task RunAsync(CommandContext context, ClusterConnection connection, Members members, string method, int maxTokens, CancellationToken ct)
+    private static async Task RunAsync(CommandContext context, ClusterConnection connection, Members members, string method,
+        Dictionary<string, string> parameters, string label, string prompt, int maxTokens, CancellationToken ct)
     {
         var request = new GenerateRequest
         {
-            Members = members, Method = method, Prompt = Prompt, ShowWeights = true,
-            Sampling = new Sampling { Temperature = 0 }, Limits = new Limits { MaxTokens = maxTokens },
+            Members = members, Method = method, Prompt = prompt, ShowWeights = true,
+            Sampling = new Sampling { Temperature = 0.7f, TopP = 0.95f, Seed = 1 }, Limits = new Limits { MaxTokens = maxTokens },
         };
-        await context.Output.WriteLineAsync($"prompt: \"{Prompt}\"");
-        var printer = new GenerationPrinter(context, json: false, showWeights: true);
+        request.Params.Add(parameters);
+        await context.Output.WriteLineAsync($"\n-- {label}: \"{prompt.ReplaceLineEndings("\\n")}\"");
+        await context.Output.WriteAsync(prompt);
+        TokenEvent? first = null;
+        Finished? finished = null;
         await foreach (var e in connection.Client.GenerateAsync(request, ct))
-            await printer.WriteAsync(e);
-        if (printer.Finished is { } f) await context.Output.WriteLineAsync($"completion: \"{f.Text.ReplaceLineEndings("\\n")}\"");
+        {
+            if (e.Token is { } t)
+            {
+                first ??= t;
+                await context.Output.WriteAsync(t.Text);
+                await context.Output.FlushAsync(ct);
+            }
+            if (e.Finished is { } f) finished = f;
+        }
+        await context.Output.WriteLineAsync();
+        if (first is not null)
+            await context.Output.WriteLineAsync("   weights: " + string.Join("  ", first.Weights.Select(w => $"{w.Key}={w.Value:F2}")));
+        if (finished is not null)
+            await context.Output.WriteLineAsync($"   {finished.Usage.CompletionTokens} tokens, {finished.Timings.TokensPerSecond:F1} tokens/s, fuse {finished.Timings.MeanFuseMs:F2} ms/step, members {finished.Timings.MeanStepMs:F2} ms/step");
     }
 }

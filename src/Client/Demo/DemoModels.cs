@@ -1,61 +1,43 @@
 using Chorus.Grains;
-using Chorus.Llama.Forge;
 
 namespace Chorus.Client.Demo;
 
 /// <summary>
-/// The demo's models: three synthetic llama-spm models (different seeds) fused as the pack "demo", and one gpt-2
-/// model for a mixed-vocabulary run. Forged once into a cache folder; a half-written file never counts as cached.
+/// The demo's models: the trained zoo (models/zoo, copied next to the tool at build time) — three domain experts
+/// on one vocabulary, a wiki expert on another vocabulary, and a weak-to-strong set.
 /// </summary>
 internal static class DemoModels
 {
-    public const string PackName = "demo";
-    public static readonly string[] PackMembers = ["spm-a", "spm-b", "spm-c"];
-    public const string Gpt2 = "gpt2-d";
+    public const string PackName = "domains";
+    public static readonly string[] Experts = ["wiki-expert", "shakespeare-expert", "linux-expert"];
+    public const string Gpt2Expert = "wiki-expert-gpt2";
+    public static readonly string[] WeakToStrong = ["general-large", "shakespeare-small-expert", "general-small"];
 
-    private static readonly (string Id, SyntheticModelSpec Spec)[] Specs =
-    [
-        ("spm-a", Spm(seed: 7)),
-        ("spm-b", Spm(seed: 8)),
-        ("spm-c", Spm(seed: 9)),
-        (Gpt2, new SyntheticModelSpec("gpt-2", Layers: 2, Embedding: 128, Heads: 4, KvHeads: 4, FeedForward: 352, ContextLength: 1024, Seed: 10)),
-    ];
-
-    public static string DefaultDirectory() =>
-        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "chorus", "demo");
-
-    // One thread per model: four models share the machine, and ggml threads spin while they wait.
-    /// <summary>Forges whatever is missing (or was forged from another spec) and returns the models to serve.</summary>
-    public static List<ModelOptions> Ensure(string directory, TextWriter progress, CancellationToken cancellationToken)
+    /// <summary>Where the zoo is: --models-dir, CHORUS_ZOO, next to the tool, or models/zoo above the working directory.</summary>
+    public static string Locate(string? requested)
     {
-        Directory.CreateDirectory(directory);
-        var models = new List<ModelOptions>();
-        foreach (var (id, spec) in Specs)
-        {
-            var path = Path.Combine(directory, $"{id}.gguf");
-            var stamp = path + ".spec";
-            var key = spec.ToString();
-            if (!File.Exists(path) || !File.Exists(stamp) || File.ReadAllText(stamp) != key)
-            {
-                progress.WriteLine($"forging demo model {id} ({spec.Vocabulary}, seed {spec.Seed}) …");
-                var partial = path + ".partial";
-                SyntheticModelForge.Write(spec, partial, cancellationToken: cancellationToken);
-                File.Move(partial, path, overwrite: true);
-                File.WriteAllText(stamp, key);
-            }
-            models.Add(new ModelOptions { Id = id, Path = path, ContextSize = 512, MaxSequences = 4, Threads = 1 });
-        }
-        return models;
+        var candidates = new List<string?> { requested, Environment.GetEnvironmentVariable("CHORUS_ZOO"), Path.Combine(AppContext.BaseDirectory, "zoo") };
+        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+            candidates.Add(Path.Combine(dir.FullName, "models", "zoo"));
+        foreach (var c in candidates)
+            if (c is not null && File.Exists(Path.Combine(c, $"{Experts[0]}.gguf"))) return c;
+        throw new FileNotFoundException(
+            "the trained model zoo was not found (looked for models/zoo/wiki-expert.gguf next to the tool and above the working directory); " +
+            "run from the repository, pass --models-dir DIR, or rebuild it with models/build.sh");
     }
 
-    /// <summary>The pack the demo fuses: PackLLM's similarity weights from each member's perplexity on the prompt.</summary>
+    /// <summary>Every zoo model, served by the in-process silo (one thread each: they share the machine).</summary>
+    public static List<ModelOptions> Models(string zoo) =>
+        Experts.Append(Gpt2Expert).Concat(WeakToStrong)
+            .Select(id => new ModelOptions { Id = id, Path = Path.Combine(zoo, $"{id}.gguf"), ContextSize = 256, MaxSequences = 4, Threads = 1 })
+            .ToList();
+
+    /// <summary>The domain pack: PackLLM weights from each expert's perplexity on the prompt.</summary>
     public static PackOptions Pack() => new()
     {
         Name = PackName,
         Method = "packllm-sim",
-        Members = PackMembers.Select(m => new PackMemberOptions { Model = m }).ToList(),
+        Parameters = new() { ["top-k"] = "0" },
+        Members = Experts.Select(m => new PackMemberOptions { Model = m }).ToList(),
     };
-
-    private static SyntheticModelSpec Spm(ulong seed) =>
-        new("llama-spm", Layers: 2, Embedding: 128, Heads: 4, KvHeads: 4, FeedForward: 352, ContextLength: 1024, Seed: seed);
 }
