@@ -10,22 +10,25 @@ namespace Chorus.Bench.Cluster;
 /// <summary>
 /// Fused step latency ÷ the slowest member's single-step latency (2 and 4 members, in-process and across two silo
 /// processes), and aggregate tokens/s for 1, 4 and 16 concurrent sessions.
-/// Usage: cluster [--tokens N] [--threads N] [--out DIR]
+/// Usage: cluster [--tokens N] [--threads N] [--top-k N (members send top-k; default: the method's full logits)] [--out DIR]
 /// </summary>
 public static class ClusterBench
 {
+    private static int _topK = -1;
+
     private const string Prompt = "The history of the river valley begins with the first farmers who settled along its banks, and";
 
     public static async Task<int> RunAsync(string[] args)
     {
         var tokens = Arg(args, "--tokens", 32);
         var threads = Arg(args, "--threads", 1);
+        _topK = Arg(args, "--top-k", -1);
         var dir = StrArg(args, "--out", Path.Combine(Path.GetTempPath(), "chorus-bench-models"));
         Directory.CreateDirectory(dir);
         LlamaBackend.Initialize();
         var paths = new List<string>();
         for (var i = 0; i < 4; i++) paths.Add(await BenchModels.EnsureAsync($"small", dir, seedOffset: (ulong)i));
-        Console.WriteLine($"# cluster benchmark  {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC  cores={Environment.ProcessorCount}  threads/model={threads}  tokens={tokens}");
+        Console.WriteLine($"# cluster benchmark  {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC  cores={Environment.ProcessorCount}  threads/model={threads}  tokens={tokens}  members send: {(_topK > 0 ? $"top-{_topK}" : "full logits")}");
 
         var single = paths.Select(p => SingleStepMs(p, tokens, threads)).ToArray();
         var concurrentIdeal = new Dictionary<int, double> { [2] = ConcurrentStepMs(paths.Take(2).ToList(), tokens, threads), [4] = ConcurrentStepMs(paths, tokens, threads) };
@@ -120,6 +123,7 @@ public static class ClusterBench
             Sampling = new Sampling { Temperature = 0 }, Limits = new Limits { MaxTokens = tokens },
         };
         request.Members.Models.AddRange(Enumerable.Range(0, members).Select(i => $"m{i}"));
+        if (_topK >= 0) request.Params["top-k"] = _topK.ToString(System.Globalization.CultureInfo.InvariantCulture);
         using var call = client.Generate(request);
         Finished? finished = null;
         await foreach (var e in call.ResponseStream.ReadAllAsync())
