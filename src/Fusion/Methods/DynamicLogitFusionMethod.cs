@@ -11,7 +11,9 @@ namespace Chorus.Fusion;
 /// <remarks>
 /// KL(P̃ ‖ P_M) is computed without materialising log P̃: with d = z_{m_i} − z_m,
 /// log P̃ − log P_M = α d − (lse(z_M + α d) − lse(z_M)), so KL = α E_P̃[d] − lse(z_M + α d) + lse(z_M).
-/// One exp pass per grid point.
+/// One exp pass per grid point evaluated. KL(P̃_α ‖ P_M) is non-decreasing on α ≥ 0 (dKL/dα = α·Var_P̃(d) ≥ 0), so
+/// the grid point nearest the target sits where KL crosses it: a binary search over the grid finds it with about
+/// log₂(21) + 1 evaluations instead of 21, and gives the same grid argmin as a full scan.
 /// </remarks>
 public sealed class DynamicLogitFusionMethod(int topK, double alphaMax, double alphaStep)
     : FusionMethod(FusionMethods.DynamicLogitFusion, new MethodRequirements(topK, VocabularyAlignment.SameVocabulary))
@@ -39,6 +41,7 @@ public sealed class DynamicLogitFusionMethod(int topK, double alphaMax, double a
         private readonly float[] _shift = new float[pack.MainVocabularySize];
         private readonly float[] _bestShift = new float[pack.MainVocabularySize];
         private readonly float[] _work = new float[pack.MainVocabularySize];
+        private readonly double[] _kl = new double[grid.Length];
 
         protected override FusedStep FuseCore(IReadOnlyList<TokenDistribution> distributions)
         {
@@ -55,14 +58,23 @@ public sealed class DynamicLogitFusionMethod(int topK, double alphaMax, double a
                 // Target: KL(P_{m_i} ‖ P_m) = Σ p_i (log p_i − log p_m) = E_{p_i}[d].
                 TensorPrimitives.Exp(_expert, _work);
                 var target = TensorPrimitives.Dot(_work, _shift);
-                foreach (var alpha in grid)
+                Array.Fill(_kl, double.NaN);
+                // first grid point whose KL reaches the target; the best point is it or the one before it
+                int lo = 0, hi = grid.Length;
+                while (lo < hi)
                 {
-                    var kl = ShiftedKl(alpha);
+                    var mid = (lo + hi) / 2;
+                    if (Kl(mid) >= target) hi = mid;
+                    else lo = mid + 1;
+                }
+                for (var g = Math.Max(0, lo - 1); g <= Math.Min(lo, grid.Length - 1); g++)
+                {
+                    var kl = Kl(g);
                     var objective = (kl - target) * (kl - target);
                     if (objective < bestObjective)
                     {
                         bestObjective = objective;
-                        bestAlpha = alpha;
+                        bestAlpha = grid[g];
                         bestExpert = e;
                         if (shiftHeldFor != e) { _shift.CopyTo(_bestShift); shiftHeldFor = e; }
                     }
@@ -80,6 +92,9 @@ public sealed class DynamicLogitFusionMethod(int topK, double alphaMax, double a
             Step.Objective = (float)bestObjective;
             return Step;
         }
+
+        // KL at grid point g, evaluated at most once per expert.
+        private double Kl(int g) => double.IsNaN(_kl[g]) ? _kl[g] = ShiftedKl(grid[g]) : _kl[g];
 
         // KL(softmax(z_M + α d) ‖ P_M) with z_M = the main log-probs (lse(z_M) = 0).
         private double ShiftedKl(float alpha)

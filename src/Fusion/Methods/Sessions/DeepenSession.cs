@@ -80,9 +80,12 @@ internal sealed class DeepenSession : FusionSession
         Array.Clear(_v, 0, count);
         var lr0 = _options.LearningRate;
         var steps = _options.Steps;
+        // Already matched (one member, or members that agree): Adam would turn the rounding noise of a zero gradient
+        // into lr-sized moves (m̂/√v̂ ≈ ±1) and could flip near-tied candidates.
+        if (Forward(count) <= 1e-12) return 0;
         for (var t = 0; t < steps; t++)
         {
-            Forward(count);
+            if (t > 0) Forward(count);
             Gradient(count);
             var lr = lr0 / 4 + (lr0 - lr0 / 4) * (1 + Math.Cos(Math.PI * t / steps)) / 2;
             double c1 = 1 - Math.Pow(Beta1, t + 1), c2 = 1 - Math.Pow(Beta2, t + 1);
