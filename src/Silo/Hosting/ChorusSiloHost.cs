@@ -31,7 +31,11 @@ public static class ChorusSiloHost
             ClusteringSetup.Apply(silo, options.Cluster);
             silo.AddChorus(options);
         });
-        builder.Services.AddGrpc(o => o.EnableDetailedErrors = false);
+        builder.Services.AddGrpc(o =>
+        {
+            o.EnableDetailedErrors = false;
+            o.Interceptors.Add<ErrorTranslationInterceptor>();
+        });
         builder.Services.AddGrpcHealthChecks().AddCheck<ModelsHealthCheck>("models");
         builder.Services.AddGrpcReflection();
         builder.Services.AddOpenTelemetry().WithMetrics(m =>
