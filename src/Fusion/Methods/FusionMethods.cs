@@ -49,7 +49,7 @@ public static class FusionMethods
             PackLlmOpt => new PackLlmOptMethod(TopK(p, EnsembleTopK), p.GetInt("grid", 21, 2, 1001), p.GetInt("support", 64, 1, MaxTopK)),
             ProxyTuning => new ProxyTuningMethod(TopK(p, 0), p.GetDouble("alpha", 1.0, -100, 100)),
             DynamicLogitFusion => CreateDlf(p),
-            Unite => new UniteMethod(TopK(p, 0), p.GetInt("union-k", 10, 1, 1024)),
+            Unite => new UniteMethod(TopK(p, 0), p.GetInt("union-k", 10, 1, 1024), p.GetDouble("floor", 0, 0, 0.5)),
             Deepen => DeepenMethod.Create(p, TopK(p, 0)),
             Mixture => new MixtureMethod(TopK(p, 0), p.GetChoice("router", MixtureMethod.Auto, MixtureMethod.Auto, MixtureMethod.Perplexity, MixtureMethod.Similarity)),
             Gated => GatedMethod.Create(p, parameters),

@@ -10,14 +10,19 @@ namespace Chorus.Fusion;
 /// The result is over the union only: every other main token is −∞ (UniTE decodes greedily inside it).
 /// With top-k members, a piece outside a member's top-k gets that member's flat tail estimate (approximate);
 /// the reference reads full logits, which is the default.
+/// Deviation, opt-in: <c>floor</c> = ε &gt; 0 mixes the main member's own distribution in with weight ε,
+/// p = (1 − ε) p_union + ε p_main, so that scoring a text gives every token a finite probability (the paper's UniTE,
+/// ε = 0, the default, gives tokens outside the union probability 0: an infinite perplexity when one is scored).
+/// A small ε leaves the greedy choice inside the union.
 /// </summary>
-public sealed class UniteMethod(int topK, int unionK) : FusionMethod(FusionMethods.Unite, new MethodRequirements(topK, VocabularyAlignment.StringUnion))
+public sealed class UniteMethod(int topK, int unionK, double floor = 0)
+    : FusionMethod(FusionMethods.Unite, new MethodRequirements(topK, VocabularyAlignment.StringUnion))
 {
     protected override FusionSession CreateSession(PreparedPack pack)
     {
         if (topK > 0 && topK < unionK)
             throw new FusionPackException($"'unite' unites each member's top-{unionK}, so members must send at least that many (top-k={topK}); raise top-k or lower union-k");
-        return new Session(pack, Requirements, unionK);
+        return new Session(pack, Requirements, unionK, (float)floor);
     }
 
     private sealed class Session : FusionSession
@@ -31,10 +36,14 @@ public sealed class UniteMethod(int topK, int unionK) : FusionMethod(FusionMetho
         private readonly int[] _topIds;
         private readonly float[] _topValues;
         private readonly float[] _weights;
+        private readonly float _floor;
+        private readonly float[] _mainLogProbs;
 
-        public Session(PreparedPack pack, MethodRequirements requirements, int unionK) : base(pack, requirements)
+        public Session(PreparedPack pack, MethodRequirements requirements, int unionK, float floor) : base(pack, requirements)
         {
             _unionK = unionK;
+            _floor = floor;
+            _mainLogProbs = floor > 0 ? new float[pack.MainVocabularySize] : [];
             _vocabularies = new UnionVocabulary[pack.Count];
             for (var k = 0; k < pack.Count; k++) _vocabularies[k] = new UnionVocabulary(pack.Members[k].Vocabulary);
             var capacity = unionK * pack.Count;
@@ -92,8 +101,25 @@ public sealed class UniteMethod(int topK, int unionK) : FusionMethod(FusionMetho
                 var p = average[u] / spelled;
                 output[id] = float.IsNegativeInfinity(output[id]) ? MathF.Log(p) : MathF.Log(MathF.Exp(output[id]) + p);
             }
+            if (_floor > 0) MixInMain(distributions[MainMember], output);
             _weights.CopyTo(Step.WeightsBuffer);
             return Step;
+        }
+
+        // log((1 − ε) e^output + ε p_main), token by token, in log space.
+        private void MixInMain(TokenDistribution main, Span<float> output)
+        {
+            LogSpace.WriteLogProbs(main, _mainLogProbs);
+            if (!main.IsFull) LogSpace.LogSoftmaxInPlace(_mainLogProbs); // the tail estimate is only nearly normalised
+            var keep = MathF.Log(1 - _floor);
+            var mix = MathF.Log(_floor);
+            for (var t = 0; t < output.Length; t++)
+            {
+                var a = output[t] + keep;
+                var b = _mainLogProbs[t] + mix;
+                var max = MathF.Max(a, b);
+                output[t] = float.IsNegativeInfinity(max) ? max : max + MathF.Log(MathF.Exp(a - max) + MathF.Exp(b - max));
+            }
         }
 
         // The member's top union-k ids: selected from full logits into a pooled buffer, or the head of its top-k.

@@ -41,4 +41,23 @@ public class UniteTests
         Assert.Equal(1.0, TestData.Probabilities(step.LogProbs).Sum(), 4);
         Assert.True(float.IsNegativeInfinity(step.LogProbs[5]));
     }
+
+    [Fact]
+    public void A_floor_mixes_in_the_main_member_so_every_token_keeps_some_probability()
+    {
+        double[] a = [3, 2, 0, 1, 0.5, -1, -2];
+        double[] b = [0, 3, 2.5, 1, 2.8, -1];
+        const double floor = 0.05;
+        var members = new[] { new FusionMember("spm", Spm, MemberRole.Main), new FusionMember("gpt2", Gpt2) };
+        var plain = TestData.Prepare("unite", members, parameters: TestData.P(("union-k", "3"))).Fuse([TestData.Full(a), TestData.Full(b)]);
+        var union = TestData.Probabilities(plain.LogProbs).ToArray();
+        var main = TestData.Softmax(a);
+        var expected = union.Select((p, t) => (1 - floor) * p + floor * main[t]).ToArray();
+
+        var floored = TestData.Prepare("unite", members, parameters: TestData.P(("union-k", "3"), ("floor", "0.05"))).Fuse([TestData.Full(a), TestData.Full(b)]);
+        TestData.Close(expected, floored.LogProbs);
+        Assert.True(float.IsFinite(floored.LogProbs[5]), "a token outside the union now has a probability");
+        Assert.Equal(plain.ArgMax(), floored.ArgMax());
+        Assert.Throws<FusionParameterException>(() => FusionMethods.Create("unite", TestData.P(("floor", "0.9"))));
+    }
 }
