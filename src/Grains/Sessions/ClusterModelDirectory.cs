@@ -12,13 +12,12 @@ public sealed class ClusterModelDirectory(IClusterMembershipService membership, 
     public IReadOnlyDictionary<string, List<SiloAddress>> Served()
     {
         var result = new Dictionary<string, List<SiloAddress>>(StringComparer.Ordinal);
-        foreach (var member in membership.CurrentSnapshot.Members.Values)
+        foreach (var (silo, models) in ActiveSilos())
         {
-            if (member.Status != SiloStatus.Active) continue;
-            foreach (var id in ServedModels.Decode(metadata.GetSiloMetadata(member.SiloAddress)).Keys)
+            foreach (var id in models.Keys)
             {
                 if (!result.TryGetValue(id, out var silos)) result[id] = silos = [];
-                silos.Add(member.SiloAddress);
+                silos.Add(silo);
             }
         }
         return result;
@@ -28,10 +27,17 @@ public sealed class ClusterModelDirectory(IClusterMembershipService membership, 
     public int Replicas(string modelId)
     {
         var count = 0;
-        foreach (var member in membership.CurrentSnapshot.Members.Values)
-            if (member.Status == SiloStatus.Active && ServedModels.Decode(metadata.GetSiloMetadata(member.SiloAddress)).TryGetValue(modelId, out var n))
-                count = Math.Max(count, n);
+        foreach (var (_, models) in ActiveSilos())
+            if (models.TryGetValue(modelId, out var n)) count = Math.Max(count, n);
         return count;
+    }
+
+    // Each live silo with the models (id → replicas) its metadata declares.
+    private IEnumerable<(SiloAddress Silo, IReadOnlyDictionary<string, int> Models)> ActiveSilos()
+    {
+        foreach (var member in membership.CurrentSnapshot.Members.Values)
+            if (member.Status == SiloStatus.Active)
+                yield return (member.SiloAddress, ServedModels.Decode(metadata.GetSiloMetadata(member.SiloAddress)));
     }
 
     /// <summary>Throws NotFound for an id nobody knows, Unavailable for a known id no live silo serves.</summary>

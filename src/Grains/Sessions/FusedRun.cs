@@ -14,7 +14,6 @@ internal sealed class FusedRun : IAsyncDisposable
 {
     private readonly Guid _session;
     private readonly List<RunMember> _members;
-    private readonly MethodRequirements _requirements;
     private readonly Utf8TokenDecoder _decoder;
     private readonly System.Text.StringBuilder _completion = new();
 
@@ -23,12 +22,12 @@ internal sealed class FusedRun : IAsyncDisposable
         _session = session;
         _members = members;
         Method = method;
-        _requirements = method.Requirements;
         Prompt = prompt;
         _decoder = new Utf8TokenDecoder(Main.Vocabulary);
     }
 
     public FusionMethod Method { get; }
+    private MethodRequirements Requirements => Method.Requirements;
     public FusionSession? Fusion { get; private set; }
     public string Prompt { get; }
     public IReadOnlyList<RunMember> Members => _members;
@@ -66,18 +65,18 @@ internal sealed class FusedRun : IAsyncDisposable
     {
         MainIndex = Math.Max(0, _members.FindIndex(m => m.Plan.Role == MemberRole.Main));
         foreach (var m in _members) m.SharesMainVocabulary = m.Facts.VocabularyHash == Main.Facts.VocabularyHash;
-        if (!_requirements.AllowsDifferentVocabularies && _members.Any(m => !m.SharesMainVocabulary))
+        if (!Requirements.AllowsDifferentVocabularies && _members.Any(m => !m.SharesMainVocabulary))
             throw new ChorusException(ChorusErrorKind.FailedPrecondition,
                 $"method '{Method.Name}' needs every member to share one vocabulary, but {string.Join(", ", _members.Where(m => !m.SharesMainVocabulary).Select(m => $"'{m.Name}' ({m.Facts.VocabularySize} tokens, {m.Facts.VocabularyKind})"))} differ from main '{Main.Name}'; use unite, deepen, packllm-sim or packllm-opt for mixed vocabularies");
 
-        var embeddings = _requirements.NeedsEmbeddings
+        var embeddings = Requirements.NeedsEmbeddings
             ? await Task.WhenAll(_members.Select(m => catalog.Embeddings(m.Grain, m.Facts)))
             : null;
-        var positionsTopK = _requirements.NeedsPromptDistributions ? Math.Max(_requirements.TopK, 64) : 0;
+        var positionsTopK = Requirements.NeedsPromptDistributions ? Math.Max(Requirements.TopK, 64) : 0;
         var started = Stopwatch.GetTimestamp();
         var opened = await Task.WhenAll(_members.Select(async m =>
         {
-            var o = await m.Grain.Open(_session, Prompt, _requirements.TopK, positionsTopK, ct);
+            var o = await m.Grain.Open(_session, Prompt, Requirements.TopK, positionsTopK, ct);
             m.Opened = true;
             return o;
         }));
@@ -125,10 +124,9 @@ internal sealed class FusedRun : IAsyncDisposable
         await Task.WhenAll(_members.Where(m => m.Active).Select(async m =>
         {
             var step = m.SharesMainVocabulary
-                ? await m.Grain.Append(_session, [token], _requirements.TopK, ct)
-                : await m.Grain.SyncText(_session, text, _requirements.TopK, ct);
+                ? await m.Grain.Append(_session, [token], Requirements.TopK, ct)
+                : await m.Grain.SyncText(_session, text, Requirements.TopK, ct);
             m.Current = step.Next.ToDistribution();
-            m.LastStepMilliseconds = step.Milliseconds;
             m.LastTokens = step.Decoded;
         }));
         return piece;

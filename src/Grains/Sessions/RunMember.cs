@@ -22,6 +22,5 @@ internal sealed class RunMember(MemberPlan plan, IModelGrain grain, ModelFacts f
     public bool Opened { get; set; }
     public PromptEvidenceData? Evidence { get; set; }
     public TokenDistribution? Current { get; set; }
-    public double LastStepMilliseconds { get; set; }
     public int[] LastTokens { get; set; } = [];
 }

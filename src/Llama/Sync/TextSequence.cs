@@ -51,18 +51,6 @@ public sealed class TextSequence
         _offsets.AddRange(Enumerable.Repeat(int.MaxValue, Sequence.Length));
     }
 
-    /// <summary>Appends tokens of this model's vocabulary whose text is <paramref name="appendedText"/>.</summary>
-    public TokenDistribution Append(int[] tokens, string appendedText, DistributionRequest request, CancellationToken cancellationToken = default)
-    {
-        var start = _text.Length;
-        var next = _runner.Append(Sequence, tokens, request, cancellationToken);
-        // offsets of appended tokens: by their pieces, inside the appended text
-        var local = TokenOffsets.Compute(_runner.Vocabulary, appendedText, tokens);
-        foreach (var o in local) _offsets.Add(start + o);
-        _text += appendedText;
-        return next;
-    }
-
     /// <summary>
     /// Makes the sequence cover <paramref name="text"/>: re-tokenizes from a word boundary a few tokens back, keeps
     /// the common prefix, rolls back the rest and decodes the new tokens. Returns the next distribution, the tokens
