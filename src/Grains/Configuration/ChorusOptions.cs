@@ -12,10 +12,13 @@ public sealed class ChorusOptions
     public List<PackOptions> Packs { get; set; } = [];
 
     /// <summary>How silos find each other and which ports they use.</summary>
-    public ClusterOptions Cluster { get; set; } = new();
+    public ClusterSettings Cluster { get; set; } = new();
 
     /// <summary>Limits that apply to every session.</summary>
     public SessionOptions Sessions { get; set; } = new();
+
+    /// <summary>Who may call the public API (API keys) and how it is served (TLS).</summary>
+    public SecurityOptions Security { get; set; } = new();
 
     /// <summary>Model ids every silo of the cluster may be asked for (packs' members included): an id outside
     /// this set and not served anywhere is NotFound; an id inside it that no live silo serves is Unavailable.</summary>

@@ -14,4 +14,26 @@ public sealed class SessionOptions
 
     /// <summary>How often model grains look for idle sequences.</summary>
     public TimeSpan IdleSweepInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Requests that may wait for a slot of one model replica (FIFO) when all its slots are taken; 0 = no queue.</summary>
+    public int QueueDepth { get; set; } = 256;
+
+    /// <summary>The longest a request waits in a model's queue before it gets ResourceExhausted.</summary>
+    public int MaxQueueMilliseconds { get; set; } = 60_000;
+
+    /// <summary>The largest prompt or scored text, in UTF-8 bytes, checked before anything tokenizes it.</summary>
+    public int MaxTextBytes { get; set; } = 1 << 20;
+
+    /// <summary>The most members one request may name (a model named twice counts twice).</summary>
+    public int MaxMembers { get; set; } = 16;
+
+    /// <summary>The most stop strings one request may give, and the longest one in UTF-8 bytes.</summary>
+    public int MaxStopStrings { get; set; } = 16;
+
+    public int MaxStopStringBytes { get; set; } = 256;
+
+    /// <summary>The most method parameters one request may give, and the longest key or value in UTF-8 bytes.</summary>
+    public int MaxParameters { get; set; } = 32;
+
+    public int MaxParameterBytes { get; set; } = 256;
 }

@@ -7,7 +7,7 @@ namespace Chorus.Silo;
 /// <summary>Clustering: localhost for one process, development (a primary silo) for several processes on one or more hosts.</summary>
 internal static class ClusteringSetup
 {
-    public static void Apply(ISiloBuilder silo, Grains.ClusterOptions cluster)
+    public static void Apply(ISiloBuilder silo, ClusterSettings cluster)
     {
         var address = IPAddress.Parse(cluster.AdvertisedAddress);
         switch (cluster.Provider.Trim().ToLowerInvariant())

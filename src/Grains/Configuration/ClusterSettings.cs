@@ -1,7 +1,7 @@
 namespace Chorus.Grains;
 
 /// <summary>Clustering: localhost (one process), development (several processes, one primary silo), or a provider.</summary>
-public sealed class ClusterOptions
+public sealed class ClusterSettings
 {
     /// <summary>localhost | development.</summary>
     public string Provider { get; set; } = "localhost";

@@ -1,0 +1,25 @@
+namespace Chorus.Grains;
+
+/// <summary>The <c>Chorus:Security</c> section: API keys for the public endpoints and TLS.</summary>
+public sealed class SecurityOptions
+{
+    /// <summary>Accepted API keys (clients send <c>authorization: Bearer &lt;key&gt;</c>). Empty = no authentication.</summary>
+    public List<string> ApiKeys { get; set; } = [];
+
+    /// <summary>A file with one API key per line (a mounted Kubernetes secret); read at start-up, added to <see cref="ApiKeys"/>.</summary>
+    public string? ApiKeysFile { get; set; }
+
+    /// <summary>Serve without keys on a non-loopback address. Off: such a silo refuses to start.</summary>
+    public bool AllowAnonymous { get; set; }
+
+    /// <summary>PEM or PFX certificate for TLS on the public endpoints; none = plaintext.</summary>
+    public string? CertificatePath { get; set; }
+
+    /// <summary>The PEM private key file (when <see cref="CertificatePath"/> is PEM) or the PFX password.</summary>
+    public string? CertificateKeyPath { get; set; }
+
+    public string? CertificatePassword { get; set; }
+
+    /// <summary>Silo-to-silo TLS (Orleans) with the same certificate.</summary>
+    public bool SiloTls { get; set; }
+}
