@@ -9,6 +9,15 @@ public enum ChorusErrorKind
     Unavailable,
     ResourceExhausted,
     DeadlineExceeded,
+
+    /// <summary>A sequence ran into its context window while generating (the session ends with finish reason "length").</summary>
+    OutOfRange,
+
+    /// <summary>The work was withdrawn because its session ended (cancelled or closed).</summary>
+    Cancelled,
+
+    /// <summary>A fault inside the server (not the request's doing); the message says what failed.</summary>
+    Internal,
 }
 
 /// <summary>A user-facing cluster error with its kind; the message names the problem and the fix.</summary>

@@ -2,29 +2,44 @@ namespace Chorus.Contracts;
 
 /// <summary>
 /// One model replica, pinned to the silo (and GPU) that holds its weights. Key: the model id, or "id/replica".
-/// Serves many sessions at once, one sequence (KV slot) each; steps that arrive together share one decode.
+/// Serves many sessions at once. A session is admitted to slots (KV sequences) first — waiting in the model's FIFO
+/// queue when all are taken — and then works on each sequence through its <see cref="SequenceHandle"/>; edits of all
+/// sessions that arrive together share one decode. The session (the owner) frees what it holds.
 /// </summary>
 public interface IModelGrain : IGrainWithStringKey
 {
     /// <summary>What this model is and where it runs (activates it on a silo that serves it).</summary>
     Task<ModelFacts> Describe();
 
-    /// <summary>Opens a sequence for a session: tokenizes the prompt (with BOS as the model expects), prefills it, returns evidence and the first distribution.</summary>
-    Task<SequenceOpened> Open(Guid session, string prompt, int topK, int positionsTopK, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Grants <paramref name="count"/> sequences to <paramref name="owner"/> at once, waiting in the model's bounded FIFO
+    /// queue while they are not free (queue updates are streamed). From the moment of the grant the owner holds them.
+    /// ResourceExhausted when the queue is full or the wait runs out; InvalidArgument when the model has fewer slots.
+    /// </summary>
+    IAsyncEnumerable<AdmissionEvent> Admit(Guid owner, int count, CancellationToken cancellationToken = default);
 
-    /// <summary>Appends tokens of this model's vocabulary to a session's sequence and returns the next distribution.</summary>
-    Task<SequenceStep> Append(Guid session, int[] tokens, int topK, CancellationToken cancellationToken = default);
+    /// <summary>Makes a sequence hold exactly the prompt (tokenized with BOS as the model expects): returns evidence and the first distribution.</summary>
+    Task<SequenceOpened> Prefill(SequenceHandle sequence, string prompt, int topK, int positionsTopK, CancellationToken cancellationToken = default);
 
-    /// <summary>Brings a session's sequence in line with the shared text: keeps the common token prefix, rolls back the rest, decodes the new tail.</summary>
-    Task<SequenceStep> SyncText(Guid session, string text, int topK, CancellationToken cancellationToken = default);
+    /// <summary>Appends tokens of this model's vocabulary to a sequence and returns the next distribution.</summary>
+    Task<SequenceStep> Append(SequenceHandle sequence, int[] tokens, int topK, CancellationToken cancellationToken = default);
 
-    /// <summary>Closes a session's sequence and frees its KV cache (closing twice is harmless).</summary>
-    Task Close(Guid session);
+    /// <summary>Brings a sequence in line with the shared text: keeps the common token prefix, rolls back the rest, decodes the new tail.</summary>
+    Task<SequenceStep> SyncText(SequenceHandle sequence, string text, int topK, CancellationToken cancellationToken = default);
+
+    /// <summary>A new sequence of the same owner holding a copy of this one's cache (ResourceExhausted when no slot is free).</summary>
+    Task<SequenceHandle> Fork(SequenceHandle sequence);
+
+    /// <summary>Frees one sequence (freeing twice is harmless).</summary>
+    Task Close(SequenceHandle sequence);
+
+    /// <summary>Frees every sequence the owner holds, withdraws its waiting requests, and refuses its later ones: the owner has ended.</summary>
+    Task<int> ReleaseOwner(Guid owner);
 
     /// <summary>Token ids of a text (and the text of each token).</summary>
     Task<(int[] Ids, string[] Pieces)> Tokenize(string text, bool addSpecial);
 
-    /// <summary>Next-token distribution after a context (no session; the sequence is released at once).</summary>
+    /// <summary>Next-token distribution after a context (a sequence is admitted for it and freed at once).</summary>
     Task<(DistributionData Next, int ContextTokens)> StepLogits(string context, int topK, CancellationToken cancellationToken = default);
 
     /// <summary>The tokenizer as a vocabulary-only GGUF.</summary>
@@ -33,6 +48,6 @@ public interface IModelGrain : IGrainWithStringKey
     /// <summary>The token-embedding matrix.</summary>
     Task<EmbeddingExport> ExportEmbeddings();
 
-    /// <summary>Slots in use, for monitoring and tests.</summary>
+    /// <summary>Slots in use, the queue, and what the safety-net sweep freed — for monitoring and tests.</summary>
     Task<SlotUsage> Slots();
 }

@@ -20,16 +20,20 @@ public sealed class IdleSweepTests
 
         var grain = cluster.Client.GetGrain<IModelGrain>("a");
         var session = Guid.NewGuid();
-        await grain.Open(session, "an abandoned prompt", 8, 0);
+        SequenceHandle? handle = null;
+        await foreach (var admitted in grain.Admit(session, 1))
+            if (admitted is AdmissionGranted g) handle = g.Handles[0];
+        await grain.Prefill(handle!, "an abandoned prompt", 8, 0);
         Assert.Contains(session, (await grain.Slots()).Sessions);
 
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         SlotUsage slots;
         while ((slots = await grain.Slots()).ActiveSequences > 0 && DateTime.UtcNow < deadline) await Task.Delay(100);
         Assert.Equal(0, slots.ActiveSequences);
-        var e = await Assert.ThrowsAsync<ChorusException>(() => grain.Append(session, [1], 8));
+        Assert.Equal(1, slots.SweptSequences); // the safety net counts what it had to free
+        var e = await Assert.ThrowsAsync<ChorusException>(() => grain.Append(handle!, [1], 8));
         Assert.Equal(ChorusErrorKind.FailedPrecondition, e.Kind);
-        Assert.Contains("no open sequence", e.Message);
+        Assert.Contains("not held any more", e.Message);
         await cluster.StopAllSilosAsync();
     }
 }

@@ -157,16 +157,16 @@ public static class GpuCheck
                 separate.Add(runner.Append(s, t.AsSpan(^1..), DistributionRequest.Full).Logits.ToArray());
                 runner.Release(s);
             }
-            var work = new List<SequenceWork>();
+            var work = new List<SequenceEdit>();
             foreach (var text in texts)
             {
                 var s = runner.Open();
                 var t = Prompt(text);
                 runner.Prefill(s, t.AsSpan(..^1), DistributionRequest.Full);
-                work.Add(new SequenceWork(s, t[^1..], DistributionRequest.Full));
+                work.Add(SequenceEdit.Append(s, t[^1..], DistributionRequest.Full));
             }
             var callsBefore = runner.DecodeStatistics.DecodeCalls;
-            var batched = runner.Step(work);
+            var batched = runner.Apply(work).Select(r => r.Next).ToList();
             var calls = runner.DecodeStatistics.DecodeCalls - callsBefore;
             var worst = 0f;
             for (var i = 0; i < texts.Length; i++) worst = Math.Max(worst, MaxDiff(separate[i], batched[i].Logits));

@@ -1,6 +1,6 @@
 namespace Chorus.Contracts;
 
-/// <summary>An event of a fused generation: <see cref="GenerationStarted"/>, then <see cref="GeneratedToken"/>s, then <see cref="GenerationFinished"/>.</summary>
+/// <summary>An event of a fused generation: <see cref="GenerationQueued"/> while waiting for slots, <see cref="GenerationStarted"/>, then <see cref="GeneratedToken"/>s, then <see cref="GenerationFinished"/>.</summary>
 [GenerateSerializer, Immutable, Alias("chorus.GenerationEvent")]
 public abstract record GenerationEvent;
 
@@ -41,3 +41,11 @@ public sealed record GenerationFinished(
     [property: Id(5)] double TotalMilliseconds,
     [property: Id(6)] double MeanFuseMilliseconds,
     [property: Id(7)] double MeanStepMilliseconds) : GenerationEvent;
+
+/// <summary>The request waits for a member's slots (before <see cref="GenerationStarted"/>): where it stands in that model's queue.</summary>
+[GenerateSerializer, Immutable, Alias("chorus.GenerationQueued")]
+public sealed record GenerationQueued(
+    [property: Id(0)] string Model,
+    [property: Id(1)] int Position,
+    [property: Id(2)] int QueueLength,
+    [property: Id(3)] double WaitedMilliseconds) : GenerationEvent;

@@ -15,8 +15,8 @@ public sealed class ModelOptions
     /// <summary>Layers offloaded to the GPU (-1 = all) when <see cref="Gpu"/> is set.</summary>
     public int GpuLayers { get; set; } = -1;
 
-    /// <summary>Context window per sequence, in tokens.</summary>
-    public int ContextSize { get; set; } = 2048;
+    /// <summary>Context window per sequence, in tokens; 0 = the model's trained context (<c>n_ctx_train</c>). A larger value starts with a warning.</summary>
+    public int ContextSize { get; set; }
 
     /// <summary>Sequences (KV slots) served at once by one replica.</summary>
     public int MaxSequences { get; set; } = 8;

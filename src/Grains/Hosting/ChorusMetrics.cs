@@ -16,6 +16,9 @@ public sealed class ChorusMetrics : IDisposable
         FusionTime = _meter.CreateHistogram<double>("chorus.fusion.duration", "ms", "Time to fuse one step");
         ActiveSessions = _meter.CreateUpDownCounter<long>("chorus.sessions.active", "{session}", "Fusion sessions running");
         ActiveSequences = _meter.CreateUpDownCounter<long>("chorus.sequences.active", "{sequence}", "Member sequences holding a KV slot");
+        QueueLength = _meter.CreateUpDownCounter<long>("chorus.queue.length", "{request}", "Requests waiting for a model's slots");
+        QueueWait = _meter.CreateHistogram<double>("chorus.queue.wait.duration", "ms", "How long a request waited for a model's slots");
+        SweptSequences = _meter.CreateCounter<long>("chorus.sequences.swept", "{sequence}", "Sequences the idle sweep had to free (their owner never did; should stay 0)");
     }
 
     public Counter<long> Tokens { get; }
@@ -23,6 +26,9 @@ public sealed class ChorusMetrics : IDisposable
     public Histogram<double> FusionTime { get; }
     public UpDownCounter<long> ActiveSessions { get; }
     public UpDownCounter<long> ActiveSequences { get; }
+    public UpDownCounter<long> QueueLength { get; }
+    public Histogram<double> QueueWait { get; }
+    public Counter<long> SweptSequences { get; }
 
     public void Dispose() => _meter.Dispose();
 }

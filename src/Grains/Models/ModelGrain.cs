@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Chorus.Contracts;
 using Chorus.Llama;
 using Microsoft.Extensions.Logging;
@@ -10,19 +11,22 @@ using Orleans.Runtime;
 namespace Chorus.Grains;
 
 /// <summary>
-/// One model replica on the silo that serves it. Reentrant: calls of many sessions interleave so that their
-/// single-token steps meet in the <see cref="StepBatcher"/> and share one decode. Never migrates.
+/// One model replica on the silo that serves it. Reentrant: calls of many sessions interleave so that their edits
+/// meet in the <see cref="ModelScheduler"/> and share one decode. Tokenizing runs here or on the thread pool, never
+/// on the scheduler's decode thread. Never migrates.
 /// </summary>
 [ModelPlacement, Immovable, Reentrant]
 internal sealed class ModelGrain(ModelHost host, IOptions<ChorusOptions> options, ILocalSiloDetails silo, ChorusMetrics metrics, ILogger<ModelGrain> logger)
     : Grain, IModelGrain
 {
-    private readonly Dictionary<Guid, SessionSequence> _sessions = [];
-    private ModelRunner? _runner;
-    private StepBatcher? _batcher;
+    // texts longer than this are tokenized on the thread pool, so a large prompt does not hold this activation's turn
+    private const int InlineTokenizeChars = 4096;
+
+    private ModelScheduler? _scheduler;
     private ModelFacts? _facts;
     private IGrainTimer? _sweep;
     private string _modelId = "";
+    private KeyValuePair<string, object?> _tag;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -30,155 +34,163 @@ internal sealed class ModelGrain(ModelHost host, IOptions<ChorusOptions> options
         if (!host.Serves(_modelId))
             throw new ChorusException(ChorusErrorKind.Unavailable, $"model '{_modelId}' is not served by silo {silo.SiloAddress}");
         // loading weights is slow native work: keep it off the grain scheduler
-        _runner = await Task.Run(() => ErrorMapping.Guard(() => host.CreateRunner(_modelId)), cancellationToken);
-        _batcher = new StepBatcher(_runner, this.GetPrimaryKeyString());
+        var runner = await Task.Run(() => ErrorMapping.Guard(() => host.CreateRunner(_modelId)), cancellationToken);
         var s = options.Value.Sessions;
+        _tag = new KeyValuePair<string, object?>("model", this.GetPrimaryKeyString());
+        _scheduler = new ModelScheduler(runner, this.GetPrimaryKeyString(), s.QueueDepth, TimeSpan.FromMilliseconds(s.MaxQueueMilliseconds), logger);
+        _scheduler.Admission.SlotsChanged += n => metrics.ActiveSequences.Add(n, _tag);
+        _scheduler.Admission.WaitStarted += () => metrics.QueueLength.Add(1, _tag);
+        _scheduler.Admission.WaitEnded += waited =>
+        {
+            metrics.QueueLength.Add(-1, _tag);
+            metrics.QueueWait.Record(waited.TotalMilliseconds, _tag);
+        };
         _sweep = this.RegisterGrainTimer(SweepIdle, new GrainTimerCreationOptions(s.IdleSweepInterval, s.IdleSweepInterval) { Interleave = true });
-        logger.LogInformation("model {Model} active on {Silo}: {Description}", this.GetPrimaryKeyString(), silo.SiloAddress, _runner.Model.Description);
+        logger.LogInformation("model {Model} active on {Silo}: {Description}, {Slots} slots of {Context} tokens", this.GetPrimaryKeyString(), silo.SiloAddress,
+            runner.Model.Description, runner.MaxSequences, runner.SequenceContextSize);
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _sweep?.Dispose();
-        foreach (var s in _sessions.Values) _runner?.Release(s.Sequence);
-        _sessions.Clear();
-        _batcher?.Dispose();
-        _runner?.Dispose();
+        _scheduler?.Dispose(); // fails waiters, frees every sequence, then the thread ends
+        _scheduler?.Runner.Dispose();
         return Task.CompletedTask;
     }
 
     public Task<ModelFacts> Describe() => Task.FromResult(_facts ??= BuildFacts());
 
-    public async Task<SequenceOpened> Open(Guid session, string prompt, int topK, int positionsTopK, CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<AdmissionEvent> Admit(Guid owner, int count, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        if (_sessions.ContainsKey(session))
-            throw new ChorusException(ChorusErrorKind.InvalidArgument, $"session {session} already has a sequence on model '{_modelId}'");
+        var updates = Scheduler.Admit(owner, count, cancellationToken);
+        while (await updates.WaitToReadAsync(cancellationToken))
+            while (updates.TryRead(out var update))
+                yield return update;
+    }
+
+    public async Task<SequenceOpened> Prefill(SequenceHandle sequence, string prompt, int topK, int positionsTopK, CancellationToken cancellationToken = default)
+    {
+        var lease = Scheduler.Find(sequence);
+        using var use = lease.Use();
         var started = Stopwatch.GetTimestamp();
-        var opened = await Batcher.Run(ct => ErrorMapping.Guard(() =>
-        {
-            var sequence = Runner.Open();
-            var text = new TextSequence(Runner, sequence);
-            try
-            {
-                var prefill = text.Prefill(prompt, WireConversions.ToRequest(topK), positionsTopK, ct);
-                return (text, prefill);
-            }
-            catch
-            {
-                Runner.Release(sequence);
-                throw;
-            }
-        }), cancellationToken);
-        _sessions[session] = new SessionSequence(opened.text);
-        metrics.ActiveSequences.Add(1, new KeyValuePair<string, object?>("model", _modelId));
-        var evidence = new PromptEvidenceData(opened.text.Sequence.Tokens.ToArray(), opened.prefill.TokenLogProbs, opened.text.Offsets.ToArray(),
-            opened.prefill.Positions?.Select(p => p?.ToData()).ToArray());
-        var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        return new SequenceOpened(evidence, opened.prefill.Next.ToData(), ms);
+        var plan = await Tokenizing(prompt.Length, () => lease.Text.PlanPrefill(prompt, WireConversions.ToRequest(topK), positionsTopK));
+        var result = await ErrorMapping.GuardAsync(() => Scheduler.Edit(lease, plan.Edit, cancellationToken));
+        lease.Text.Commit(plan);
+        var evidence = new PromptEvidenceData(plan.Edit.Tokens, result.TokenLogProbs!, plan.Offsets, result.Positions?.Select(p => p?.ToData()).ToArray());
+        return new SequenceOpened(evidence, result.Next.ToData(), Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
-    public async Task<SequenceStep> Append(Guid session, int[] tokens, int topK, CancellationToken cancellationToken = default)
+    public Task<SequenceStep> Append(SequenceHandle sequence, int[] tokens, int topK, CancellationToken cancellationToken = default)
     {
-        var s = Session(session);
-        var started = Stopwatch.GetTimestamp();
-        s.Busy = true;
-        try
-        {
-            var next = await ErrorMapping.GuardAsync(() => Batcher.Append(s.Sequence, tokens, WireConversions.ToRequest(topK), cancellationToken));
-            s.Text.MarkTextUnknown();
-            var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            metrics.StepLatency.Record(ms, new KeyValuePair<string, object?>("model", _modelId));
-            return new SequenceStep(next.ToData(), tokens, 0, ms);
-        }
-        finally
-        {
-            s.Busy = false;
-            s.LastUsed = DateTime.UtcNow;
-        }
+        var lease = Scheduler.Find(sequence);
+        return Step(lease, lease.Text.PlanAppend(tokens, WireConversions.ToRequest(topK)), cancellationToken);
     }
 
-    public async Task<SequenceStep> SyncText(Guid session, string text, int topK, CancellationToken cancellationToken = default)
+    public async Task<SequenceStep> SyncText(SequenceHandle sequence, string text, int topK, CancellationToken cancellationToken = default)
     {
-        var s = Session(session);
-        var started = Stopwatch.GetTimestamp();
-        s.Busy = true;
-        try
-        {
-            var (next, decoded, rolledBack) = await Batcher.Run(ct => ErrorMapping.Guard(() => s.Text.Sync(text, WireConversions.ToRequest(topK), ct)), cancellationToken);
-            var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            metrics.StepLatency.Record(ms, new KeyValuePair<string, object?>("model", _modelId));
-            return new SequenceStep(next.ToData(), decoded, rolledBack, ms);
-        }
-        finally
-        {
-            s.Busy = false;
-            s.LastUsed = DateTime.UtcNow;
-        }
+        var lease = Scheduler.Find(sequence);
+        var plan = await Tokenizing(text.Length, () => lease.Text.PlanSync(text, WireConversions.ToRequest(topK)));
+        return await Step(lease, plan, cancellationToken);
     }
 
-    public async Task Close(Guid session)
+    public async Task<SequenceHandle> Fork(SequenceHandle sequence)
     {
-        if (!_sessions.Remove(session, out var s)) return;
-        await Batcher.Run(_ => { Runner.Release(s.Sequence); return true; }, CancellationToken.None);
-        metrics.ActiveSequences.Add(-1, new KeyValuePair<string, object?>("model", _modelId));
+        var fork = await Scheduler.Fork(Scheduler.Find(sequence));
+        return fork.Handle(this.GetPrimaryKeyString());
     }
 
-    public Task<(int[] Ids, string[] Pieces)> Tokenize(string text, bool addSpecial) => Task.FromResult(ErrorMapping.Guard(() =>
+    public async Task Close(SequenceHandle sequence)
     {
-        var ids = Runner.Vocabulary.Tokenize(text, addSpecial);
-        return (ids, ids.Select(id => Runner.Vocabulary.TokenToString(id, special: true)).ToArray());
+        if (Scheduler.Admission.TryFind(sequence.Lease, out var lease)) await Scheduler.Release(lease);
+    }
+
+    public Task<int> ReleaseOwner(Guid owner) => Scheduler.ReleaseOwner(owner);
+
+    public Task<(int[] Ids, string[] Pieces)> Tokenize(string text, bool addSpecial) => Tokenizing(text.Length, () => ErrorMapping.Guard(() =>
+    {
+        var vocabulary = Scheduler.Runner.Vocabulary;
+        var ids = vocabulary.Tokenize(text, addSpecial);
+        return (ids, ids.Select(id => vocabulary.TokenToString(id, special: true)).ToArray());
     }));
 
-    public async Task<(DistributionData Next, int ContextTokens)> StepLogits(string context, int topK, CancellationToken cancellationToken = default) =>
-        await Batcher.Run(ct => ErrorMapping.Guard(() =>
+    public async Task<(DistributionData Next, int ContextTokens)> StepLogits(string context, int topK, CancellationToken cancellationToken = default)
+    {
+        var owner = Guid.NewGuid();
+        try
         {
-            var tokens = Runner.Vocabulary.Tokenize(context, addSpecial: true);
-            var sequence = Runner.Open();
-            try
-            {
-                return (Runner.Prefill(sequence, tokens, WireConversions.ToRequest(topK), ct).Next.ToData(), tokens.Length);
-            }
-            finally
-            {
-                Runner.Release(sequence);
-            }
-        }), cancellationToken);
+            SequenceHandle? handle = null;
+            await foreach (var e in Admit(owner, 1, cancellationToken))
+                if (e is AdmissionGranted g) handle = g.Handles[0];
+            var opened = await Prefill(handle!, context, topK, 0, cancellationToken);
+            return (opened.Next, opened.Evidence.TokenIds.Length);
+        }
+        finally
+        {
+            await Scheduler.ReleaseOwner(owner);
+        }
+    }
 
     public Task<TokenizerExport> ExportTokenizer() =>
-        Task.Run(() => new TokenizerExport(Runner.Vocabulary.ContentHash, ModelExports.TokenizerGguf(Runner.Model.FilePath)));
+        Task.Run(() => new TokenizerExport(Scheduler.Runner.Vocabulary.ContentHash, ModelExports.TokenizerGguf(Scheduler.Runner.Model.FilePath)));
 
     public Task<EmbeddingExport> ExportEmbeddings() => Task.Run(() =>
     {
-        var (data, dimension) = ModelExports.TokenEmbeddingData(Runner.Model.FilePath);
+        var (data, dimension) = ModelExports.TokenEmbeddingData(Scheduler.Runner.Model.FilePath);
         return new EmbeddingExport(dimension, data);
     });
 
-    public Task<SlotUsage> Slots() => Task.FromResult(new SlotUsage(
-        Runner.MaxSequences, Runner.ActiveSequences, [.. _sessions.Keys], Batcher.BatchedSteps, Runner.DecodeStatistics.DecodeCalls));
+    public Task<SlotUsage> Slots()
+    {
+        var s = Scheduler;
+        return Task.FromResult(new SlotUsage(s.Runner.MaxSequences, s.Runner.ActiveSequences, [.. s.Admission.Leases.Select(l => l.Owner).Distinct()],
+            s.BatchedSteps, s.Runner.DecodeStatistics.DecodeCalls)
+        {
+            Waiting = s.Waiting, SweptSequences = s.SweptSequences, Healthy = s.Healthy,
+        });
+    }
 
-    private ModelRunner Runner => _runner ?? throw new InvalidOperationException("model grain is not active");
-    private StepBatcher Batcher => _batcher ?? throw new InvalidOperationException("model grain is not active");
+    private ModelScheduler Scheduler => _scheduler ?? throw new InvalidOperationException("model grain is not active");
 
-    private SessionSequence Session(Guid session) => _sessions.TryGetValue(session, out var s)
-        ? s
-        : throw new ChorusException(ChorusErrorKind.FailedPrecondition,
-            $"session {session} has no open sequence on model '{_modelId}' (closed, idle past {options.Value.Sessions.IdleTimeout}, or never opened)");
+    private async Task<SequenceStep> Step(SlotLease lease, TextEdit plan, CancellationToken cancellationToken)
+    {
+        using var use = lease.Use();
+        var started = Stopwatch.GetTimestamp();
+        EditResult result;
+        try
+        {
+            result = await Scheduler.Edit(lease, plan.Edit, cancellationToken);
+        }
+        catch (ContextOverflowException e)
+        {
+            throw new ChorusException(ChorusErrorKind.OutOfRange, $"model '{_modelId}': {e.Message}");
+        }
+        catch (Exception e) when (ErrorMapping.Map(e) is { } mapped)
+        {
+            throw mapped;
+        }
+        lease.Text.Commit(plan);
+        var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        metrics.StepLatency.Record(ms, _tag);
+        return new SequenceStep(result.Next.ToData(), plan.Edit.Tokens, plan.RolledBack, ms);
+    }
+
+    private static Task<T> Tokenizing<T>(int chars, Func<T> plan) =>
+        chars <= InlineTokenizeChars ? Task.FromResult(ErrorMapping.Guard(plan)) : Task.Run(() => ErrorMapping.Guard(plan));
 
     private async Task SweepIdle(CancellationToken cancellationToken)
     {
-        var limit = DateTime.UtcNow - options.Value.Sessions.IdleTimeout;
-        foreach (var (id, s) in _sessions.Where(p => !p.Value.Busy && p.Value.LastUsed < limit).ToList())
-        {
-            logger.LogInformation("closing idle sequence of session {Session} on {Model}", id, _modelId);
-            await Close(id);
-        }
+        var freed = await Scheduler.Sweep(options.Value.Sessions.IdleTimeout);
+        if (freed == 0) return;
+        metrics.SweptSequences.Add(freed, _tag);
+        logger.LogWarning("model {Model}: the idle sweep freed {Count} sequence(s) whose session never released them", this.GetPrimaryKeyString(), freed);
     }
 
     private ModelFacts BuildFacts()
     {
-        var m = Runner.Model;
+        var r = Scheduler.Runner;
+        var m = r.Model;
         var device = host.Options(_modelId).Gpu is { } gpu ? $"gpu{gpu}" : "cpu";
         return new ModelFacts(_modelId, silo.SiloAddress.ToString(), m.FilePath, m.Vocabulary.Kind, m.Vocabulary.ContentHash, m.Vocabulary.Count,
-            (long)m.ParameterCount, Runner.SequenceContextSize, Runner.MaxSequences, m.Description, device);
+            (long)m.ParameterCount, r.SequenceContextSize, r.MaxSequences, m.Description, device);
     }
 }

@@ -57,9 +57,14 @@ public sealed class ModelHost : IDisposable
     public ModelRunner CreateRunner(string modelId)
     {
         var o = Options(modelId);
-        return new ModelRunner(Model(modelId), new LlamaContextOptions
+        var model = Model(modelId);
+        var trained = model.TrainedContextLength;
+        if (o.ContextSize > trained && trained > 0)
+            _logger.LogWarning("model {Model}: configured context {Configured} exceeds the {Trained} tokens it was trained on; quality past {Trained} tokens is not to be trusted (leave ContextSize at 0 to use the trained context)",
+                modelId, o.ContextSize, trained, trained);
+        return new ModelRunner(model, new LlamaContextOptions
         {
-            ContextSize = o.ContextSize,
+            ContextSize = o.ContextSize > 0 ? o.ContextSize : trained,
             MaxSequences = o.MaxSequences,
             BatchSize = Math.Max(o.BatchSize, 1),
             Threads = o.Threads > 0 ? o.Threads : DefaultThreads(),

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Chorus.Contracts;
 using Chorus.Fusion;
 using Chorus.Llama;
@@ -6,9 +7,11 @@ using Chorus.Llama;
 namespace Chorus.Grains;
 
 /// <summary>
-/// The state of one fused request across its members: opens every member in parallel, prepares the fusion
-/// method, fuses each step and advances every member in step — by token id for members that share the main
-/// vocabulary, by re-syncing the shared text for the others. Closes every member sequence on dispose, whatever happened.
+/// The state of one fused request across its members: resolves them, is admitted to every member's slots (in one
+/// global order of model keys, each model's slots at once, so sessions never deadlock waiting for each other),
+/// prefills all members in parallel, prepares the fusion method, fuses each step and advances every member in step —
+/// by token id for members that share the main vocabulary, by re-syncing the shared text for the others. The session
+/// owns every sequence it was granted; disposing releases them all on every model it asked, whatever happened.
 /// </summary>
 internal sealed class FusedRun : IAsyncDisposable
 {
@@ -16,6 +19,7 @@ internal sealed class FusedRun : IAsyncDisposable
     private readonly List<RunMember> _members;
     private readonly Utf8TokenDecoder _decoder;
     private readonly System.Text.StringBuilder _completion = new();
+    private readonly List<IModelGrain> _asked = [];
 
     private FusedRun(Guid session, List<RunMember> members, FusionMethod method, string prompt)
     {
@@ -23,6 +27,7 @@ internal sealed class FusedRun : IAsyncDisposable
         _members = members;
         Method = method;
         Prompt = prompt;
+        MainIndex = Math.Max(0, _members.FindIndex(m => m.Plan.Role == MemberRole.Main));
         _decoder = new Utf8TokenDecoder(Main.Vocabulary);
     }
 
@@ -32,54 +37,71 @@ internal sealed class FusedRun : IAsyncDisposable
     public string Prompt { get; }
     public IReadOnlyList<RunMember> Members => _members;
     public RunMember Main => _members[MainIndex];
-    public int MainIndex { get; private set; }
+    public int MainIndex { get; }
     public double PrefillMilliseconds { get; private set; }
+
+    /// <summary>Time spent waiting for slots, all models together.</summary>
+    public double QueuedMilliseconds { get; private set; }
+
+    /// <summary>Text of the token last appended (complete characters only).</summary>
+    public string LastPiece { get; private set; } = "";
 
     /// <summary>The generated text so far (complete characters only).</summary>
     public string Completion => _completion.ToString();
 
-    /// <summary>Resolves facts and vocabularies of every member, checks they suit the method, opens them on the prompt and prepares the method.</summary>
-    public static async Task<FusedRun> OpenAsync(Guid session, IReadOnlyList<MemberPlan> plans, FusionMethod method, string prompt,
-        IGrainFactory grains, ClusterModelDirectory directory, VocabularyCatalog catalog, CancellationToken cancellationToken)
+    /// <summary>Resolves facts and vocabularies of every member and checks they suit the method (before asking for any slot).</summary>
+    public static async Task<FusedRun> ResolveAsync(Guid session, IReadOnlyList<MemberPlan> plans, FusionMethod method, string prompt,
+        IGrainFactory grains, ClusterModelDirectory directory, VocabularyCatalog catalog)
     {
         if (plans.Count == 0) throw new ChorusException(ChorusErrorKind.InvalidArgument, "no members");
         foreach (var p in plans) directory.EnsureServed(p.Model);
-        var grainRefs = plans.Select(p => grains.GetGrain<IModelGrain>(ReplicaKey(p.Model, session, directory))).ToList();
+        var keys = plans.Select(p => ReplicaKey(p.Model, session, directory)).ToList();
+        var grainRefs = keys.Select(k => grains.GetGrain<IModelGrain>(k)).ToList();
         var facts = await Task.WhenAll(grainRefs.Select(g => g.Describe()));
         var vocabularies = await Task.WhenAll(grainRefs.Select((g, i) => catalog.Vocabulary(g, facts[i])));
         var members = plans.Select((p, i) => new RunMember(p, grainRefs[i], facts[i], vocabularies[i])).ToList();
         var run = new FusedRun(session, members, method, prompt);
-        try
-        {
-            await run.OpenMembersAsync(catalog, cancellationToken);
-            return run;
-        }
-        catch
-        {
-            await run.DisposeAsync();
-            throw;
-        }
+        run.CheckVocabularies();
+        return run;
     }
 
-    private async Task OpenMembersAsync(VocabularyCatalog catalog, CancellationToken ct)
+    /// <summary>
+    /// Asks every member's model for its slots — a model named k times for k at once — in ordinal order of model keys,
+    /// holding what was granted while waiting for the next (ordered acquisition: no cycle, no deadlock). Yields where
+    /// the session stands whenever it waits.
+    /// </summary>
+    public async IAsyncEnumerable<GenerationQueued> AdmitAsync([EnumeratorCancellation] CancellationToken ct)
     {
-        MainIndex = Math.Max(0, _members.FindIndex(m => m.Plan.Role == MemberRole.Main));
-        foreach (var m in _members) m.SharesMainVocabulary = m.Facts.VocabularyHash == Main.Facts.VocabularyHash;
-        if (!Requirements.AllowsDifferentVocabularies && _members.Any(m => !m.SharesMainVocabulary))
-            throw new ChorusException(ChorusErrorKind.FailedPrecondition,
-                $"method '{Method.Name}' needs every member to share one vocabulary, but {string.Join(", ", _members.Where(m => !m.SharesMainVocabulary).Select(m => $"'{m.Name}' ({m.Facts.VocabularySize} tokens, {m.Facts.VocabularyKind})"))} differ from main '{Main.Name}'; use unite, deepen, packllm-sim or packllm-opt for mixed vocabularies");
+        var started = Stopwatch.GetTimestamp();
+        foreach (var group in _members.GroupBy(m => m.Grain.GetPrimaryKeyString(), StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var members = group.ToList();
+            _asked.Add(members[0].Grain); // asked before the call: whatever it grants is released on dispose
+            await foreach (var e in members[0].Grain.Admit(_session, members.Count, ct))
+            {
+                if (e is AdmissionQueued q)
+                    yield return new GenerationQueued(group.Key, q.Position, q.QueueLength, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                else if (e is AdmissionGranted granted)
+                    for (var i = 0; i < members.Count; i++) members[i].Handle = granted.Handles[i];
+            }
+            if (members.Any(m => m.Handle is null))
+                throw new ChorusException(ChorusErrorKind.Internal, $"model '{group.Key}' ended admission without granting slots");
+        }
+        QueuedMilliseconds = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+    }
 
+    /// <summary>
+    /// Prefills every member on the prompt in parallel and prepares the method. With <paramref name="freeUnusedMembers"/>
+    /// the slots of members the method gives weight 0 for good are freed (not when they are scored alone afterwards).
+    /// </summary>
+    public async Task PrefillAsync(VocabularyCatalog catalog, bool freeUnusedMembers, CancellationToken ct)
+    {
         var embeddings = Requirements.NeedsEmbeddings
             ? await Task.WhenAll(_members.Select(m => catalog.Embeddings(m.Grain, m.Facts)))
             : null;
         var positionsTopK = Requirements.NeedsPromptDistributions ? Math.Max(Requirements.TopK, 64) : 0;
         var started = Stopwatch.GetTimestamp();
-        var opened = await Task.WhenAll(_members.Select(async m =>
-        {
-            var o = await m.Grain.Open(_session, Prompt, Requirements.TopK, positionsTopK, ct);
-            m.Opened = true;
-            return o;
-        }));
+        var opened = await Task.WhenAll(_members.Select(m => m.Grain.Prefill(m.Handle!, Prompt, Requirements.TopK, positionsTopK, ct)));
         PrefillMilliseconds = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         for (var i = 0; i < _members.Count; i++)
         {
@@ -99,15 +121,17 @@ internal sealed class FusedRun : IAsyncDisposable
             PromptText = Prompt,
             Maps = catalog.Maps,
         }));
-        // members the method will never read (one-member routers) stop decoding: free their slots now
+        // members the method will never read (one-member routers) stop decoding
         var fixedWeights = Fusion.PreparedWeights.ToArray();
-        if (fixedWeights.Length == _members.Count)
+        if (fixedWeights.Length != _members.Count) return;
+        for (var i = 0; i < _members.Count; i++)
         {
-            for (var i = 0; i < _members.Count; i++)
+            if (fixedWeights[i] != 0 || i == MainIndex) continue;
+            _members[i].Active = false;
+            if (freeUnusedMembers && _members[i].Handle is { } handle)
             {
-                if (fixedWeights[i] != 0 || i == MainIndex) continue;
-                _members[i].Active = false;
-                await CloseMember(_members[i]);
+                _members[i].Handle = null;
+                await _members[i].Grain.Close(handle);
             }
         }
     }
@@ -115,17 +139,21 @@ internal sealed class FusedRun : IAsyncDisposable
     /// <summary>Fuses the members' current distributions.</summary>
     public FusedStep Fuse() => Fusion!.Fuse(_members.Select(m => m.Current!).ToList());
 
-    /// <summary>Appends the chosen token (main vocabulary) to the text and advances every active member to it.</summary>
+    /// <summary>
+    /// Appends the chosen token (main vocabulary) to the text and advances every active member to it. A member whose
+    /// context is full throws <see cref="ChorusException"/> of kind <see cref="ChorusErrorKind.OutOfRange"/>.
+    /// </summary>
     public async Task<string> AdvanceAsync(int token, CancellationToken ct)
     {
         var piece = _decoder.Append(token);
         _completion.Append(piece);
+        LastPiece = piece;
         var text = Prompt + _completion;
         await Task.WhenAll(_members.Where(m => m.Active).Select(async m =>
         {
             var step = m.SharesMainVocabulary
-                ? await m.Grain.Append(_session, [token], Requirements.TopK, ct)
-                : await m.Grain.SyncText(_session, text, Requirements.TopK, ct);
+                ? await m.Grain.Append(m.Handle!, [token], Requirements.TopK, ct)
+                : await m.Grain.SyncText(m.Handle!, text, Requirements.TopK, ct);
             m.Current = step.Next.ToDistribution();
             m.LastTokens = step.Decoded;
         }));
@@ -140,21 +168,30 @@ internal sealed class FusedRun : IAsyncDisposable
         return rest;
     }
 
-    private async Task CloseMember(RunMember m)
+    /// <summary>Releases everything the session holds or waits for on every model it asked (bounded: a lost silo took its slots with it).</summary>
+    public async ValueTask DisposeAsync()
     {
-        if (!m.Opened) return;
-        m.Opened = false;
-        try
+        await Task.WhenAll(_asked.Select(async g =>
         {
-            await m.Grain.Close(_session).WaitAsync(TimeSpan.FromSeconds(10));
-        }
-        catch (Exception)
-        {
-            // the member's silo may be gone: its sequence went with it, or the idle sweep frees it
-        }
+            try
+            {
+                await g.ReleaseOwner(_session).WaitAsync(TimeSpan.FromSeconds(10));
+            }
+            catch (Exception)
+            {
+                // the member's silo is gone (its sequences went with it) or slow: the idle sweep is the safety net
+            }
+        }));
+        foreach (var m in _members) m.Handle = null;
     }
 
-    public async ValueTask DisposeAsync() => await Task.WhenAll(_members.Select(CloseMember));
+    private void CheckVocabularies()
+    {
+        foreach (var m in _members) m.SharesMainVocabulary = m.Facts.VocabularyHash == Main.Facts.VocabularyHash;
+        if (!Requirements.AllowsDifferentVocabularies && _members.Any(m => !m.SharesMainVocabulary))
+            throw new ChorusException(ChorusErrorKind.FailedPrecondition,
+                $"method '{Method.Name}' needs every member to share one vocabulary, but {string.Join(", ", _members.Where(m => !m.SharesMainVocabulary).Select(m => $"'{m.Name}' ({m.Facts.VocabularySize} tokens, {m.Facts.VocabularyKind})"))} differ from main '{Main.Name}'; use unite, deepen, packllm-sim or packllm-opt for mixed vocabularies");
+    }
 
     // Spread sessions over a model's replicas by session id.
     private static string ReplicaKey(string model, Guid session, ClusterModelDirectory directory)

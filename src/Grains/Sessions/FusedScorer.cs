@@ -28,7 +28,9 @@ internal static class FusedScorer
         var p = PromptLength(request.PromptTokens, ids, mainVocabulary);
         var promptChars = offsets[p];
 
-        await using var run = await ErrorMapping.GuardAsync(() => FusedRun.OpenAsync(session, plans, method, text[..promptChars], grains, directory, catalog, ct));
+        await using var run = await ErrorMapping.GuardAsync(() => FusedRun.ResolveAsync(session, plans, method, text[..promptChars], grains, directory, catalog));
+        await foreach (var _ in run.AdmitAsync(ct)) { } // scoring has no stream to report queue positions on: it just waits
+        await ErrorMapping.GuardAsync(async () => { await run.PrefillAsync(catalog, freeUnusedMembers: false, ct); return true; });
         var weightSums = new double[plans.Count];
         double nll = 0;
         var scored = 0;
@@ -41,7 +43,7 @@ internal static class FusedScorer
             if (i + 1 < ids.Length) await ErrorMapping.GuardAsync(() => run.AdvanceAsync(ids[i], ct));
         }
 
-        var members = await Task.WhenAll(run.Members.Select((m, k) => ScoreMember(m, k, session, text, promptChars, weightSums[k] / scored, ct)));
+        var members = await Task.WhenAll(run.Members.Select((m, k) => ScoreMember(m, text, promptChars, weightSums[k] / scored, ct)));
         return new ScoreResult(method.Name, scored, Math.Exp(nll / scored), nll / scored, members, p,
             weightSums.Select(w => (float)(w / scored)).ToArray());
     }
@@ -57,34 +59,19 @@ internal static class FusedScorer
         return p;
     }
 
-    private static async Task<MemberScore> ScoreMember(RunMember m, int index, Guid session, string text, int promptChars, double weight, CancellationToken ct)
+    // Each member alone on the whole text, in its own tokenization: its sequence is re-prefilled with the text.
+    private static async Task<MemberScore> ScoreMember(RunMember m, string text, int promptChars, double weight, CancellationToken ct)
     {
-        var scoring = DerivedSession(session, index);
-        try
+        var opened = await ErrorMapping.GuardAsync(() => m.Grain.Prefill(m.Handle!, text, 1, 0, ct));
+        var e = opened.Evidence;
+        double nll = 0;
+        var n = 0;
+        for (var t = 0; t < e.TokenIds.Length; t++)
         {
-            var opened = await m.Grain.Open(scoring, text, 1, 0, ct);
-            var e = opened.Evidence;
-            double nll = 0;
-            var n = 0;
-            for (var t = 0; t < e.TokenIds.Length; t++)
-            {
-                if (e.CharOffsets[t] < promptChars || float.IsNaN(e.LogProbs[t])) continue;
-                nll -= e.LogProbs[t];
-                n++;
-            }
-            return new MemberScore(m.Name, n, n > 0 ? Math.Exp(nll / n) : double.NaN, n > 0 ? nll / n : double.NaN, weight);
+            if (e.CharOffsets[t] < promptChars || float.IsNaN(e.LogProbs[t])) continue;
+            nll -= e.LogProbs[t];
+            n++;
         }
-        finally
-        {
-            await m.Grain.Close(scoring);
-        }
-    }
-
-    private static Guid DerivedSession(Guid session, int index)
-    {
-        var bytes = session.ToByteArray();
-        bytes[15] ^= (byte)(0x5A + index);
-        bytes[14] ^= 0xC3;
-        return new Guid(bytes);
+        return new MemberScore(m.Name, n, n > 0 ? Math.Exp(nll / n) : double.NaN, n > 0 ? nll / n : double.NaN, weight);
     }
 }

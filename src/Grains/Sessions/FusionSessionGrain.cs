@@ -24,7 +24,7 @@ internal sealed class FusionSessionGrain(
         var limits = options.Value.Sessions;
         var maxTokens = request.MaxTokens > 0 ? request.MaxTokens : limits.DefaultMaxTokens;
         if (maxTokens > limits.MaxTokensLimit)
-            throw new ChorusException(ChorusErrorKind.ResourceExhausted, $"max tokens {maxTokens} is above this cluster's limit of {limits.MaxTokensLimit}; ask for fewer");
+            throw new ChorusException(ChorusErrorKind.InvalidArgument, $"max tokens {maxTokens} is above this cluster's limit of {limits.MaxTokensLimit}; ask for fewer");
         if (string.IsNullOrEmpty(request.Prompt))
             throw new ChorusException(ChorusErrorKind.InvalidArgument, "the prompt is empty; give a prompt of at least one character");
         var sampler = ErrorMapping.Guard(() =>
@@ -41,14 +41,38 @@ internal sealed class FusionSessionGrain(
         var ct = deadline.Token;
         var session = this.GetPrimaryKey();
         var total = Stopwatch.StartNew();
+        await using var run = await ErrorMapping.GuardAsync(() => FusedRun.ResolveAsync(session, plans, method, request.Prompt, GrainFactory, directory, catalog));
         metrics.ActiveSessions.Add(1);
-        FusedRun? run = null;
         try
         {
-            run = await OpenOrDeadline(session, plans, method, request.Prompt, ct, cancellationToken);
-            if (run is null)
+            // wait for every member's slots, telling the client where it stands
+            var admission = run.AdmitAsync(ct).GetAsyncEnumerator(ct);
+            var admitted = true;
+            try
             {
-                yield return new GenerationFinished("deadline", "", 0, 0, total.Elapsed.TotalMilliseconds, total.Elapsed.TotalMilliseconds, 0, 0);
+                while (true)
+                {
+                    GenerationQueued queued;
+                    try
+                    {
+                        if (!await admission.MoveNextAsync()) break;
+                        queued = admission.Current;
+                    }
+                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        admitted = false;
+                        break;
+                    }
+                    yield return queued;
+                }
+            }
+            finally
+            {
+                await admission.DisposeAsync();
+            }
+            if (!admitted || !await PrefillOrDeadline(run, ct, cancellationToken))
+            {
+                yield return new GenerationFinished("deadline", "", 0, 0, 0, total.Elapsed.TotalMilliseconds, 0, 0);
                 yield break;
             }
             yield return new GenerationStarted(session, method.Name, run.Members.Select(Status).ToArray(), run.PrefillMilliseconds);
@@ -70,9 +94,9 @@ internal sealed class FusionSessionGrain(
                 var diagnostics = request.ShowWeights ? Diagnostics(run, fused) : null;
 
                 var stepStart = Stopwatch.GetTimestamp();
-                var advanced = await AdvanceOrStop(run, token, ct);
+                var (advanced, ended) = await AdvanceOrStop(run, token, ct, cancellationToken);
                 var stepMs = Stopwatch.GetElapsedTime(stepStart).TotalMilliseconds;
-                if (advanced is null) { reason = cancellationToken.IsCancellationRequested ? "cancelled" : "deadline"; break; }
+                if (advanced is null) { reason = ended!; break; }
                 fuseTotal += fuseMs;
                 stepTotal += stepMs;
                 produced++;
@@ -81,6 +105,7 @@ internal sealed class FusionSessionGrain(
                 var memberTokens = request.ShowMemberTokens ? run.Members.ToDictionary(m => m.Name, m => m.LastTokens) : null;
                 yield return new GeneratedToken(index, emit, token, weights, diagnostics, memberTokens, fuseMs, stepMs);
                 if (stopped) { reason = "stop"; break; }
+                if (ended is not null) { reason = ended; break; }
             }
             var tail = reason == "stop" ? "" : stops.Push(run.FlushText()).Emit + stops.Flush();
             if (tail.Length > 0) yield return new GeneratedToken(produced, tail, -1, null, null, null, 0, 0);
@@ -90,7 +115,6 @@ internal sealed class FusionSessionGrain(
         }
         finally
         {
-            if (run is not null) await run.DisposeAsync();
             metrics.ActiveSessions.Add(-1);
             logger.LogDebug("session {Session} ended after {Ms} ms", session, total.ElapsedMilliseconds);
             // no DeactivateOnIdle here: the caller still finishes the enumeration against this activation
@@ -112,27 +136,35 @@ internal sealed class FusionSessionGrain(
         }
     }
 
-    private async Task<FusedRun?> OpenOrDeadline(Guid session, List<MemberPlan> plans, FusionMethod method, string prompt, CancellationToken ct, CancellationToken caller)
+    // false when the deadline (not the caller) cut the prefill short
+    private async Task<bool> PrefillOrDeadline(FusedRun run, CancellationToken ct, CancellationToken caller)
     {
         try
         {
-            return await ErrorMapping.GuardAsync(() => FusedRun.OpenAsync(session, plans, method, prompt, GrainFactory, directory, catalog, ct));
+            await ErrorMapping.GuardAsync(async () => { await run.PrefillAsync(catalog, freeUnusedMembers: true, ct); return true; });
+            return true;
         }
         catch (OperationCanceledException) when (!caller.IsCancellationRequested)
         {
-            return null;
+            return false;
         }
     }
 
-    private static async Task<string?> AdvanceOrStop(FusedRun run, int token, CancellationToken ct)
+    // The token's text, or null and why the generation ends: cancelled, deadline, or "length" when a member's
+    // context is full (the token was still chosen and is returned with "length", as llama.cpp's server does).
+    private static async Task<(string? Piece, string? Ended)> AdvanceOrStop(FusedRun run, int token, CancellationToken ct, CancellationToken caller)
     {
         try
         {
-            return await ErrorMapping.GuardAsync(() => run.AdvanceAsync(token, ct));
+            return (await ErrorMapping.GuardAsync(() => run.AdvanceAsync(token, ct)), null);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            return null;
+            return (null, caller.IsCancellationRequested ? "cancelled" : "deadline");
+        }
+        catch (ChorusException e) when (e.Kind == ChorusErrorKind.OutOfRange)
+        {
+            return (run.LastPiece, "length");
         }
     }
 

@@ -19,7 +19,8 @@ internal sealed class RunMember(MemberPlan plan, IModelGrain grain, ModelFacts f
     /// <summary>False once the method fixed this member's weight at 0: it is closed and no longer stepped.</summary>
     public bool Active { get; set; } = true;
 
-    public bool Opened { get; set; }
+    /// <summary>The member's sequence once the session was admitted to its model's slots.</summary>
+    public SequenceHandle? Handle { get; set; }
     public PromptEvidenceData? Evidence { get; set; }
     public TokenDistribution? Current { get; set; }
     public int[] LastTokens { get; set; } = [];

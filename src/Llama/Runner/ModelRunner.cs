@@ -4,16 +4,21 @@ using Chorus.Fusion;
 namespace Chorus.Llama;
 
 /// <summary>
-/// One model and one context serving many sequences: prefill, append, truncate (KV rollback), fork and release,
-/// and a <see cref="Step"/> that decodes the pending tokens of many sequences in one <c>llama_decode</c>.
-/// Thread-safe: calls are serialised on the context.
+/// One model and one context serving many sequences (KV slots). Every change to a sequence is a
+/// <see cref="SequenceEdit"/> (keep n tokens, append tokens, read distributions); <see cref="Apply"/> runs the edits of
+/// many sequences together, packed into as few <c>llama_decode</c> calls as the batch size allows.
 /// </summary>
+/// <remarks>
+/// Not thread-safe, on purpose: one thread drives a runner (in a silo, the model's scheduler thread), so there is no
+/// lock to take per step. Only <see cref="ActiveSequences"/> and <see cref="DecodeStatistics"/> may be read from
+/// other threads.
+/// </remarks>
 public sealed class ModelRunner : IDisposable
 {
-    private readonly Lock _gate = new();
     private readonly LlamaBatch _batch;
     private readonly RunnerSequence?[] _slots;
     private readonly bool _ownsModel;
+    private int _active;
     private long _decodeTicks;
     private long _decodeCalls;
 
@@ -34,10 +39,8 @@ public sealed class ModelRunner : IDisposable
     /// <summary>Tokens one sequence can hold.</summary>
     public int SequenceContextSize => Context.SequenceContextSize;
 
-    public int ActiveSequences
-    {
-        get { lock (_gate) return _slots.Count(s => s is not null); }
-    }
+    /// <summary>Sequences open now (safe to read from any thread).</summary>
+    public int ActiveSequences => Volatile.Read(ref _active);
 
     public int FreeSequences => MaxSequences - ActiveSequences;
 
@@ -45,226 +48,62 @@ public sealed class ModelRunner : IDisposable
     public (TimeSpan DecodeTime, long DecodeCalls) DecodeStatistics =>
         (TimeSpan.FromTicks(Interlocked.Read(ref _decodeTicks) * TimeSpan.TicksPerSecond / Stopwatch.Frequency), Interlocked.Read(ref _decodeCalls));
 
-    /// <summary>Takes a free sequence slot.</summary>
+    /// <summary>Takes a free sequence slot (its KV cache empty).</summary>
     public RunnerSequence Open()
     {
-        lock (_gate)
+        for (var i = 0; i < _slots.Length; i++)
         {
-            for (var i = 0; i < _slots.Length; i++)
-            {
-                if (_slots[i] is not null) continue;
-                Context.RemoveTokens(i, -1, -1);
-                return _slots[i] = new RunnerSequence(this, i);
-            }
-            throw new NoFreeSequenceException(_slots.Length);
+            if (_slots[i] is not null) continue;
+            Context.RemoveTokens(i, -1, -1);
+            Interlocked.Increment(ref _active);
+            return _slots[i] = new RunnerSequence(this, i);
         }
+        throw new NoFreeSequenceException(_slots.Length);
     }
 
     /// <summary>Frees a sequence's slot and its KV cache. Releasing twice is harmless.</summary>
     public void Release(RunnerSequence sequence)
     {
-        lock (_gate)
-        {
-            if (!sequence.IsOpen) return;
-            CheckOwned(sequence);
-            Context.RemoveTokens(sequence.Id, -1, -1);
-            sequence.IsOpen = false;
-            sequence.TokenList.Clear();
-            _slots[sequence.Id] = null;
-        }
+        ArgumentNullException.ThrowIfNull(sequence);
+        if (!sequence.IsOpen) return;
+        CheckOwned(sequence);
+        Context.RemoveTokens(sequence.Id, -1, -1);
+        sequence.IsOpen = false;
+        sequence.TokenList.Clear();
+        _slots[sequence.Id] = null;
+        Interlocked.Decrement(ref _active);
     }
 
     /// <summary>
     /// Decodes a prompt into a sequence and returns the log-probability of every prompt token given the tokens
-    /// before it (entry 0 is NaN on an empty sequence) plus the next-token distribution.
+    /// before it (entry 0 is NaN on an empty sequence) plus the next-token distribution; when
+    /// <paramref name="positionsTopK"/> &gt; 0 also the top-k distribution that predicted each prompt token.
     /// </summary>
-    public PrefillResult Prefill(RunnerSequence sequence, ReadOnlySpan<int> tokens, DistributionRequest request, CancellationToken cancellationToken = default) =>
-        Prefill(sequence, tokens, request, positionsTopK: 0, cancellationToken);
-
-    /// <summary>
-    /// As <see cref="Prefill(RunnerSequence, ReadOnlySpan{int}, DistributionRequest, CancellationToken)"/>, and when
-    /// <paramref name="positionsTopK"/> &gt; 0 also the top-k distribution that predicted each prompt token (entry i
-    /// predicts token i; null where nothing did).
-    /// </summary>
-    public PrefillResult Prefill(RunnerSequence sequence, ReadOnlySpan<int> tokens, DistributionRequest request, int positionsTopK, CancellationToken cancellationToken = default)
+    public PrefillResult Prefill(RunnerSequence sequence, ReadOnlySpan<int> tokens, DistributionRequest request, int positionsTopK = 0, CancellationToken cancellationToken = default)
     {
-        lock (_gate)
+        ArgumentNullException.ThrowIfNull(sequence);
+        if (sequence.Length == 0)
         {
-            CheckAppend(sequence, tokens);
-            var logProbs = new float[tokens.Length];
-            var first = 0;
-            if (sequence.Length == 0) logProbs[0] = float.NaN;
-            else first = -1; // the first prompt token is predicted by the cached last row, which we no longer have: re-decode it
-            if (first < 0)
-            {
-                // roll back one token so its row predicts tokens[0]
-                var last = sequence.TokenList[^1];
-                TruncateLocked(sequence, sequence.Length - 1);
-                var all = new int[tokens.Length + 1];
-                all[0] = last;
-                tokens.CopyTo(all.AsSpan(1));
-                var inner = new float[all.Length];
-                var innerPositions = positionsTopK > 0 ? new TokenDistribution?[all.Length] : null;
-                var next = DecodeAll(sequence, all, inner, innerPositions, positionsTopK, request, cancellationToken);
-                inner.AsSpan(1).CopyTo(logProbs);
-                return new PrefillResult(logProbs, next) { Positions = innerPositions?[1..] };
-            }
-            var positions = positionsTopK > 0 ? new TokenDistribution?[tokens.Length] : null;
-            var dist = DecodeAll(sequence, tokens, logProbs, positions, positionsTopK, request, cancellationToken);
-            return new PrefillResult(logProbs, dist) { Positions = positions };
+            var result = Apply([new SequenceEdit(sequence, 0, tokens.ToArray(), request) { TokenLogProbs = true, PositionsTopK = positionsTopK }], cancellationToken)[0];
+            return new PrefillResult(result.TokenLogProbs!, result.Next) { Positions = result.Positions };
         }
+        // the first prompt token is predicted by the cached last row, which is gone: re-decode the last cached token
+        var all = new int[tokens.Length + 1];
+        all[0] = sequence.Tokens[^1];
+        tokens.CopyTo(all.AsSpan(1));
+        var r = Apply([new SequenceEdit(sequence, sequence.Length - 1, all, request) { TokenLogProbs = true, PositionsTopK = positionsTopK }], cancellationToken)[0];
+        return new PrefillResult(r.TokenLogProbs![1..], r.Next) { Positions = r.Positions?[1..] };
     }
 
     /// <summary>Appends tokens to a sequence and returns the distribution of the token after them.</summary>
     public TokenDistribution Append(RunnerSequence sequence, ReadOnlySpan<int> tokens, DistributionRequest request, CancellationToken cancellationToken = default)
     {
-        lock (_gate)
-        {
-            CheckAppend(sequence, tokens);
-            var position = sequence.Length;
-            TokenDistribution? result = null;
-            for (var start = 0; start < tokens.Length; start += _batch.Capacity)
-            {
-                var chunk = tokens.Slice(start, Math.Min(_batch.Capacity, tokens.Length - start));
-                var isLast = start + chunk.Length == tokens.Length;
-                _batch.Clear();
-                for (var i = 0; i < chunk.Length; i++)
-                    _batch.Add(chunk[i], position + i, sequence.Id, isLast && i == chunk.Length - 1);
-                DecodeBatch(sequence, chunk, cancellationToken);
-                position += chunk.Length;
-                if (isLast) result = Distribution(_batch.Count - 1, request);
-            }
-            return result!;
-        }
+        ArgumentNullException.ThrowIfNull(sequence);
+        return Apply([SequenceEdit.Append(sequence, tokens.ToArray(), request)], cancellationToken)[0].Next;
     }
 
     /// <summary>Rolls a sequence back to its first <paramref name="length"/> tokens (drops the rest from the KV cache).</summary>
     public void Truncate(RunnerSequence sequence, int length)
-    {
-        lock (_gate) TruncateLocked(sequence, length);
-    }
-
-    /// <summary>A new sequence that shares this one's cached tokens (copy of its KV cache).</summary>
-    public RunnerSequence Fork(RunnerSequence sequence)
-    {
-        lock (_gate)
-        {
-            CheckOwned(sequence);
-            var copy = Open();
-            Context.CopySequence(sequence.Id, copy.Id);
-            copy.TokenList.AddRange(sequence.TokenList);
-            return copy;
-        }
-    }
-
-    /// <summary>
-    /// Appends pending tokens of many sequences in ONE <c>llama_decode</c> (several only when they exceed the batch
-    /// size) and returns each sequence's next distribution, in order.
-    /// </summary>
-    public IReadOnlyList<TokenDistribution> Step(IReadOnlyList<SequenceWork> work, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(work);
-        lock (_gate)
-        {
-            var seen = new HashSet<int>();
-            foreach (var w in work)
-            {
-                CheckAppend(w.Sequence, w.Tokens);
-                if (!seen.Add(w.Sequence.Id)) throw new ArgumentException($"sequence {w.Sequence.Id} appears twice in one step");
-            }
-            var results = new TokenDistribution[work.Count];
-            var index = 0;
-            while (index < work.Count)
-            {
-                // pack as many whole work items as fit; an item larger than the batch goes alone through Append
-                if (work[index].Tokens.Length > _batch.Capacity)
-                {
-                    results[index] = Append(work[index].Sequence, work[index].Tokens, work[index].Request, cancellationToken);
-                    index++;
-                    continue;
-                }
-                _batch.Clear();
-                var first = index;
-                var rows = new List<int>();
-                while (index < work.Count && _batch.Count + work[index].Tokens.Length <= _batch.Capacity)
-                {
-                    var w = work[index];
-                    for (var i = 0; i < w.Tokens.Length; i++)
-                    {
-                        var row = _batch.Add(w.Tokens[i], w.Sequence.Length + i, w.Sequence.Id, i == w.Tokens.Length - 1);
-                        if (i == w.Tokens.Length - 1) rows.Add(row);
-                    }
-                    index++;
-                }
-                TimedDecode(cancellationToken);
-                for (var i = first; i < index; i++)
-                {
-                    work[i].Sequence.TokenList.AddRange(work[i].Tokens);
-                    results[i] = Distribution(rows[i - first], work[i].Request);
-                }
-            }
-            return results;
-        }
-    }
-
-    private TokenDistribution DecodeAll(RunnerSequence sequence, ReadOnlySpan<int> tokens, float[] logProbs, TokenDistribution?[]? positions, int positionsTopK,
-        DistributionRequest request, CancellationToken ct)
-    {
-        var position = sequence.Length;
-        TokenDistribution? next = null;
-        for (var start = 0; start < tokens.Length; start += _batch.Capacity)
-        {
-            var chunk = tokens.Slice(start, Math.Min(_batch.Capacity, tokens.Length - start));
-            _batch.Clear();
-            for (var i = 0; i < chunk.Length; i++) _batch.Add(chunk[i], position + i, sequence.Id, wantLogits: true);
-            DecodeBatch(sequence, chunk, ct);
-            // row i predicts token start+i+1
-            for (var i = 0; i < chunk.Length; i++)
-            {
-                var target = start + i + 1;
-                if (target < tokens.Length)
-                {
-                    var logits = Context.GetLogits(i);
-                    logProbs[target] = logits[tokens[target]] - TokenDistribution.LogSumExpOf(logits);
-                    if (positions is not null) positions[target] = TokenDistribution.TopK(logits, positionsTopK);
-                }
-            }
-            position += chunk.Length;
-            if (start + chunk.Length == tokens.Length) next = Distribution(chunk.Length - 1, request);
-        }
-        return next!;
-    }
-
-    private void DecodeBatch(RunnerSequence sequence, ReadOnlySpan<int> tokens, CancellationToken ct)
-    {
-        try
-        {
-            TimedDecode(ct);
-        }
-        catch
-        {
-            // a failed or aborted decode may leave some micro-batches in the cache: restore the sequence's known state
-            Context.RemoveTokens(sequence.Id, sequence.Length, -1);
-            throw;
-        }
-        sequence.TokenList.AddRange(tokens);
-    }
-
-    private void TimedDecode(CancellationToken ct)
-    {
-        var start = Stopwatch.GetTimestamp();
-        Context.Decode(_batch, ct);
-        Interlocked.Add(ref _decodeTicks, Stopwatch.GetTimestamp() - start);
-        Interlocked.Increment(ref _decodeCalls);
-    }
-
-    private TokenDistribution Distribution(int row, DistributionRequest request)
-    {
-        var logits = Context.GetLogits(row);
-        return request.IsFull ? TokenDistribution.FromLogits(logits) : TokenDistribution.TopK(logits, request.TopK);
-    }
-
-    private void TruncateLocked(RunnerSequence sequence, int length)
     {
         CheckOwned(sequence);
         if (length < 0 || length > sequence.Length)
@@ -275,17 +114,98 @@ public sealed class ModelRunner : IDisposable
         sequence.TokenList.RemoveRange(length, sequence.Length - length);
     }
 
-    private void CheckAppend(RunnerSequence sequence, ReadOnlySpan<int> tokens)
+    /// <summary>A new sequence that shares this one's cached tokens (copy of its KV cache).</summary>
+    public RunnerSequence Fork(RunnerSequence sequence)
     {
         CheckOwned(sequence);
-        if (tokens.Length == 0)
-            throw new ArgumentException("nothing to decode: no tokens given (an empty text tokenizes to no tokens)", nameof(tokens));
-        var vocab = Vocabulary.Count;
-        foreach (var t in tokens)
-            if ((uint)t >= (uint)vocab)
-                throw new ArgumentOutOfRangeException(nameof(tokens), t, $"token id {t} is outside the vocabulary of {vocab} tokens");
-        if (sequence.Length + tokens.Length > SequenceContextSize)
-            throw new ContextOverflowException(sequence.Length + tokens.Length, SequenceContextSize);
+        var copy = Open();
+        Context.CopySequence(sequence.Id, copy.Id);
+        copy.TokenList.AddRange(sequence.TokenList);
+        return copy;
+    }
+
+    /// <summary>
+    /// Applies edits of distinct sequences: each is rolled back to its <see cref="SequenceEdit.Keep"/> tokens, then all
+    /// appended tokens are packed in order into as few decodes as the batch size allows (one when they fit).
+    /// Returns one result per edit, in order. If a decode fails, every sequence it touched is restored to the tokens
+    /// decoded before it (its <see cref="RunnerSequence.Tokens"/> stay exact) and the exception propagates.
+    /// </summary>
+    public IReadOnlyList<EditResult> Apply(IReadOnlyList<SequenceEdit> edits, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(edits);
+        Check(edits);
+        foreach (var e in edits) Truncate(e.Sequence, e.Keep);
+        var outputs = new EditOutput[edits.Count];
+        for (var i = 0; i < edits.Count; i++) outputs[i] = new EditOutput(edits[i]);
+        var spans = new List<(int Edit, int Start, int Count, int FirstRow)>();
+        var edit = 0;
+        var offset = 0;
+        while (edit < edits.Count)
+        {
+            _batch.Clear();
+            spans.Clear();
+            while (edit < edits.Count && _batch.Count < _batch.Capacity)
+            {
+                var e = edits[edit];
+                var count = Math.Min(e.Tokens.Length - offset, _batch.Capacity - _batch.Count);
+                var firstRow = _batch.Count;
+                for (var j = offset; j < offset + count; j++)
+                    _batch.Add(e.Tokens[j], e.Keep + j, e.Sequence.Id, e.TokenLogProbs || j == e.Tokens.Length - 1);
+                spans.Add((edit, offset, count, firstRow));
+                offset += count;
+                if (offset == e.Tokens.Length) { edit++; offset = 0; }
+            }
+            Decode(spans, edits, cancellationToken);
+            foreach (var (index, start, count, firstRow) in spans)
+                outputs[index].Read(this, start, count, firstRow);
+        }
+        return Array.ConvertAll(outputs, o => o.Result());
+    }
+
+    private void Decode(List<(int Edit, int Start, int Count, int FirstRow)> spans, IReadOnlyList<SequenceEdit> edits, CancellationToken ct)
+    {
+        try
+        {
+            var start = Stopwatch.GetTimestamp();
+            Context.Decode(_batch, ct);
+            Interlocked.Add(ref _decodeTicks, Stopwatch.GetTimestamp() - start);
+            Interlocked.Increment(ref _decodeCalls);
+        }
+        catch
+        {
+            // a failed or aborted decode may leave some micro-batches in the cache: restore each sequence's known state
+            foreach (var s in spans) Context.RemoveTokens(edits[s.Edit].Sequence.Id, edits[s.Edit].Sequence.Length, -1);
+            throw;
+        }
+        foreach (var (index, start, count, _) in spans)
+            edits[index].Sequence.TokenList.AddRange(edits[index].Tokens.AsSpan(start, count));
+    }
+
+    private TokenDistribution Distribution(int row, DistributionRequest request)
+    {
+        var logits = Context.GetLogits(row);
+        return request.IsFull ? TokenDistribution.FromLogits(logits) : TokenDistribution.TopK(logits, request.TopK);
+    }
+
+    private void Check(IReadOnlyList<SequenceEdit> edits)
+    {
+        var seen = new HashSet<int>();
+        foreach (var e in edits)
+        {
+            ArgumentNullException.ThrowIfNull(e);
+            CheckOwned(e.Sequence);
+            if (!seen.Add(e.Sequence.Id)) throw new ArgumentException($"sequence {e.Sequence.Id} is edited twice in one batch");
+            if (e.Keep < 0 || e.Keep > e.Sequence.Length)
+                throw new ArgumentOutOfRangeException(nameof(edits), e.Keep, $"cannot keep {e.Keep} tokens of sequence {e.Sequence.Id}, which holds {e.Sequence.Length}");
+            if (e.Tokens.Length == 0)
+                throw new ArgumentException("nothing to decode: no tokens given (an empty text tokenizes to no tokens)", nameof(edits));
+            var vocab = Vocabulary.Count;
+            foreach (var t in e.Tokens)
+                if ((uint)t >= (uint)vocab)
+                    throw new ArgumentOutOfRangeException(nameof(edits), t, $"token id {t} is outside the vocabulary of {vocab} tokens");
+            if (e.Keep + e.Tokens.Length > SequenceContextSize)
+                throw new ContextOverflowException(e.Keep + e.Tokens.Length, SequenceContextSize);
+        }
     }
 
     private void CheckOwned(RunnerSequence sequence)
@@ -300,5 +220,40 @@ public sealed class ModelRunner : IDisposable
         _batch.Dispose();
         Context.Dispose();
         if (_ownsModel) Model.Dispose();
+    }
+
+    // What one edit accumulates over the decodes its tokens span.
+    private sealed class EditOutput(SequenceEdit edit)
+    {
+        private readonly float[]? _logProbs = edit.TokenLogProbs ? NewLogProbs(edit.Tokens.Length) : null;
+        private readonly TokenDistribution?[]? _positions = edit.TokenLogProbs && edit.PositionsTopK > 0 ? new TokenDistribution?[edit.Tokens.Length] : null;
+        private TokenDistribution? _next;
+
+        // rows of tokens [start, start+count) of this edit start at firstRow of the batch just decoded
+        public void Read(ModelRunner runner, int start, int count, int firstRow)
+        {
+            var tokens = edit.Tokens;
+            if (_logProbs is not null)
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    var target = start + i + 1; // row of token j predicts token j+1
+                    if (target >= tokens.Length) break;
+                    var logits = runner.Context.GetLogits(firstRow + i);
+                    _logProbs[target] = logits[tokens[target]] - TokenDistribution.LogSumExpOf(logits);
+                    if (_positions is not null) _positions[target] = TokenDistribution.TopK(logits, edit.PositionsTopK);
+                }
+            }
+            if (start + count == tokens.Length) _next = runner.Distribution(firstRow + count - 1, edit.Request);
+        }
+
+        public EditResult Result() => new(_next!, _logProbs, _positions);
+
+        private static float[] NewLogProbs(int n)
+        {
+            var a = new float[n];
+            a[0] = float.NaN;
+            return a;
+        }
     }
 }

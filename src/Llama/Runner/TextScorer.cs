@@ -37,7 +37,7 @@ public static class TextScorer
             {
                 var end = Math.Min(tokens.Length, start + window);
                 runner.Truncate(sequence, 0);
-                var result = runner.Prefill(sequence, tokens.AsSpan(start, end - start), DistributionRequest.Top(1), cancellationToken);
+                var result = runner.Prefill(sequence, tokens.AsSpan(start, end - start), DistributionRequest.Top(1), cancellationToken: cancellationToken);
                 for (var i = Math.Max(scoredUpTo, start + 1); i < end; i++) logProbs[i] = result.TokenLogProbs[i - start];
                 scoredUpTo = end;
                 progress?.Report((scoredUpTo, tokens.Length));

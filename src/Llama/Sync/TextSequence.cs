@@ -5,21 +5,28 @@ namespace Chorus.Llama;
 /// <summary>
 /// A runner sequence that follows a shared text (the heterogeneous-vocabulary path): it remembers which text its
 /// tokens cover and where each token starts, so a longer text is synced by re-tokenizing only the tail.
+/// Changes are planned (<see cref="PlanPrefill"/>, <see cref="PlanSync"/>, <see cref="PlanAppend"/>: tokenization, on
+/// the caller's thread), applied as one <see cref="SequenceEdit"/> by whoever drives the runner, then committed.
+/// One caller at a time plans and commits a given sequence.
 /// </summary>
 public sealed class TextSequence
 {
     /// <summary>Tokens re-tokenized behind the end on every sync (a merge can reach back a few tokens).</summary>
     public const int Window = 6;
 
-    private readonly ModelRunner _runner;
+    private readonly LlamaVocabulary _vocabulary;
     private readonly List<int> _offsets = [];
     private string _text = "";
 
     public TextSequence(ModelRunner runner, RunnerSequence sequence)
     {
-        _runner = runner;
+        ArgumentNullException.ThrowIfNull(runner);
+        _vocabulary = runner.Vocabulary;
+        Runner = runner;
         Sequence = sequence;
     }
+
+    public ModelRunner Runner { get; }
 
     public RunnerSequence Sequence { get; }
 
@@ -32,31 +39,24 @@ public sealed class TextSequence
     /// <summary>How many syncs fell back to tokenizing the whole text (the tail did not tokenize consistently).</summary>
     public int FullRetokenizations { get; private set; }
 
-    /// <summary>Prefills the prompt (with BOS as the model expects) and records offsets.</summary>
-    public PrefillResult Prefill(string prompt, DistributionRequest request, int positionsTopK = 0, CancellationToken cancellationToken = default)
+    /// <summary>The prompt (with BOS as the model expects) as the sequence's whole content, with per-token evidence.</summary>
+    public TextEdit PlanPrefill(string prompt, DistributionRequest request, int positionsTopK = 0)
     {
-        var tokens = _runner.Vocabulary.Tokenize(prompt, addSpecial: true);
-        var result = _runner.Prefill(Sequence, tokens, request, positionsTopK, cancellationToken);
-        _text = prompt;
-        _offsets.Clear();
-        _offsets.AddRange(TokenOffsets.Compute(_runner.Vocabulary, prompt, tokens));
-        return result;
+        ArgumentNullException.ThrowIfNull(prompt);
+        var tokens = _vocabulary.Tokenize(prompt, addSpecial: true);
+        var edit = new SequenceEdit(Sequence, 0, tokens, request) { TokenLogProbs = true, PositionsTopK = positionsTopK };
+        return new TextEdit(edit, prompt, TokenOffsets.Compute(_vocabulary, prompt, tokens), Sequence.Length);
     }
 
-    /// <summary>Tokens were appended to the sequence directly (by id): the next <see cref="Sync"/> re-tokenizes the whole text.</summary>
-    public void MarkTextUnknown()
-    {
-        _text = "";
-        _offsets.Clear();
-        _offsets.AddRange(Enumerable.Repeat(int.MaxValue, Sequence.Length));
-    }
+    /// <summary>Tokens appended by id: afterwards the text is unknown, and the next sync re-tokenizes the whole text.</summary>
+    public TextEdit PlanAppend(int[] tokens, DistributionRequest request) =>
+        new(SequenceEdit.Append(Sequence, tokens, request), "", Enumerable.Repeat(int.MaxValue, Sequence.Length + tokens.Length).ToArray(), 0);
 
     /// <summary>
     /// Makes the sequence cover <paramref name="text"/>: re-tokenizes from a word boundary a few tokens back, keeps
-    /// the common prefix, rolls back the rest and decodes the new tokens. Returns the next distribution, the tokens
-    /// decoded and how many were rolled back.
+    /// the common prefix, rolls back the rest and decodes the new tokens.
     /// </summary>
-    public (TokenDistribution Next, int[] Decoded, int RolledBack) Sync(string text, DistributionRequest request, CancellationToken cancellationToken = default)
+    public TextEdit PlanSync(string text, DistributionRequest request)
     {
         ArgumentNullException.ThrowIfNull(text);
         var old = Sequence.Tokens.ToArray();
@@ -69,7 +69,7 @@ public sealed class TextSequence
         }
         else
         {
-            (retokenized, tailStart, tailChar) = (_runner.Vocabulary.Tokenize(text, addSpecial: true), 0, 0);
+            (retokenized, tailStart, tailChar) = (_vocabulary.Tokenize(text, addSpecial: true), 0, 0);
             FullRetokenizations++;
         }
         var common = 0;
@@ -78,14 +78,38 @@ public sealed class TextSequence
         if (keep == old.Length && common == retokenized.Length && keep > 0)
             keep--; // nothing new: re-decode the last token to get a distribution after it
         var fresh = retokenized.AsSpan(keep - tailStart).ToArray();
-        var tailOffsets = TokenOffsets.Compute(_runner.Vocabulary, text[tailChar..], retokenized);
+        var tailOffsets = TokenOffsets.Compute(_vocabulary, text[tailChar..], retokenized);
+        var offsets = new int[keep + fresh.Length];
+        for (var i = 0; i < keep; i++) offsets[i] = _offsets[i];
+        for (var i = keep - tailStart; i < retokenized.Length; i++) offsets[tailStart + i] = tailChar + tailOffsets[i];
+        return new TextEdit(new SequenceEdit(Sequence, keep, fresh, request), text, offsets, old.Length - keep);
+    }
 
-        _runner.Truncate(Sequence, keep);
-        _offsets.RemoveRange(keep, _offsets.Count - keep);
-        var next = _runner.Append(Sequence, fresh, request, cancellationToken);
-        for (var i = keep - tailStart; i < retokenized.Length; i++) _offsets.Add(tailChar + tailOffsets[i]);
-        _text = text;
-        return (next, fresh, old.Length - keep);
+    /// <summary>Records what an applied edit made the sequence cover.</summary>
+    public void Commit(TextEdit edit)
+    {
+        ArgumentNullException.ThrowIfNull(edit);
+        _text = edit.Text;
+        _offsets.Clear();
+        _offsets.AddRange(edit.Offsets);
+    }
+
+    /// <summary>Plans, applies on the runner (on this thread) and commits a prefill.</summary>
+    public PrefillResult Prefill(string prompt, DistributionRequest request, int positionsTopK = 0, CancellationToken cancellationToken = default)
+    {
+        var edit = PlanPrefill(prompt, request, positionsTopK);
+        var result = Runner.Apply([edit.Edit], cancellationToken)[0];
+        Commit(edit);
+        return new PrefillResult(result.TokenLogProbs!, result.Next) { Positions = result.Positions };
+    }
+
+    /// <summary>Plans, applies on the runner (on this thread) and commits a sync; returns the next distribution, the tokens decoded and how many were rolled back.</summary>
+    public (TokenDistribution Next, int[] Decoded, int RolledBack) Sync(string text, DistributionRequest request, CancellationToken cancellationToken = default)
+    {
+        var edit = PlanSync(text, request);
+        var result = Runner.Apply([edit.Edit], cancellationToken)[0];
+        Commit(edit);
+        return (result.Next, edit.Edit.Tokens, edit.RolledBack);
     }
 
     // A token a few back that starts a word (its piece begins with one space), so the tail tokenizes as it did in context.
@@ -93,7 +117,7 @@ public sealed class TextSequence
     {
         for (var j = Math.Max(0, tokens.Length - Window); j >= Math.Max(0, tokens.Length - 4 * Window); j--)
         {
-            var piece = _runner.Vocabulary.TokenToString(tokens[j]);
+            var piece = _vocabulary.TokenToString(tokens[j]);
             if (piece.Length > 1 && piece[0] == ' ' && piece[1] != ' ') return j;
         }
         return -1;
@@ -102,12 +126,13 @@ public sealed class TextSequence
     private bool TryTokenizeTail(string text, int[] tokens, int anchor, out int[] tail)
     {
         tail = [];
+        if (anchor >= _offsets.Count) return false;
         var offset = _offsets[anchor];
         if (offset >= text.Length || offset > _text.Length || string.CompareOrdinal(text, 0, _text, 0, offset) != 0) return false;
         var tailText = text[offset..];
         // SentencePiece adds the word-boundary space itself: give it the word without its space
-        var stripSpace = _runner.Vocabulary.Kind == "spm" && tailText.StartsWith(' ');
-        tail = _runner.Vocabulary.Tokenize(stripSpace ? tailText[1..] : tailText);
+        var stripSpace = _vocabulary.Kind == "spm" && tailText.StartsWith(' ');
+        tail = _vocabulary.Tokenize(stripSpace ? tailText[1..] : tailText);
         return tail.Length > 0 && tail[0] == tokens[anchor];
     }
 }

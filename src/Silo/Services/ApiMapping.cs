@@ -32,6 +32,10 @@ internal static class ApiMapping
                 },
             },
         },
+        GenerationQueued q => new GenerateEvent
+        {
+            Queued = new Queued { Model = q.Model, Position = q.Position, QueueLength = q.QueueLength, WaitedMs = q.WaitedMilliseconds },
+        },
         _ => throw new ArgumentOutOfRangeException(nameof(e), e.GetType().Name, "unknown generation event"),
     };
 

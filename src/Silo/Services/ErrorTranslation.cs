@@ -32,6 +32,9 @@ internal static class ErrorTranslation
         ChorusErrorKind.Unavailable => StatusCode.Unavailable,
         ChorusErrorKind.ResourceExhausted => StatusCode.ResourceExhausted,
         ChorusErrorKind.DeadlineExceeded => StatusCode.DeadlineExceeded,
+        ChorusErrorKind.OutOfRange => StatusCode.OutOfRange,
+        ChorusErrorKind.Cancelled => StatusCode.Cancelled,
+        ChorusErrorKind.Internal => StatusCode.Internal,
         _ => StatusCode.Unknown,
     };
 }

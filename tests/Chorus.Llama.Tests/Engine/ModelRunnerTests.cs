@@ -41,16 +41,16 @@ public sealed class ModelRunnerTests(SyntheticModelFixture models)
             separate.Add(runner.Append(s, t[^1..], DistributionRequest.Full).Logits.ToArray());
             runner.Release(s);
         }
-        var work = new List<SequenceWork>();
+        var work = new List<SequenceEdit>();
         foreach (var text in texts)
         {
             var s = runner.Open();
             var t = Prompt(text);
             runner.Prefill(s, t[..^1], DistributionRequest.Full);
-            work.Add(new SequenceWork(s, t[^1..], DistributionRequest.Full));
+            work.Add(SequenceEdit.Append(s, t[^1..], DistributionRequest.Full));
         }
         var callsBefore = runner.DecodeStatistics.DecodeCalls;
-        var batched = runner.Step(work);
+        var batched = runner.Apply(work).Select(r => r.Next).ToList();
         Assert.Equal(callsBefore + 1, runner.DecodeStatistics.DecodeCalls); // one llama_decode for all four
         for (var i = 0; i < texts.Length; i++)
             AssertClose(separate[i], batched[i].Logits);
@@ -176,7 +176,7 @@ public sealed class ModelRunnerTests(SyntheticModelFixture models)
         var seq = runner.Open();
         using var cts = new CancellationTokenSource();
         cts.Cancel();
-        Assert.ThrowsAny<OperationCanceledException>(() => runner.Prefill(seq, Prompt("cancel me"), DistributionRequest.Full, cts.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() => runner.Prefill(seq, Prompt("cancel me"), DistributionRequest.Full, cancellationToken: cts.Token));
         Assert.Equal(0, seq.Length);
     }
 
@@ -196,7 +196,7 @@ public sealed class ModelRunnerTests(SyntheticModelFixture models)
             cts.Cancel();
         });
         canceller.Start();
-        Assert.ThrowsAny<OperationCanceledException>(() => runner.Prefill(seq, tokens, DistributionRequest.Full, cts.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() => runner.Prefill(seq, tokens, DistributionRequest.Full, cancellationToken: cts.Token));
         canceller.Join();
         Assert.Equal(0, seq.Length);
         Assert.Equal(-1, runner.Context.MaxPosition(seq.Id)); // partial micro-batches were rolled back
