@@ -98,6 +98,9 @@ internal sealed class ModelScheduler : IDisposable
         return n;
     });
 
+    /// <summary>Runs work on the scheduler thread between decodes (diagnostics; tests use it to hold the thread while work piles up).</summary>
+    internal Task<T> OnSchedulerThread<T>(Func<T> work) => Control(work);
+
     private Task<T> Control<T>(Func<T> work)
     {
         var item = new ControlWork<T>(work);
