@@ -58,34 +58,43 @@ public sealed class SecureStartTests
     }
 
     [Fact]
-    public async Task With_a_certificate_the_api_and_metrics_are_served_over_tls()
+    public async Task With_a_certificate_the_api_metrics_and_silo_to_silo_traffic_are_served_over_tls()
     {
         var folder = Directory.CreateTempSubdirectory("chorus-tls-tests-").FullName;
         try
         {
             using var certificate = SelfSigned(folder, out var certificatePath, out var keyPath);
-            var ports = FreePorts.Take(4);
-            using var silo = SiloProcess.Start("tls", ports[0], ports[2],
+            var ports = FreePorts.Take(7);
+            var clusterId = $"tls-{Guid.NewGuid():N}";
+            string[] Silo(int first, string model, ulong seed) =>
             [
-                .. Ports(ports), $"--Chorus:Cluster:MetricsPort={ports[3]}",
+                "--Chorus:Cluster:Provider=development", $"--Chorus:Cluster:ClusterId={clusterId}",
+                $"--Chorus:Cluster:SiloPort={ports[first]}", $"--Chorus:Cluster:GatewayPort={ports[first + 1]}", $"--Chorus:Cluster:GrpcPort={ports[first + 2]}",
+                $"--Chorus:Cluster:PrimarySilo=127.0.0.1:{ports[0]}", "--Chorus:KnownModels:0=a", "--Chorus:KnownModels:1=b",
                 $"--Chorus:Security:CertificatePath={certificatePath}", $"--Chorus:Security:CertificateKeyPath={keyPath}",
                 "--Chorus:Security:SiloTls=true",
-                "--Chorus:Models:0:Id=a", $"--Chorus:Models:0:Path={TestModels.Spm(31)}", "--Chorus:Models:0:ContextSize=256",
-            ]);
+                $"--Chorus:Models:0:Id={model}", $"--Chorus:Models:0:Path={TestModels.Spm(seed)}", "--Chorus:Models:0:ContextSize=256",
+                "--Chorus:Models:0:Threads=1",
+            ];
             var endpoint = $"https://127.0.0.1:{ports[2]}";
             using var client = ChorusApiClient.ForAddress(endpoint, httpHandler: Trusting(certificate));
-            await silo.WaitUntilServingAsync(StartTimeout, client);
+            using var primary = SiloProcess.Start("tls1", ports[0], ports[2], [.. Silo(0, "a", 31), $"--Chorus:Cluster:MetricsPort={ports[3]}"]);
+            await primary.WaitUntilServingAsync(StartTimeout, client);
+            using var secondary = SiloProcess.Start("tls2", ports[4], ports[6], Silo(4, "b", 33));
+            using var secondClient = ChorusApiClient.ForAddress($"https://127.0.0.1:{ports[6]}", httpHandler: Trusting(certificate));
+            await secondary.WaitUntilServingAsync(StartTimeout, secondClient);
 
-            var models = await client.ListModelsAsync();
+            // a fused generation through silo 1 steps model "b" on silo 2: silo-to-silo traffic, over TLS
+            var fused = await ClusterOfTwoSilosTests.GenerateAsync(client, ["a", "b"], "uniform", maxTokens: 3);
             using var untrusted = ChorusApiClient.ForAddress(endpoint);
             var refused = await Assert.ThrowsAsync<RpcException>(() => untrusted.ListModelsAsync());
             using var http = new HttpClient(Trusting(certificate));
             using var healthz = await http.GetAsync(new Uri($"https://127.0.0.1:{ports[3]}/healthz"));
 
-            Assert.Equal("a", Assert.Single(models).Id);
+            Assert.True(fused[^1].Finished.Usage.CompletionTokens == 3, primary.Log + "\n" + secondary.Log);
             Assert.Contains("SSL connection could not be established", refused.Status.Detail, StringComparison.Ordinal); // not trusted
             Assert.Equal(HttpStatusCode.OK, healthz.StatusCode);
-            Assert.True(await client.IsServingAsync(), silo.Log);
+            Assert.True(await client.IsServingAsync(), primary.Log);
         }
         finally
         {
@@ -100,7 +109,7 @@ public sealed class SecureStartTests
         Assert.True(silo.HasExited, $"silo {silo.Name} did not refuse to start:\n{silo.Log}");
     }
 
-    // A self-signed server certificate for 127.0.0.1, written as PEM certificate and PEM key files.
+    // A self-signed certificate for 127.0.0.1, written as PEM certificate and PEM key files.
     private static X509Certificate2 SelfSigned(string folder, out string certificatePath, out string keyPath)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -110,7 +119,8 @@ public sealed class SecureStartTests
         names.AddDnsName("localhost");
         request.CertificateExtensions.Add(names.Build());
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: false, hasPathLengthConstraint: false, 0, critical: true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false)); // server auth
+        // server and client auth: for silo-to-silo TLS every silo shows the same certificate on both ends
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")], critical: false));
         var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(1));
         certificatePath = Path.Combine(folder, "chorus.crt");
         keyPath = Path.Combine(folder, "chorus.key");

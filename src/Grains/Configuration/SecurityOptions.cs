@@ -21,6 +21,9 @@ public sealed class SecurityOptions
     /// <summary>The password of a PFX (<c>.pfx</c>/<c>.p12</c>) certificate or of an encrypted PEM key.</summary>
     public string? CertificatePassword { get; set; }
 
-    /// <summary>Silo-to-silo TLS (Orleans) with the same certificate: every silo must hold it, and a peer is trusted when it shows it.</summary>
+    /// <summary>
+    /// Silo-to-silo TLS (Orleans) with the same certificate: every silo holds it (with client and server authentication
+    /// usages: silos connect to each other with it) and trusts a peer that shows exactly it.
+    /// </summary>
     public bool SiloTls { get; set; }
 }
