@@ -1,6 +1,18 @@
 using Chorus.Silo;
+using Microsoft.AspNetCore.Builder;
 
 // A Chorus silo: Orleans + the gRPC API in one process. Configuration: appsettings.json, CHORUS__* environment
 // variables, or --Chorus:Models:0:Id=... on the command line (see README).
-var app = ChorusSiloHost.Build(args);
+WebApplication app;
+try
+{
+    app = ChorusSiloHost.Build(args);
+}
+catch (InvalidOperationException e)
+{
+    // a configuration problem: the message says what to change, a stack trace would only bury it
+    await Console.Error.WriteLineAsync($"chorus-silo: {e.Message}");
+    return 2;
+}
 await app.RunAsync();
+return 0;

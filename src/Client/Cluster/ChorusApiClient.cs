@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Chorus.Api;
 using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
 
@@ -16,20 +17,33 @@ public sealed class ChorusApiClient : IDisposable
     private readonly Api.Chorus.ChorusClient _api;
     private readonly Health.HealthClient _health;
 
-    public ChorusApiClient(GrpcChannel channel)
+    /// <summary>A client over <paramref name="channel"/>; with <paramref name="apiKey"/> every call carries <c>authorization: Bearer &lt;key&gt;</c>.</summary>
+    public ChorusApiClient(GrpcChannel channel, string? apiKey = null)
     {
         ArgumentNullException.ThrowIfNull(channel);
         _channel = channel;
-        _api = new Api.Chorus.ChorusClient(channel);
-        _health = new Health.HealthClient(channel);
+        // metadata added by an interceptor travels over plaintext h2c too, where call credentials are refused
+        var invoker = string.IsNullOrWhiteSpace(apiKey)
+            ? channel.CreateCallInvoker()
+            : channel.Intercept(metadata =>
+            {
+                metadata.Add("authorization", $"Bearer {apiKey.Trim()}");
+                return metadata;
+            });
+        _api = new Api.Chorus.ChorusClient(invoker);
+        _health = new Health.HealthClient(invoker);
     }
 
-    /// <summary>A client for an endpoint such as <c>http://127.0.0.1:5080</c> (plain HTTP/2 is h2c).</summary>
-    public static ChorusApiClient ForAddress(string endpoint)
+    /// <summary>
+    /// A client for an endpoint such as <c>http://127.0.0.1:5080</c> (plain HTTP/2 is h2c) or <c>https://chorus:5080</c>;
+    /// <paramref name="httpHandler"/> can, for example, trust a private certificate authority.
+    /// </summary>
+    public static ChorusApiClient ForAddress(string endpoint, string? apiKey = null, HttpMessageHandler? httpHandler = null)
     {
         if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             throw new ArgumentException($"endpoint '{endpoint}' is not an http(s) URL like http://127.0.0.1:5080");
-        return new ChorusApiClient(GrpcChannel.ForAddress(uri, new GrpcChannelOptions { MaxReceiveMessageSize = 64 * 1024 * 1024 }));
+        var options = new GrpcChannelOptions { MaxReceiveMessageSize = 64 * 1024 * 1024, HttpHandler = httpHandler, DisposeHttpClient = httpHandler is not null };
+        return new ChorusApiClient(GrpcChannel.ForAddress(uri, options), apiKey);
     }
 
     /// <summary>The endpoint this client talks to.</summary>

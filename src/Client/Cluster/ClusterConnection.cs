@@ -32,7 +32,7 @@ public sealed class ClusterConnection : IAsyncDisposable
         {
             if (target.ConfigFile is not null)
                 throw new ArgumentException("--config configures an in-process silo; with --endpoint the running cluster's configuration applies");
-            return new ClusterConnection(ChorusApiClient.ForAddress(target.Endpoint!), MembersOf(target, target.Models.Select(ModelIds.FromArgument)), null);
+            return new ClusterConnection(ChorusApiClient.ForAddress(target.Endpoint!, target.ApiKey), MembersOf(target, target.Models.Select(ModelIds.FromArgument)), null);
         }
 
         var (options, members) = InProcessConfiguration.Resolve(target);

@@ -11,6 +11,9 @@ public sealed record ClusterTarget
     /// <summary>A running cluster's gRPC endpoint; null = in-process.</summary>
     public string? Endpoint { get; init; }
 
+    /// <summary>The API key sent to <see cref="Endpoint"/> (<c>authorization: Bearer &lt;key&gt;</c>); null = none.</summary>
+    public string? ApiKey { get; init; }
+
     /// <summary>Members in role order: model ids, or (in-process) GGUF files served under their file name.</summary>
     public IReadOnlyList<string> Models { get; init; } = [];
 

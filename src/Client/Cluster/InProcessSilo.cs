@@ -40,6 +40,7 @@ public sealed class InProcessSilo : IAsyncDisposable
             o.Cluster.GatewayPort = ports[2];
             o.Cluster.MetricsPort = 0;
             o.Cluster.ListenOnAnyAddress = false;
+            o.Security = new SecurityOptions(); // loopback only and used by this process alone: no keys, no TLS
             // every in-process run is its own cluster: never join another tool's silo on this machine
             o.Cluster.ClusterId = $"chorus-cli-{Environment.ProcessId}-{ports[0]}";
         }, builder => QuietHost(builder, verbose));

@@ -8,6 +8,8 @@ internal sealed class ClusterArguments
 {
     public Option<string?> Endpoint { get; } = new("--endpoint") { Description = "gRPC endpoint of a running cluster (e.g. http://127.0.0.1:5080); default: an in-process silo" };
 
+    public Option<string?> ApiKey { get; } = CommonOptions.ApiKey();
+
     public Option<string[]> Models { get; } = new("--model", "-m")
     {
         Description = "Member model, repeatable, in role order: a GGUF file (in-process) or a model id. Proxy-tuning/dlf: large base, expert(s), small base",
@@ -27,6 +29,7 @@ internal sealed class ClusterArguments
     public void AddTo(Command command)
     {
         command.Options.Add(Endpoint);
+        command.Options.Add(ApiKey);
         command.Options.Add(Models);
         command.Options.Add(Pack);
         command.Options.Add(Config);
@@ -38,6 +41,7 @@ internal sealed class ClusterArguments
     public ClusterTarget Target(ParseResult parse) => new()
     {
         Endpoint = parse.GetValue(Endpoint),
+        ApiKey = CommonOptions.ApiKeyOf(parse, ApiKey),
         Models = parse.GetValue(Models) ?? [],
         Pack = parse.GetValue(Pack),
         ConfigFile = parse.GetValue(Config),

@@ -28,7 +28,8 @@ public sealed class CommandContext(TextWriter output, TextWriter error)
         catch (RpcException e)
         {
             // the cluster's status code says what kind of problem it is; its detail says what to do
-            await Error.WriteLineAsync($"error: {e.StatusCode}: {e.Status.Detail}");
+            var hint = e.StatusCode == StatusCode.Unauthenticated ? $" (give --api-key KEY or set {CommonOptions.ApiKeyVariable})" : "";
+            await Error.WriteLineAsync($"error: {e.StatusCode}: {e.Status.Detail}{hint}");
             return 1;
         }
         catch (Exception e) when (e is LlamaException or ArgumentException or FileNotFoundException or InvalidOperationException or IOException or FormatException)

@@ -14,16 +14,17 @@ internal static class TokenizeCommand
     {
         var model = new Option<string>("--model", "-m") { Description = "GGUF model file or vocabulary name (llama-spm, gpt-2, ...); with --endpoint a model id", Required = true };
         var endpoint = new Option<string?>("--endpoint") { Description = "gRPC endpoint of a running cluster: tokenize with its model" };
+        var apiKey = CommonOptions.ApiKey();
         var pieces = new Option<bool>("--pieces") { Description = "Show the text of each token" };
         var special = new Option<bool>("--add-special") { Description = "Add BOS/EOS as the model does when scoring" };
         var json = CommonOptions.Json();
         var verbose = CommonOptions.Verbose();
         var text = new Argument<string>("text") { Description = "Text to tokenize" };
-        var command = new Command("tokenize", "Show the token ids of a text in a model's vocabulary") { model, endpoint, pieces, special, json, verbose, text };
+        var command = new Command("tokenize", "Show the token ids of a text in a model's vocabulary") { model, endpoint, apiKey, pieces, special, json, verbose, text };
         command.SetAction((parse, ct) => context.Guard(parse.GetValue(verbose), async () =>
         {
             var (ids, pieceTexts) = parse.GetValue(endpoint) is { } url
-                ? await Remote(url, ModelIds.FromArgument(parse.GetValue(model)!), parse.GetValue(text)!, parse.GetValue(special), ct)
+                ? await Remote(url, CommonOptions.ApiKeyOf(parse, apiKey), ModelIds.FromArgument(parse.GetValue(model)!), parse.GetValue(text)!, parse.GetValue(special), ct)
                 : Local(parse.GetValue(model)!, parse.GetValue(text)!, parse.GetValue(special));
             if (parse.GetValue(json))
             {
@@ -50,9 +51,9 @@ internal static class TokenizeCommand
         return (ids, ids.Select(id => m.Vocabulary.TokenToString(id, special: true)).ToArray());
     }
 
-    private static async Task<(int[] Ids, string[] Pieces)> Remote(string endpoint, string model, string text, bool addSpecial, CancellationToken ct)
+    private static async Task<(int[] Ids, string[] Pieces)> Remote(string endpoint, string? apiKey, string model, string text, bool addSpecial, CancellationToken ct)
     {
-        using var client = ChorusApiClient.ForAddress(endpoint);
+        using var client = ChorusApiClient.ForAddress(endpoint, apiKey);
         var reply = await client.TokenizeAsync(model, text, addSpecial, ct);
         return (reply.Ids.ToArray(), reply.Pieces.ToArray());
     }

@@ -15,11 +15,15 @@ public sealed class SecurityOptions
     /// <summary>PEM or PFX certificate for TLS on the public endpoints; none = plaintext.</summary>
     public string? CertificatePath { get; set; }
 
-    /// <summary>The PEM private key file (when <see cref="CertificatePath"/> is PEM) or the PFX password.</summary>
+    /// <summary>The PEM private key file when <see cref="CertificatePath"/> is PEM without its key; none = the key is in that file.</summary>
     public string? CertificateKeyPath { get; set; }
 
+    /// <summary>The password of a PFX (<c>.pfx</c>/<c>.p12</c>) certificate or of an encrypted PEM key.</summary>
     public string? CertificatePassword { get; set; }
 
-    /// <summary>Silo-to-silo TLS (Orleans) with the same certificate.</summary>
+    /// <summary>
+    /// Silo-to-silo TLS (Orleans) with the same certificate: every silo holds it (with client and server authentication
+    /// usages: silos connect to each other with it) and trusts a peer that shows exactly it.
+    /// </summary>
     public bool SiloTls { get; set; }
 }

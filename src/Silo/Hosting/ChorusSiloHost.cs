@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Chorus.Grains;
 using Chorus.Silo.Services;
 using Microsoft.AspNetCore.Builder;
@@ -24,13 +25,18 @@ public static class ChorusSiloHost
         var options = new ChorusOptions();
         builder.Configuration.GetSection(ChorusOptions.Section).Bind(options);
         configure?.Invoke(options);
-        ConfigurationCheck.ThrowIfInvalid(options);
+        var apiKeys = ApiKeySet.Load(options.Security);
+        ConfigurationCheck.ThrowIfInvalid(options, apiKeys);
+        var certificate = SiloCertificate.Load(options.Security);
 
         builder.UseOrleans(silo =>
         {
             ClusteringSetup.Apply(silo, options.Cluster);
+            if (options.Security.SiloTls && certificate is not null)
+                silo.UseTls(certificate, tls => tls.RemoteCertificateValidation = (remote, _, _) => SiloCertificate.IsSameCertificate(certificate, remote));
             silo.AddChorus(options);
         });
+        builder.Services.AddSingleton(apiKeys);
         builder.Services.AddGrpc(o =>
         {
             o.EnableDetailedErrors = false;
@@ -47,15 +53,16 @@ public static class ChorusSiloHost
         {
             var address = options.Cluster.ListenOnAnyAddress ? IPAddress.Any : IPAddress.Loopback;
             if (options.Cluster.GrpcPort > 0)
-                k.Listen(address, options.Cluster.GrpcPort, l => l.Protocols = HttpProtocols.Http2);
+                k.Listen(address, options.Cluster.GrpcPort, l => Serve(l, HttpProtocols.Http2, certificate));
             if (options.Cluster.MetricsPort > 0)
-                k.Listen(address, options.Cluster.MetricsPort, l => l.Protocols = HttpProtocols.Http1);
+                k.Listen(address, options.Cluster.MetricsPort, l => Serve(l, HttpProtocols.Http1, certificate));
         });
 
         ParentProcessWatch.AddIfConfigured(builder);
         configureHost?.Invoke(builder);
 
         var app = builder.Build();
+        app.UseApiKeyAuthentication(apiKeys);
         app.MapGrpcService<ChorusGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
@@ -65,5 +72,11 @@ public static class ChorusSiloHost
             app.MapGet("/healthz", () => "ok");
         }
         return app;
+    }
+
+    private static void Serve(ListenOptions listen, HttpProtocols protocols, X509Certificate2? certificate)
+    {
+        listen.Protocols = protocols;
+        if (certificate is not null) listen.UseHttps(certificate);
     }
 }

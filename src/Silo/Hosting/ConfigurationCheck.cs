@@ -5,7 +5,7 @@ namespace Chorus.Silo;
 /// <summary>Fails start-up with every configuration problem listed, before anything listens.</summary>
 internal static class ConfigurationCheck
 {
-    public static void ThrowIfInvalid(ChorusOptions o)
+    public static void ThrowIfInvalid(ChorusOptions o, ApiKeySet apiKeys)
     {
         var problems = new List<string>();
         foreach (var m in o.Models)
@@ -23,7 +23,21 @@ internal static class ConfigurationCheck
             if (string.IsNullOrWhiteSpace(p.Name)) problems.Add("a pack has no Name");
             if (p.Members.Count == 0) problems.Add($"pack '{p.Name}' has no members");
         }
+        problems.AddRange(SecurityProblems(o, apiKeys));
         if (problems.Count > 0)
             throw new InvalidOperationException($"invalid Chorus configuration:\n  - {string.Join("\n  - ", problems)}");
+    }
+
+    private static IEnumerable<string> SecurityProblems(ChorusOptions o, ApiKeySet apiKeys)
+    {
+        // anyone who can reach a non-loopback address could otherwise use the cluster's models
+        if (o.Cluster.ListenOnAnyAddress && apiKeys.IsEmpty && !o.Security.AllowAnonymous)
+            yield return "the silo listens on every address (Chorus:Cluster:ListenOnAnyAddress=true) but no API key is configured: "
+                + "set Chorus:Security:ApiKeys (or Chorus:Security:ApiKeysFile, a file with one key per line), "
+                + "or set Chorus:Security:AllowAnonymous=true to serve without authentication";
+        if (o.Security.SiloTls && string.IsNullOrWhiteSpace(o.Security.CertificatePath))
+            yield return "Chorus:Security:SiloTls=true needs a certificate: set Chorus:Security:CertificatePath";
+        if (!string.IsNullOrWhiteSpace(o.Security.CertificateKeyPath) && string.IsNullOrWhiteSpace(o.Security.CertificatePath))
+            yield return "Chorus:Security:CertificateKeyPath is set without Chorus:Security:CertificatePath";
     }
 }

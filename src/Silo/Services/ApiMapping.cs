@@ -48,7 +48,7 @@ internal static class ApiMapping
 
     public static ModelDescription ToDescription(ModelFacts f, SlotUsage slots, int silos) => new()
     {
-        Id = f.Id, Silo = silos > 1 ? $"{f.Silo} (+{silos - 1})" : f.Silo, Path = f.Path, Vocabulary = f.VocabularyKind, VocabularyHash = f.VocabularyHash,
+        Id = f.Id, Silo = silos > 1 ? $"{f.Silo} (+{silos - 1})" : f.Silo, Path = System.IO.Path.GetFileName(f.Path), Vocabulary = f.VocabularyKind, VocabularyHash = f.VocabularyHash,
         VocabularySize = f.VocabularySize, Parameters = (ulong)f.Parameters, ContextSize = f.ContextSize, MaxSequences = f.MaxSequences,
         ActiveSequences = slots.ActiveSequences, Description = f.Description, Device = f.Device,
     };

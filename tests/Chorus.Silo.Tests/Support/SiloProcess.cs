@@ -30,6 +30,7 @@ internal sealed class SiloProcess : IDisposable
     public string Endpoint => $"http://127.0.0.1:{GrpcPort}";
     public int ProcessId => _process.Id;
     public bool HasExited => _process.HasExited;
+    public int ExitCode => _process.ExitCode;
 
     /// <summary>The last lines the silo printed.</summary>
     public string Log => string.Join('\n', _log);
@@ -70,10 +71,14 @@ internal sealed class SiloProcess : IDisposable
         return silo;
     }
 
-    /// <summary>Waits until the silo's gRPC health check says SERVING; fails at once if the process exits, or after the timeout.</summary>
-    public async Task WaitUntilServingAsync(TimeSpan timeout)
+    /// <summary>
+    /// Waits until the silo's gRPC health check says SERVING; fails at once if the process exits, or after the timeout.
+    /// <paramref name="client"/> probes instead of a plaintext client of <see cref="Endpoint"/> (a TLS silo).
+    /// </summary>
+    public async Task WaitUntilServingAsync(TimeSpan timeout, ChorusApiClient? client = null)
     {
-        using var client = ChorusApiClient.ForAddress(Endpoint);
+        using var plaintext = client is null ? ChorusApiClient.ForAddress(Endpoint) : null;
+        client ??= plaintext!;
         using var deadline = new CancellationTokenSource(timeout);
         var exited = _process.WaitForExitAsync(CancellationToken.None);
         while (!deadline.IsCancellationRequested)
