@@ -5,7 +5,7 @@ namespace Chorus.Silo.Tests.Hostile;
 
 /// <summary>More concurrent sessions than slots: the extra ones wait in the model's FIFO queue (Queued events), none fails.</summary>
 [Collection(HostileSiloCollection.Name)]
-public sealed class AdmissionQueueTests(HostileSiloFixture fixture)
+public sealed class AdmissionQueueTests(HostileSiloFixture fixture) : HostileTest(fixture)
 {
     [Theory]
     [InlineData(32)]
@@ -15,11 +15,11 @@ public sealed class AdmissionQueueTests(HostileSiloFixture fixture)
         var request = Generate(HostileSiloFixture.EightSlotModels, maxTokens: 8);
 
         var outcomes = await Task.WhenAll(Enumerable.Range(0, sessions).Select(_ =>
-            GenerateOutcome.ReadAsync(fixture.Client.Raw, request, deadline: DateTime.UtcNow.AddSeconds(60))));
+            GenerateOutcome.ReadAsync(Fixture.Client.Raw, request, deadline: DateTime.UtcNow.AddSeconds(60))));
 
         var failed = outcomes.Where(o => o.Status != StatusCode.OK || o.Finished is null).ToList();
         Assert.True(failed.Count == 0, $"{failed.Count} of {sessions} sessions did not finish: "
-            + string.Join("; ", failed.GroupBy(o => o.Status).Select(g => $"{g.Count()} × {g.First()}")));
+            + string.Join("; ", failed.GroupBy(o => o.Status).Select(g => $"{g.Count()} × {g.First()}")) + Fixture.DeathNote);
         Assert.All(outcomes, o => Assert.Equal(8, o.Finished!.Usage.CompletionTokens));
         Assert.Contains(outcomes, o => o.SawQueued);
         // a queued session hears where it stands before it starts, and only then gets Started
@@ -32,6 +32,6 @@ public sealed class AdmissionQueueTests(HostileSiloFixture fixture)
             Assert.Contains(queued[^1].Model, HostileSiloFixture.EightSlotModels);
             Assert.NotNull(o.Started);
         });
-        await AssertSlotsFreeAndServingAsync(fixture);
+        await AssertSlotsFreeAndServingAsync(Fixture);
     }
 }

@@ -6,7 +6,7 @@ namespace Chorus.Silo.Tests.Hostile;
 
 /// <summary>Hundreds of streams, each cancelled at a random phase: every slot is free within a second of the last one.</summary>
 [Collection(HostileSiloCollection.Name)]
-public sealed class CancellationTests(HostileSiloFixture fixture)
+public sealed class CancellationTests(HostileSiloFixture fixture) : HostileTest(fixture)
 {
     private const int Streams = 300;
     private const int Concurrency = 24; // 3 members × 24 sessions on 8-slot models: two thirds of them queue
@@ -31,11 +31,11 @@ public sealed class CancellationTests(HostileSiloFixture fixture)
 
         var wrong = outcomes.Where(o => !EndedAsExpected(o.Outcome)).ToList();
         Assert.True(wrong.Count == 0, $"{wrong.Count} of {Streams} streams (seed {Seed}) ended otherwise than finished, cancelled or past their deadline: "
-            + string.Join("; ", wrong.GroupBy(o => (o.Plan.Phase, o.Outcome.Status)).Select(g => $"{g.Key.Phase}: {g.Count()} × {g.First().Outcome}")));
+            + string.Join("; ", wrong.GroupBy(o => (o.Plan.Phase, o.Outcome.Status)).Select(g => $"{g.Key.Phase}: {g.Count()} × {g.First().Outcome}")) + Fixture.DeathNote);
         Assert.Contains(outcomes, o => o.CancelledWhileQueued);
         Assert.Contains(outcomes, o => o.Plan.Phase == Phase.AfterTokens && o.Outcome.Status == StatusCode.Cancelled && o.Outcome.Tokens > 0);
         Assert.Contains(outcomes, o => o.Outcome.Status == StatusCode.DeadlineExceeded);
-        await AssertSlotsFreeAndServingAsync(fixture);
+        await AssertSlotsFreeAndServingAsync(Fixture);
     }
 
     private static bool EndedAsExpected(GenerateOutcome o) =>
@@ -71,7 +71,7 @@ public sealed class CancellationTests(HostileSiloFixture fixture)
                 request.Limits.DeadlineMs = 1 + plan.DelayMs;
                 break;
         }
-        var outcome = await GenerateOutcome.ReadAsync(fixture.Client.Raw, request, cancellation, deadline, cancelWhen);
+        var outcome = await GenerateOutcome.ReadAsync(Fixture.Client.Raw, request, cancellation, deadline, cancelWhen);
         return (plan, outcome, cancelledWhileQueued && outcome.Status == StatusCode.Cancelled);
     }
 }

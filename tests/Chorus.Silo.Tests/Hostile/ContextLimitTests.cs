@@ -5,17 +5,17 @@ namespace Chorus.Silo.Tests.Hostile;
 
 /// <summary>The context window: filling it ends a generation normally (reason <c>length</c>); a prompt that cannot fit is refused.</summary>
 [Collection(HostileSiloCollection.Name)]
-public sealed class ContextLimitTests(HostileSiloFixture fixture)
+public sealed class ContextLimitTests(HostileSiloFixture fixture) : HostileTest(fixture)
 {
     private const string Model = HostileSiloFixture.SmallContextModel;
 
     [Fact]
     public async Task Running_into_the_context_limit_finishes_with_reason_length()
     {
-        var outcome = await GenerateOutcome.ReadAsync(fixture.Client.Raw, Generate([Model], maxTokens: 4 * HostileSiloFixture.SmallContext),
+        var outcome = await GenerateOutcome.ReadAsync(Fixture.Client.Raw, Generate([Model], maxTokens: 4 * HostileSiloFixture.SmallContext),
             deadline: DateTime.UtcNow.AddSeconds(30));
 
-        Assert.True(outcome.Status == StatusCode.OK, $"{outcome}\n{fixture.Silo.Log}");
+        Assert.True(outcome.Status == StatusCode.OK, $"{outcome}{Fixture.DeathNote}");
         var finished = outcome.Finished!;
         Assert.Equal("length", finished.Reason);
         Assert.True(finished.Usage.CompletionTokens > 0, "no tokens before the context was full");
@@ -23,7 +23,7 @@ public sealed class ContextLimitTests(HostileSiloFixture fixture)
         // the last sampled token need not enter the KV cache, so the window holds prompt + completion or one fewer
         Assert.InRange(finished.Usage.PromptTokens + finished.Usage.CompletionTokens, HostileSiloFixture.SmallContext - 1, HostileSiloFixture.SmallContext + 1);
         Assert.Equal(string.Concat(outcome.Events.Where(e => e.Token is not null).Select(e => e.Token.Text)), finished.Text);
-        await AssertSlotsFreeAndServingAsync(fixture);
+        await AssertSlotsFreeAndServingAsync(Fixture);
     }
 
     [Fact]
@@ -31,11 +31,11 @@ public sealed class ContextLimitTests(HostileSiloFixture fixture)
     {
         var prompt = string.Join(' ', Enumerable.Repeat("river valley", 2 * HostileSiloFixture.SmallContext));
 
-        var outcome = await GenerateOutcome.ReadAsync(fixture.Client.Raw, Generate([Model], maxTokens: 4, prompt: prompt),
+        var outcome = await GenerateOutcome.ReadAsync(Fixture.Client.Raw, Generate([Model], maxTokens: 4, prompt: prompt),
             deadline: DateTime.UtcNow.AddSeconds(30));
 
-        Assert.True(outcome.Status == StatusCode.InvalidArgument, $"{outcome}\n{fixture.Silo.Log}");
+        Assert.True(outcome.Status == StatusCode.InvalidArgument, $"{outcome}{Fixture.DeathNote}");
         Assert.False(string.IsNullOrWhiteSpace(outcome.Detail), "the error does not say what was wrong");
-        await AssertSlotsFreeAndServingAsync(fixture);
+        await AssertSlotsFreeAndServingAsync(Fixture);
     }
 }

@@ -21,10 +21,27 @@ public sealed class HostileSiloFixture : IAsyncLifetime
 
     internal SiloProcess Silo => _silo ?? throw new InvalidOperationException("the hostile silo has not started");
 
+    /// <summary>For failure messages: the silo's last log lines if it has died, else nothing.</summary>
+    public string DeathNote => _silo is { HasExited: true } ? $"\nthe silo process died:\n{_silo.Log}" : "";
+
     /// <summary>A client of the silo's gRPC endpoint.</summary>
     public ChorusApiClient Client { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    public Task InitializeAsync() => StartAsync();
+
+    /// <summary>
+    /// Starts a fresh silo when a previous test crashed this one (that test has failed with the silo's log), so that
+    /// one crash does not fail every later test of the collection with "connection refused".
+    /// </summary>
+    public async Task EnsureRunningAsync()
+    {
+        if (!Silo.HasExited) return;
+        Client.Dispose();
+        Silo.Dispose();
+        await StartAsync();
+    }
+
+    private async Task StartAsync()
     {
         var ports = FreePorts.Take(3);
         _silo = SiloProcess.Start("hostile", ports[0], ports[2], Arguments(ports[0], ports[1], ports[2]));

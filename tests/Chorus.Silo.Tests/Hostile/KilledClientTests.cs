@@ -9,7 +9,7 @@ namespace Chorus.Silo.Tests.Hostile;
 
 /// <summary>A client that dies mid-stream (its TCP connection reset, no gRPC cancellation sent): its sessions' slots are freed.</summary>
 [Collection(HostileSiloCollection.Name)]
-public sealed class KilledClientTests(HostileSiloFixture fixture)
+public sealed class KilledClientTests(HostileSiloFixture fixture) : HostileTest(fixture)
 {
     private const int Sessions = 6;
 
@@ -27,7 +27,7 @@ public sealed class KilledClientTests(HostileSiloFixture fixture)
                 return new NetworkStream(socket, ownsSocket: true);
             },
         };
-        using var channel = GrpcChannel.ForAddress(fixture.Silo.Endpoint, new GrpcChannelOptions { HttpHandler = handler });
+        using var channel = GrpcChannel.ForAddress(Fixture.Silo.Endpoint, new GrpcChannelOptions { HttpHandler = handler });
         var client = new Api.Chorus.ChorusClient(channel);
         var calls = Enumerable.Range(0, Sessions)
             .Select(_ => client.Generate(Generate(HostileSiloFixture.EightSlotModels, maxTokens: 400), deadline: DateTime.UtcNow.AddSeconds(60)))
@@ -35,7 +35,7 @@ public sealed class KilledClientTests(HostileSiloFixture fixture)
         try
         {
             foreach (var call in calls) await ReadUntilFirstTokenAsync(call);
-            var holding = await ActiveSequencesAsync(fixture.Client);
+            var holding = await ActiveSequencesAsync(Fixture.Client);
             Assert.Equal(Sessions * HostileSiloFixture.EightSlotModels.Length, holding.Values.Sum()); // mid-stream: one slot per member
 
             foreach (var socket in sockets)
@@ -49,7 +49,7 @@ public sealed class KilledClientTests(HostileSiloFixture fixture)
             foreach (var call in calls) call.Dispose();
         }
 
-        await AssertSlotsFreeAndServingAsync(fixture);
+        await AssertSlotsFreeAndServingAsync(Fixture);
     }
 
     private static async Task ReadUntilFirstTokenAsync(AsyncServerStreamingCall<GenerateEvent> call)
