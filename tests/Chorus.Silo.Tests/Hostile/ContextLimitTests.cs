@@ -12,7 +12,9 @@ public sealed class ContextLimitTests(HostileSiloFixture fixture) : HostileTest(
     [Fact]
     public async Task Running_into_the_context_limit_finishes_with_reason_length()
     {
-        var outcome = await GenerateOutcome.ReadAsync(Fixture.Client.Raw, Generate([Model], maxTokens: 4 * HostileSiloFixture.SmallContext),
+        var context = await ContextSizeAsync();
+
+        var outcome = await GenerateOutcome.ReadAsync(Fixture.Client.Raw, Generate([Model], maxTokens: 4 * context),
             deadline: DateTime.UtcNow.AddSeconds(30));
 
         Assert.True(outcome.Status == StatusCode.OK, $"{outcome}{Fixture.DeathNote}");
@@ -21,7 +23,7 @@ public sealed class ContextLimitTests(HostileSiloFixture fixture) : HostileTest(
         Assert.True(finished.Usage.CompletionTokens > 0, "no tokens before the context was full");
         Assert.Equal(finished.Usage.CompletionTokens, outcome.Events.Count(e => e.Token is { TokenId: >= 0 }));
         // the last sampled token need not enter the KV cache, so the window holds prompt + completion or one fewer
-        Assert.InRange(finished.Usage.PromptTokens + finished.Usage.CompletionTokens, HostileSiloFixture.SmallContext - 1, HostileSiloFixture.SmallContext + 1);
+        Assert.InRange(finished.Usage.PromptTokens + finished.Usage.CompletionTokens, context - 1, context + 1);
         Assert.Equal(string.Concat(outcome.Events.Where(e => e.Token is not null).Select(e => e.Token.Text)), finished.Text);
         await AssertSlotsFreeAndServingAsync(Fixture);
     }
@@ -29,7 +31,8 @@ public sealed class ContextLimitTests(HostileSiloFixture fixture) : HostileTest(
     [Fact]
     public async Task A_prompt_longer_than_the_context_is_invalid()
     {
-        var prompt = string.Join(' ', Enumerable.Repeat("river valley", 2 * HostileSiloFixture.SmallContext));
+        var context = await ContextSizeAsync();
+        var prompt = string.Join(' ', Enumerable.Repeat("river valley", context)); // two or more tokens a repeat
 
         var outcome = await GenerateOutcome.ReadAsync(Fixture.Client.Raw, Generate([Model], maxTokens: 4, prompt: prompt),
             deadline: DateTime.UtcNow.AddSeconds(30));
@@ -37,5 +40,13 @@ public sealed class ContextLimitTests(HostileSiloFixture fixture) : HostileTest(
         Assert.True(outcome.Status == StatusCode.InvalidArgument, $"{outcome}{Fixture.DeathNote}");
         Assert.False(string.IsNullOrWhiteSpace(outcome.Detail), "the error does not say what was wrong");
         await AssertSlotsFreeAndServingAsync(Fixture);
+    }
+
+    // the context each sequence really has (llama.cpp may round the configured one up)
+    private async Task<int> ContextSizeAsync()
+    {
+        var context = (await Fixture.Client.ListModelsAsync()).Single(m => m.Id == Model).ContextSize;
+        Assert.InRange(context, HostileSiloFixture.SmallContext, 4 * HostileSiloFixture.SmallContext);
+        return context;
     }
 }

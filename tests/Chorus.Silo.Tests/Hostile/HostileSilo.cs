@@ -1,5 +1,6 @@
 using Chorus.Client.Cluster;
 using Chorus.Silo.Tests.Support;
+using Grpc.Core;
 
 namespace Chorus.Silo.Tests.Hostile;
 
@@ -11,6 +12,7 @@ namespace Chorus.Silo.Tests.Hostile;
 public sealed class HostileSiloFixture : IAsyncLifetime
 {
     public const int Slots = 8;
+    /// <summary>The configured context of <see cref="SmallContextModel"/>; llama.cpp may round it up, ListModels says what it is.</summary>
     public const int SmallContext = 64;
     public const string SmallContextModel = "tiny";
     public static readonly string[] EightSlotModels = ["h1", "h2", "h3"];
@@ -30,15 +32,28 @@ public sealed class HostileSiloFixture : IAsyncLifetime
     public Task InitializeAsync() => StartAsync();
 
     /// <summary>
-    /// Starts a fresh silo when a previous test crashed this one (that test has failed with the silo's log), so that
-    /// one crash does not fail every later test of the collection with "connection refused".
+    /// Starts a fresh silo when an earlier test crashed this one or left KV slots taken (that test has failed, with
+    /// the reason), so that each test's verdict is its own rather than "connection refused" or someone else's leak.
     /// </summary>
-    public async Task EnsureRunningAsync()
+    public async Task EnsureCleanAsync()
     {
-        if (!Silo.HasExited) return;
+        if (!Silo.HasExited && await AllSlotsFreeAsync()) return;
         Client.Dispose();
         Silo.Dispose();
         await StartAsync();
+    }
+
+    private async Task<bool> AllSlotsFreeAsync()
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            return (await Client.ListModelsAsync(timeout.Token)).Sum(m => m.ActiveSequences) == 0;
+        }
+        catch (RpcException)
+        {
+            return false;
+        }
     }
 
     private async Task StartAsync()
