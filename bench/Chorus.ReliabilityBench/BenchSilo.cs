@@ -141,16 +141,24 @@ internal sealed class BenchSilo : IAsyncDisposable
     /// Active sequences once they reach 0, or when <paramref name="within"/> runs out, and how long that took. Slot
     /// counts have no push signal: ListModels is polled, bounded by <paramref name="within"/>.
     /// </summary>
+    /// <remarks>−1: the silo no longer answers (it died).</remarks>
     public async Task<(int Active, double Milliseconds)> ActiveSequencesSettledAsync(TimeSpan within)
     {
         var clock = Stopwatch.StartNew();
-        var active = await ActiveSequencesAsync();
-        while (active > 0 && clock.Elapsed < within)
+        try
         {
-            await Task.Delay(25);
-            active = await ActiveSequencesAsync();
+            var active = await ActiveSequencesAsync();
+            while (active > 0 && clock.Elapsed < within)
+            {
+                await Task.Delay(25);
+                active = await ActiveSequencesAsync();
+            }
+            return (active, clock.Elapsed.TotalMilliseconds);
         }
-        return (active, clock.Elapsed.TotalMilliseconds);
+        catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable)
+        {
+            return (-1, clock.Elapsed.TotalMilliseconds);
+        }
     }
 
     /// <summary>The silo process's resident set (VmRSS in /proc/PID/status), in MiB; NaN where /proc is absent or the process is gone.</summary>
@@ -166,8 +174,6 @@ internal sealed class BenchSilo : IAsyncDisposable
             return double.NaN;
         }
     }
-
-    public bool HasExited => _process.HasExited;
 
     public async ValueTask DisposeAsync()
     {

@@ -24,11 +24,11 @@ internal static class QueueBench
             var wall = clock.Elapsed.TotalSeconds;
             var firstTokens = results.Where(r => r.FirstTokenMs is not null).Select(r => r.FirstTokenMs!.Value).ToList();
             var tokens = results.Sum(r => r.Tokens);
-            var (active, _) = silo.HasExited ? (-1, 0.0) : await silo.ActiveSequencesSettledAsync(TimeSpan.FromSeconds(5));
+            var (active, _) = await silo.ActiveSequencesSettledAsync(TimeSpan.FromSeconds(5));
             rows.Add(new Row(n, results.Count(r => r.Status == StatusCode.OK && r.Reason is not null),
                 results.Where(r => r.Status != StatusCode.OK).GroupBy(r => r.Status.ToString()).ToDictionary(g => g.Key, g => g.Count()),
                 results.Count(r => r.SawQueued), Report.Percentile(firstTokens, 50), Report.Percentile(firstTokens, 95), tokens, wall, tokens / wall, active));
-            if (silo.HasExited) break;
+            if (active < 0) break; // the silo died
         }
 
         Console.WriteLine($"# reliability queue  {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC  cores={Environment.ProcessorCount}  members={BenchSilo.Members.Length} × {BenchSilo.Slots} slots  max_tokens={maxTokens}");

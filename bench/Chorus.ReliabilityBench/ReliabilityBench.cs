@@ -33,8 +33,8 @@ internal static class ReliabilityBench
             }
             case "hostile":
             {
-                await using var silo = await BenchSilo.StartAsync(models, arguments.Text("--api-key") ?? "reliability-bench-key");
-                await Report.WriteJsonAsync(json, await HostileBench.RunAsync(silo));
+                var apiKey = arguments.Text("--api-key") ?? "reliability-bench-key";
+                await Report.WriteJsonAsync(json, await HostileBench.RunAsync(() => BenchSilo.StartAsync(models, apiKey)));
                 return 0;
             }
             default:

@@ -6,7 +6,11 @@ namespace Chorus.Bench.Reliability;
 /// <summary>A markdown table on stdout and, with <c>--json FILE</c>, the same figures as JSON.</summary>
 internal static class Report
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals, // NaN: not measured
+    };
 
     public static void Table(string[] header, IEnumerable<string[]> rows)
     {

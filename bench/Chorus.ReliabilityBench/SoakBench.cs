@@ -32,8 +32,8 @@ internal static class SoakBench
             async (i, _) => results[i] = await RunOneAsync(silo, plans[i].Phase, plans[i].Tokens, plans[i].DelayMs, maxTokens));
         var wall = clock.Elapsed.TotalSeconds;
 
-        var alive = !silo.HasExited;
-        var (activeAfter, settleMs) = alive ? await silo.ActiveSequencesSettledAsync(TimeSpan.FromSeconds(5)) : (-1, double.NaN);
+        var (activeAfter, settleMs) = await silo.ActiveSequencesSettledAsync(TimeSpan.FromSeconds(5));
+        var alive = activeAfter >= 0;
         var result = new Result(sessions, concurrency, seed, wall,
             Completed: results.Count(r => r.Status == StatusCode.OK && r.Reason is not null),
             Cancelled: results.Count(r => r.Status == StatusCode.Cancelled),
