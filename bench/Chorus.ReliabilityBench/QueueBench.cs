@@ -33,7 +33,7 @@ internal static class QueueBench
 
         Console.WriteLine($"# reliability queue  {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC  cores={Environment.ProcessorCount}  members={BenchSilo.Members.Length} × {BenchSilo.Slots} slots  max_tokens={maxTokens}");
         Console.WriteLine();
-        Report.Table(["concurrent sessions", "completed", "failed, by status", "saw Queued", "first token p50 (ms)", "p95 (ms)", "tokens", "wall (s)", "aggregate tokens/s", "active sequences after"],
+        Report.Table(["concurrent sessions", "completed", "failed, by status", "saw Queued", "first token p50 (ms, sessions that got one)", "p95 (ms)", "tokens", "wall (s)", "aggregate tokens/s", "active sequences after"],
             rows.Select(r => new[]
             {
                 $"{r.Concurrency}", $"{r.Completed}", r.FailedByStatus.Count == 0 ? "none" : string.Join(", ", r.FailedByStatus.Select(p => $"{p.Key} {p.Value}")),

@@ -51,7 +51,7 @@ internal static class SoakBench
             ["cancelled (Cancelled)", $"{result.Cancelled}"],
             ["deadline (DeadlineExceeded)", $"{result.DeadlineExceeded}"],
             ["failed, by status", result.FailedByStatus.Count == 0 ? "none" : string.Join(", ", result.FailedByStatus.Select(p => $"{p.Key} {p.Value}"))],
-            ["active sequences before → after", $"{activeBefore} → {activeAfter}{(alive ? $" (settled in {Report.Ms(settleMs)} ms)" : " (silo died)")}"],
+            ["active sequences before → after", $"{activeBefore} → {activeAfter}{(!alive ? " (silo died)" : activeAfter == 0 ? $" (free {Report.Ms(settleMs)} ms after the last session)" : " (still taken 5 s after the last session)")}"],
             ["silo RSS before → after (MiB)", $"{Report.Mb(rssBefore)} → {Report.Mb(result.RssAfterMb)}"],
         ]);
         return result;
