@@ -1,0 +1,3 @@
+using Chorus.Bench.Reliability;
+
+return await ReliabilityBench.RunAsync(args);
