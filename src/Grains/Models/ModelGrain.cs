@@ -45,6 +45,8 @@ internal sealed class ModelGrain(ModelHost host, IOptions<ChorusOptions> options
             metrics.QueueLength.Add(-1, _tag);
             metrics.QueueWait.Record(waited.TotalMilliseconds, _tag);
         };
+        var scheduler = _scheduler;
+        host.TrackHealth(this.GetPrimaryKeyString(), () => scheduler.Healthy);
         _sweep = this.RegisterGrainTimer(SweepIdle, new GrainTimerCreationOptions(s.IdleSweepInterval, s.IdleSweepInterval) { Interleave = true });
         logger.LogInformation("model {Model} active on {Silo}: {Description}, {Slots} slots of {Context} tokens", this.GetPrimaryKeyString(), silo.SiloAddress,
             runner.Model.Description, runner.MaxSequences, runner.SequenceContextSize);
@@ -53,6 +55,7 @@ internal sealed class ModelGrain(ModelHost host, IOptions<ChorusOptions> options
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _sweep?.Dispose();
+        host.UntrackHealth(this.GetPrimaryKeyString());
         _scheduler?.Dispose(); // fails waiters, frees every sequence, then the thread ends
         _scheduler?.Runner.Dispose();
         return Task.CompletedTask;

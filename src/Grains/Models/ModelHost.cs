@@ -14,6 +14,7 @@ public sealed class ModelHost : IDisposable
 {
     private readonly Dictionary<string, ModelOptions> _models;
     private readonly ConcurrentDictionary<string, Lazy<LlamaModel>> _loaded = new();
+    private readonly ConcurrentDictionary<string, Func<bool>> _replicaHealth = new(StringComparer.Ordinal);
     private readonly ILogger<ModelHost> _logger;
 
     public ModelHost(IOptions<ChorusOptions> options, ILoggerFactory loggerFactory)
@@ -32,6 +33,14 @@ public sealed class ModelHost : IDisposable
     public IReadOnlyCollection<ModelOptions> Served => _models.Values;
 
     public bool Serves(string modelId) => _models.ContainsKey(modelId);
+
+    /// <summary>An active replica reports how it is (false once its context stops decoding); untracked on deactivation.</summary>
+    public void TrackHealth(string replica, Func<bool> healthy) => _replicaHealth[replica] = healthy;
+
+    public void UntrackHealth(string replica) => _replicaHealth.TryRemove(replica, out _);
+
+    /// <summary>Active replicas whose context no longer decodes.</summary>
+    public IReadOnlyList<string> UnhealthyReplicas => [.. _replicaHealth.Where(p => !p.Value()).Select(p => p.Key).Order(StringComparer.Ordinal)];
 
     public ModelOptions Options(string modelId) => _models.TryGetValue(modelId, out var o)
         ? o
