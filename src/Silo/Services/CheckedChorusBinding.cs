@@ -7,7 +7,7 @@ namespace Chorus.Silo.Services;
 /// Binds <see cref="ChorusGrpcService"/> (through its <see cref="BindServiceMethodAttribute"/>) exactly as the generated
 /// code does, except that each request marshaller is a <see cref="CheckedRequestMarshaller"/>: grpc-dotnet parses the
 /// request before any interceptor or handler runs, so the marshaller is the one place that sees a request protobuf
-/// cannot parse (invalid UTF-8 in a string field) and can answer InvalidArgument instead of Unknown.
+/// cannot parse (invalid UTF-8 in a string field) and turn it into InvalidArgument instead of Unknown.
 /// </summary>
 internal static class CheckedChorusBinding
 {

@@ -6,9 +6,9 @@ using Grpc.Core;
 namespace Chorus.Silo.Services;
 
 /// <summary>
-/// A request marshaller that parses as before and, when parsing fails, answers InvalidArgument with what was wrong
-/// (<see cref="MalformedRequest"/>). An <see cref="RpcException"/> thrown while reading the request reaches the client with
-/// its status, and grpc-dotnet logs it as one Information line without a stack trace.
+/// A request marshaller that parses as before and, when parsing fails, hands on a placeholder that carries what was
+/// wrong (<see cref="MalformedRequest"/>, <see cref="RejectedRequests"/>) so that the client gets InvalidArgument naming
+/// the field instead of Unknown.
 /// </summary>
 internal static class CheckedRequestMarshaller
 {
@@ -22,7 +22,7 @@ internal static class CheckedRequestMarshaller
             }
             catch (Exception e) when (e is InvalidProtocolBufferException or DecoderFallbackException)
             {
-                throw new RpcException(new Status(StatusCode.InvalidArgument, MalformedRequest.Explain(context.PayloadAsReadOnlySequence(), requestType, e)));
+                return RejectedRequests.Placeholder<T>(requestType, MalformedRequest.Explain(context.PayloadAsReadOnlySequence(), requestType, e));
             }
         });
 }

@@ -4,7 +4,10 @@ using Microsoft.Extensions.Logging;
 
 namespace Chorus.Silo.Services;
 
-/// <summary>Every RPC's exceptions become gRPC statuses, and are logged, in one place (<see cref="ErrorTranslation"/>).</summary>
+/// <summary>
+/// Every RPC's exceptions become gRPC statuses, and are logged, in one place (<see cref="ErrorTranslation"/>); a request
+/// that could not be parsed is rejected here, before its handler (<see cref="RejectedRequests"/>).
+/// </summary>
 internal sealed class ErrorTranslationInterceptor(ILogger<ErrorTranslationInterceptor> logger) : Interceptor
 {
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
@@ -12,6 +15,7 @@ internal sealed class ErrorTranslationInterceptor(ILogger<ErrorTranslationInterc
     {
         try
         {
+            RejectedRequests.ThrowIfRejected(request);
             return await continuation(request, context);
         }
         catch (Exception e) when (e is not RpcException)
@@ -25,6 +29,7 @@ internal sealed class ErrorTranslationInterceptor(ILogger<ErrorTranslationInterc
     {
         try
         {
+            RejectedRequests.ThrowIfRejected(request);
             await continuation(request, responseStream, context);
         }
         catch (Exception e) when (e is not RpcException)
