@@ -19,6 +19,7 @@ public sealed class MalformedRequestTests(SingleSiloFixture fixture, ITestOutput
     private static readonly Marshaller<byte[]> Bytes = Marshallers.Create(b => b, b => b);
     private static readonly Method<byte[], byte[]> RawGenerate = new(MethodType.ServerStreaming, "chorus.v1.Chorus", "Generate", Bytes, Bytes);
     private static readonly Method<byte[], byte[]> RawTokenize = new(MethodType.Unary, "chorus.v1.Chorus", "Tokenize", Bytes, Bytes);
+    private static readonly Method<byte[], byte[]> RawReflection = new(MethodType.DuplexStreaming, "grpc.reflection.v1alpha.ServerReflection", "ServerReflectionInfo", Bytes, Bytes);
     private static readonly byte[] Model = Encoding.UTF8.GetBytes("a");
 
     [Fact]
@@ -131,6 +132,19 @@ public sealed class MalformedRequestTests(SingleSiloFixture fixture, ITestOutput
         Assert.DoesNotContain("fail:", log, StringComparison.Ordinal);
         Assert.DoesNotContain("Exception", log, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_checked_binding_leaves_the_service_listed_by_reflection()
+    {
+        using var channel = GrpcChannel.ForAddress(fixture.Silo.Endpoint);
+        using var call = channel.CreateCallInvoker().AsyncDuplexStreamingCall(RawReflection, null, Deadline());
+
+        await call.RequestStream.WriteAsync(Field(7, "*"u8)); // list_services
+        await call.RequestStream.CompleteAsync();
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+
+        Assert.Contains("chorus.v1.Chorus", Encoding.UTF8.GetString(call.ResponseStream.Current), StringComparison.Ordinal);
     }
 
     private static void AssertInvalid(RpcException e, params string[] expected)

@@ -7,12 +7,11 @@ namespace Chorus.Silo.Services;
 /// Binds <see cref="ChorusGrpcService"/> (through its <see cref="BindServiceMethodAttribute"/>) exactly as the generated
 /// code does, except that each request marshaller is a <see cref="CheckedRequestMarshaller"/>: grpc-dotnet parses the
 /// request before any interceptor or handler runs, so the marshaller is the one place that sees a request protobuf
-/// cannot parse (invalid UTF-8 in a string field) and turn it into InvalidArgument instead of Unknown.
+/// cannot parse (invalid UTF-8 in a string field) and can turn it into InvalidArgument instead of Unknown.
 /// </summary>
 internal static class CheckedChorusBinding
 {
-    /// <summary>The service's descriptor: gRPC reflection looks for it on the type that holds the bind method.</summary>
-    public static ServiceDescriptor Descriptor => Api.Chorus.Descriptor;
+    private static ServiceDescriptor Descriptor => Api.Chorus.Descriptor;
 
     public static void BindService(ServiceBinderBase serviceBinder, Api.Chorus.ChorusBase serviceImpl) =>
         Api.Chorus.BindService(new CheckingBinder(serviceBinder), serviceImpl);
