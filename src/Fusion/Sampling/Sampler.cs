@@ -61,7 +61,7 @@ public sealed class Sampler
             total += p;
             kept++;
         }
-        if (_options.TopP < 1)
+        if (_options.TopP is > 0 and < 1)
         {
             double cumulative = 0;
             for (var i = 0; i < kept; i++)

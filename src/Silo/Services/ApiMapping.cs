@@ -8,7 +8,7 @@ internal static class ApiMapping
 {
     public static GenerationRequest ToRequest(GenerateRequest r) => new(
         Members(r.Members), NullIfEmpty(r.Method), new Dictionary<string, string>(r.Params), r.Prompt,
-        new SamplingSpec(r.Sampling?.Temperature ?? 0, r.Sampling?.TopK ?? 0, r.Sampling?.TopP is > 0 ? r.Sampling.TopP : 1, r.Sampling?.MinP ?? 0, r.Sampling?.Seed ?? 0),
+        new SamplingSpec(r.Sampling?.Temperature ?? 0, r.Sampling?.TopK ?? 0, r.Sampling?.TopP ?? 0, r.Sampling?.MinP ?? 0, r.Sampling?.Seed ?? 0),
         r.Limits?.MaxTokens ?? 0, r.Limits?.Stop.ToArray(), r.Limits?.DeadlineMs ?? 0, r.ShowWeights, r.ShowMemberTokens);
 
     public static Contracts.ScoreRequest ToRequest(Api.ScoreRequest r) =>

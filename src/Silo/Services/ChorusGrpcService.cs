@@ -2,24 +2,35 @@ using Chorus.Api;
 using Chorus.Contracts;
 using Chorus.Grains;
 using Grpc.Core;
+using Microsoft.Extensions.Options;
 
 namespace Chorus.Silo.Services;
 
-/// <summary>The public API: a thin adapter — translate the request, call the grain, translate the reply (errors: <see cref="ErrorTranslationInterceptor"/>).</summary>
-internal sealed class ChorusGrpcService(IGrainFactory grains, ClusterModelDirectory directory) : Api.Chorus.ChorusBase
+/// <summary>
+/// The public API: a thin adapter — check the request (<see cref="RequestValidator"/>), call the grain, translate the reply
+/// (errors: <see cref="ErrorTranslationInterceptor"/>; requests that are not valid protobuf or UTF-8: <see cref="CheckedChorusBinding"/>).
+/// </summary>
+[BindServiceMethod(typeof(CheckedChorusBinding), nameof(CheckedChorusBinding.BindService))]
+internal sealed class ChorusGrpcService(IGrainFactory grains, ClusterModelDirectory directory, IOptions<ChorusOptions> options) : Api.Chorus.ChorusBase
 {
+    private Grains.SessionOptions Limits => options.Value.Sessions;
+
     public override async Task Generate(GenerateRequest request, IServerStreamWriter<GenerateEvent> responseStream, ServerCallContext context)
     {
         var ct = context.CancellationToken;
+        var generation = ApiMapping.ToRequest(request);
+        RequestValidator.Check(generation, Limits);
         var session = grains.GetGrain<IFusionSessionGrain>(Guid.NewGuid());
-        await foreach (var e in session.Generate(ApiMapping.ToRequest(request), ct).WithCancellation(ct))
+        await foreach (var e in session.Generate(generation, ct).WithCancellation(ct))
             await responseStream.WriteAsync(ApiMapping.ToEvent(e), ct);
     }
 
     public override async Task<ScoreReply> Score(Api.ScoreRequest request, ServerCallContext context)
     {
+        var score = ApiMapping.ToRequest(request);
+        RequestValidator.Check(score, Limits);
         var session = grains.GetGrain<IFusionSessionGrain>(Guid.NewGuid());
-        return ApiMapping.ToReply(await session.Score(ApiMapping.ToRequest(request), context.CancellationToken));
+        return ApiMapping.ToReply(await session.Score(score, context.CancellationToken));
     }
 
     public override async Task<ListModelsReply> ListModels(ListModelsRequest request, ServerCallContext context)
@@ -37,6 +48,7 @@ internal sealed class ChorusGrpcService(IGrainFactory grains, ClusterModelDirect
 
     public override async Task<TokenizeReply> Tokenize(TokenizeRequest request, ServerCallContext context)
     {
+        RequestValidator.CheckText(request.Text, "text", Limits);
         directory.EnsureServed(request.Model);
         var (ids, pieces) = await grains.GetGrain<IModelGrain>(request.Model).Tokenize(request.Text, request.AddSpecial);
         var reply = new TokenizeReply();
@@ -47,6 +59,7 @@ internal sealed class ChorusGrpcService(IGrainFactory grains, ClusterModelDirect
 
     public override async Task<StepLogitsReply> StepLogits(StepLogitsRequest request, ServerCallContext context)
     {
+        RequestValidator.CheckText(request.Context, "context", Limits);
         directory.EnsureServed(request.Model);
         if (request.TopK < 0) throw new ChorusException(ChorusErrorKind.InvalidArgument, $"top_k must be ≥ 0 (0 = full logits), got {request.TopK}");
         var (next, count) = await grains.GetGrain<IModelGrain>(request.Model).StepLogits(request.Context, request.TopK, context.CancellationToken);

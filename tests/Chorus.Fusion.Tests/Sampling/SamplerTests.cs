@@ -53,6 +53,7 @@ public class SamplerTests
     [InlineData(0, 0.65f, 0f, new[] { 2, 3 })]
     [InlineData(0, 0.35f, 0f, new[] { 3 })]
     [InlineData(0, 1f, 0.5f, new[] { 2, 3 })]
+    [InlineData(0, 0f, 0f, new[] { 0, 1, 2, 3 })]
     public void Top_k_top_p_and_min_p_restrict_the_candidates(int topK, float topP, float minP, int[] allowed)
     {
         var sampler = new Sampler(new SamplerOptions { TopK = topK, TopP = topP, MinP = minP, Seed = 1 });
@@ -76,7 +77,8 @@ public class SamplerTests
     public void Invalid_options_are_rejected()
     {
         Assert.Throws<FusionParameterException>(() => new Sampler(new SamplerOptions { Temperature = -1 }));
-        Assert.Throws<FusionParameterException>(() => new Sampler(new SamplerOptions { TopP = 0 }));
+        Assert.Throws<FusionParameterException>(() => new Sampler(new SamplerOptions { TopP = -0.1f }));
+        Assert.Throws<FusionParameterException>(() => new Sampler(new SamplerOptions { TopP = float.NaN }));
         Assert.Throws<FusionParameterException>(() => new Sampler(new SamplerOptions { MinP = 2 }));
         Assert.Throws<FusionParameterException>(() => new Sampler(new SamplerOptions { TopK = -1 }));
     }

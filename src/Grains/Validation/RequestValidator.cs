@@ -1,0 +1,61 @@
+using Chorus.Contracts;
+
+namespace Chorus.Grains;
+
+/// <summary>
+/// Every request checked once, against the cluster's limits, before anything tokenizes or opens a sequence; every front
+/// end (gRPC, HTTP) and the session grain call it. A violation is <see cref="ChorusErrorKind.InvalidArgument"/> with a
+/// message that names the field, the value, what is allowed and the fix.
+/// </summary>
+public static class RequestValidator
+{
+    /// <summary>Checks a fused generation: members, method, parameters, prompt, sampling and limits.</summary>
+    public static void Check(GenerationRequest request, SessionOptions limits)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(limits);
+        CheckSelection(request.Members, request.Method, request.Parameters, limits);
+        TextRules.Text(request.Prompt, "prompt", limits.MaxTextBytes, required: true);
+        SamplingRules.Check(request.Sampling ?? new SamplingSpec());
+        SamplingRules.CheckLimits(request.MaxTokens, request.DeadlineMilliseconds, request.Stop, limits);
+    }
+
+    /// <summary>Checks a scoring request: members, method, parameters and the text.</summary>
+    public static void Check(ScoreRequest request, SessionOptions limits)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(limits);
+        CheckSelection(request.Members, request.Method, request.Parameters, limits);
+        TextRules.Text(request.Text, "text", limits.MaxTextBytes, required: true);
+        if (request.PromptTokens < -1)
+            throw Invalid($"prompt_tokens must be ≥ 0, or -1 to let the server choose; got {request.PromptTokens}");
+    }
+
+    /// <summary>Checks a free text (a text to tokenize, a context for next-token logits): its size and that it is valid Unicode.</summary>
+    public static void CheckText(string? text, string field, SessionOptions limits)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        TextRules.Text(text, field, limits.MaxTextBytes, required: false);
+    }
+
+    private static void CheckSelection(MemberSelection? members, string? method, IReadOnlyDictionary<string, string>? parameters, SessionOptions limits)
+    {
+        var models = members?.Models ?? [];
+        var count = models.Length + (members?.Pack is null ? 0 : 1);
+        if (count > limits.MaxMembers)
+            throw Invalid($"members name {count} models; at most {limits.MaxMembers} are allowed (Chorus:Sessions:MaxMembers); name fewer models");
+        if (members?.Pack is { } pack) TextRules.Identifier(pack, "members.pack");
+        for (var i = 0; i < models.Length; i++) TextRules.Identifier(models[i], $"members.models[{i}]");
+        if (method is not null) TextRules.Identifier(method, "method");
+        if (parameters is null) return;
+        if (parameters.Count > limits.MaxParameters)
+            throw Invalid($"params has {parameters.Count} entries; at most {limits.MaxParameters} are allowed (Chorus:Sessions:MaxParameters); send fewer");
+        foreach (var (key, value) in parameters)
+        {
+            TextRules.Bounded(key, "params key", limits.MaxParameterBytes, allowEmpty: false);
+            TextRules.Bounded(value, $"params['{key}']", limits.MaxParameterBytes, allowEmpty: true);
+        }
+    }
+
+    internal static ChorusException Invalid(string message) => new(ChorusErrorKind.InvalidArgument, message);
+}

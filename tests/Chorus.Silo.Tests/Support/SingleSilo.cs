@@ -1,0 +1,60 @@
+using Chorus.Client.Cluster;
+
+namespace Chorus.Silo.Tests.Support;
+
+/// <summary>
+/// One silo process serving "a" (used by every test) and "untouched" (named only by requests that must be rejected before
+/// any model sees them: its grain never activates). Client errors of the gRPC layer are logged at Information.
+/// </summary>
+public sealed class SingleSiloFixture : IAsyncLifetime
+{
+    private readonly string _cacheDirectory = Directory.CreateTempSubdirectory("chorus-single-silo-").FullName;
+
+    internal SiloProcess Silo { get; private set; } = null!;
+
+    public ChorusApiClient Client { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var ports = FreePorts.Take(3);
+        Silo = SiloProcess.Start("silo", ports[0], ports[2], Arguments(ports));
+        await Silo.WaitUntilServingAsync(TimeSpan.FromSeconds(90));
+        Client = ChorusApiClient.ForAddress(Silo.Endpoint);
+    }
+
+    private IEnumerable<string> Arguments(int[] ports)
+    {
+        yield return "--Chorus:Cluster:Provider=development";
+        yield return $"--Chorus:Cluster:ClusterId=single-silo-{Guid.NewGuid():N}";
+        yield return $"--Chorus:Cluster:SiloPort={ports[0]}";
+        yield return $"--Chorus:Cluster:GatewayPort={ports[1]}";
+        yield return $"--Chorus:Cluster:GrpcPort={ports[2]}";
+        yield return $"--Chorus:CacheDirectory={_cacheDirectory}";
+        var models = new[] { ("a", TestModels.Spm(31)), ("untouched", TestModels.Spm(32)) };
+        for (var i = 0; i < models.Length; i++)
+        {
+            yield return $"--Chorus:Models:{i}:Id={models[i].Item1}";
+            yield return $"--Chorus:Models:{i}:Path={models[i].Item2}";
+            yield return $"--Chorus:Models:{i}:ContextSize=512";
+            yield return $"--Chorus:Models:{i}:Threads=1";
+        }
+        yield return "--Logging:LogLevel:Default=Warning";
+        yield return "--Logging:LogLevel:Chorus=Information";
+        yield return "--Logging:LogLevel:Grpc=Information";
+    }
+
+    public Task DisposeAsync()
+    {
+        Client?.Dispose();
+        Silo?.Dispose();
+        try
+        {
+            Directory.Delete(_cacheDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // a temp folder left behind is harmless
+        }
+        return Task.CompletedTask;
+    }
+}
