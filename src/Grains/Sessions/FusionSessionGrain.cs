@@ -22,14 +22,11 @@ internal sealed class FusionSessionGrain(
     {
         ArgumentNullException.ThrowIfNull(request);
         var limits = options.Value.Sessions;
+        RequestValidator.Check(request, limits); // every front end's requests meet the same limits, before any work
         var maxTokens = request.MaxTokens > 0 ? request.MaxTokens : limits.DefaultMaxTokens;
-        if (maxTokens > limits.MaxTokensLimit)
-            throw new ChorusException(ChorusErrorKind.InvalidArgument, $"max tokens {maxTokens} is above this cluster's limit of {limits.MaxTokensLimit}; ask for fewer");
-        if (string.IsNullOrEmpty(request.Prompt))
-            throw new ChorusException(ChorusErrorKind.InvalidArgument, "the prompt is empty; give a prompt of at least one character");
         var sampler = ErrorMapping.Guard(() =>
         {
-            var o = new SamplerOptions { Temperature = request.Sampling.Temperature, TopK = request.Sampling.TopK, TopP = request.Sampling.TopP <= 0 ? 1 : request.Sampling.TopP, MinP = request.Sampling.MinP, Seed = request.Sampling.Seed };
+            var o = new SamplerOptions { Temperature = request.Sampling.Temperature, TopK = request.Sampling.TopK, TopP = request.Sampling.TopP, MinP = request.Sampling.MinP, Seed = request.Sampling.Seed };
             o.Validate();
             return new Sampler(o);
         });
@@ -124,6 +121,7 @@ internal sealed class FusionSessionGrain(
     public async Task<ScoreResult> Score(ScoreRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        RequestValidator.Check(request, options.Value.Sessions);
         var (plans, methodName, parameters) = MemberPlanner.Plan(request.Members, request.Method, request.Parameters, options.Value);
         var method = ErrorMapping.Guard(() => FusionMethods.Create(methodName, parameters));
         try

@@ -1,31 +1,19 @@
-using System.Text;
+using Chorus.Grains;
 using Chorus.Contracts;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
-using Orleans.Runtime;
+
 
 namespace Chorus.Silo.Services;
 
-/// <summary>Cluster errors → gRPC status codes (DESIGN.md: Public gRPC API), and how loudly each is logged.</summary>
+/// <summary>Error kinds (<see cref="ErrorClassification"/>) → gRPC status codes (DESIGN.md: Public gRPC API), and how loudly each is logged.</summary>
 internal static partial class ErrorTranslation
 {
     public static RpcException ToRpc(Exception e, CancellationToken callCancelled)
     {
         if (e is RpcException rpc) return rpc;
-        var (code, message) = e switch
-        {
-            ChorusException c => (Code(c.Kind), c.Message),
-            OperationCanceledException when callCancelled.IsCancellationRequested => (StatusCode.Cancelled, "the request was cancelled"),
-            OperationCanceledException or TimeoutException => (StatusCode.DeadlineExceeded, $"the request did not finish in time: {e.Message}"),
-            SiloUnavailableException or OrleansMessageRejectionException =>
-                (StatusCode.Unavailable, $"a silo serving a member became unavailable ({e.GetType().Name}: {e.Message}); retry, the cluster routes to live silos"),
-            DecoderFallbackException or EncoderFallbackException =>
-                (StatusCode.InvalidArgument, $"a text in the request is not valid UTF-8 or Unicode ({e.Message}); send well-formed UTF-8 text"),
-            ArgumentException => (StatusCode.InvalidArgument, e.Message),
-            _ when e.InnerException is { } inner && inner is not AggregateException => (ToRpc(inner, callCancelled).StatusCode, ToRpc(inner, callCancelled).Status.Detail),
-            _ => (StatusCode.Internal, $"{e.GetType().Name}: {e.Message}"),
-        };
-        return new RpcException(new Status(code, message));
+        var (kind, message) = ErrorClassification.Classify(e, callCancelled.IsCancellationRequested);
+        return new RpcException(new Status(Code(kind), message));
     }
 
     private static StatusCode Code(ChorusErrorKind kind) => kind switch

@@ -1,0 +1,31 @@
+using System.Text;
+using Chorus.Contracts;
+using Orleans.Runtime;
+
+namespace Chorus.Grains;
+
+/// <summary>
+/// What any exception that reaches a front end means for the client: its <see cref="ChorusErrorKind"/> and a message
+/// that names the problem and the fix. One classification for every front end (gRPC now, HTTP next); each maps the
+/// kind to its own status codes.
+/// </summary>
+public static class ErrorClassification
+{
+    public static (ChorusErrorKind Kind, string Message) Classify(Exception e, bool callCancelled)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return e switch
+        {
+            ChorusException c => (c.Kind, c.Message),
+            OperationCanceledException when callCancelled => (ChorusErrorKind.Cancelled, "the request was cancelled"),
+            OperationCanceledException or TimeoutException => (ChorusErrorKind.DeadlineExceeded, $"the request did not finish in time: {e.Message}"),
+            SiloUnavailableException or OrleansMessageRejectionException =>
+                (ChorusErrorKind.Unavailable, $"a silo serving a member became unavailable ({e.GetType().Name}: {e.Message}); retry, the cluster routes to live silos"),
+            DecoderFallbackException or EncoderFallbackException =>
+                (ChorusErrorKind.InvalidArgument, $"a text in the request is not valid UTF-8 or Unicode ({e.Message}); send well-formed UTF-8 text"),
+            ArgumentException => (ChorusErrorKind.InvalidArgument, e.Message),
+            _ when e.InnerException is { } inner && inner is not AggregateException => Classify(inner, callCancelled),
+            _ => (ChorusErrorKind.Internal, $"{e.GetType().Name}: {e.Message}"),
+        };
+    }
+}
