@@ -59,7 +59,9 @@ internal sealed class BenchSilo : IAsyncDisposable
         foreach (var arg in Arguments(modelDirectory, ports, apiKey).Prepend(executable)) info.ArgumentList.Add(arg);
         info.ArgumentList.Add($"--ParentProcessId={Environment.ProcessId}");
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start chorus-silo");
-        process.OutputDataReceived += (_, _) => { };
+        // CHORUS_BENCH_SILO_LOG=FILE keeps the silo's log (for diagnosing a run); otherwise it is dropped
+        var logFile = Environment.GetEnvironmentVariable("CHORUS_BENCH_SILO_LOG") is { Length: > 0 } path ? TextWriter.Synchronized(new StreamWriter(path) { AutoFlush = true }) : null;
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) logFile?.WriteLine(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[silo] {e.Data}"); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();

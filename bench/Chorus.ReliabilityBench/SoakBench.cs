@@ -32,6 +32,8 @@ internal static class SoakBench
             async (i, _) => results[i] = await RunOneAsync(silo, plans[i].Phase, plans[i].Tokens, plans[i].DelayMs, maxTokens));
         var wall = clock.Elapsed.TotalSeconds;
 
+        foreach (var (r, i) in results.Select((r, i) => (r, i)).Where(p => p.r.Status is not (StatusCode.OK or StatusCode.Cancelled or StatusCode.DeadlineExceeded)))
+            Console.Error.WriteLine($"session {i} ({plans[i].Phase}): {r.Status}: {r.Detail}");
         var (activeAfter, settleMs) = await silo.ActiveSequencesSettledAsync(TimeSpan.FromSeconds(5));
         var alive = activeAfter >= 0;
         var result = new Result(sessions, concurrency, seed, wall,

@@ -6,6 +6,14 @@ public interface IFusionSessionGrain : IGrainWithGuidKey
     /// <summary>Streams a fused generation; cancelling stops every member and frees their sequences.</summary>
     IAsyncEnumerable<GenerationEvent> Generate(GenerationRequest request, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Ends the session at once: releases every slot it holds or waits for on every model. A front end calls it when its
+    /// client has gone without the stream finishing, so the slots never depend on the stream's grain-side enumerator
+    /// being disposed (Orleans disposes an abandoned one only after its own timeouts). Harmless after a normal end.
+    /// </summary>
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task End();
+
     /// <summary>Per-member and fused perplexity of a text.</summary>
     Task<ScoreResult> Score(ScoreRequest request, CancellationToken cancellationToken = default);
 }

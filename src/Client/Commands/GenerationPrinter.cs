@@ -23,6 +23,10 @@ internal sealed class GenerationPrinter(CommandContext context, bool json, bool 
         }
         switch (e.EventCase)
         {
+            case GenerateEvent.EventOneofCase.Queued:
+                await context.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"queued for {e.Queued.Model}: position {e.Queued.Position} of {e.Queued.QueueLength} (waited {e.Queued.WaitedMs / 1000:F1} s)"));
+                break;
             case GenerateEvent.EventOneofCase.Started:
                 await context.Error.WriteLineAsync($"method {e.Started.Method}, members: " +
                     string.Join(", ", e.Started.Members.Select(m => $"{m.Model} ({m.Role}, {m.Silo}, prompt {m.PromptTokens} tokens, ppl {m.PromptPerplexity:F1})")));
@@ -62,6 +66,10 @@ internal sealed class GenerationPrinter(CommandContext context, bool json, bool 
 
     private static object JsonEvent(GenerateEvent e) => e.EventCase switch
     {
+        GenerateEvent.EventOneofCase.Queued => new
+        {
+            @event = "queued", model = e.Queued.Model, position = e.Queued.Position, queueLength = e.Queued.QueueLength, waitedMs = e.Queued.WaitedMs,
+        },
         GenerateEvent.EventOneofCase.Started => new
         {
             @event = "started", session = e.Started.Session, method = e.Started.Method,

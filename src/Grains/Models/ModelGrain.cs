@@ -182,10 +182,11 @@ internal sealed class ModelGrain(ModelHost host, IOptions<ChorusOptions> options
 
     private async Task SweepIdle(CancellationToken cancellationToken)
     {
-        var freed = await Scheduler.Sweep(options.Value.Sessions.IdleTimeout);
-        if (freed == 0) return;
-        metrics.SweptSequences.Add(freed, _tag);
-        logger.LogWarning("model {Model}: the idle sweep freed {Count} sequence(s) whose session never released them", this.GetPrimaryKeyString(), freed);
+        var owners = await Scheduler.Sweep(options.Value.Sessions.IdleTimeout);
+        if (owners.Count == 0) return;
+        metrics.SweptSequences.Add(owners.Count, _tag);
+        logger.LogWarning("model {Model}: the idle sweep freed {Count} sequence(s) whose session never released them (sessions {Sessions})",
+            this.GetPrimaryKeyString(), owners.Count, string.Join(", ", owners.Distinct()));
     }
 
     private ModelFacts BuildFacts()

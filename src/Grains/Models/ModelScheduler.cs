@@ -91,11 +91,12 @@ internal sealed class ModelScheduler : IDisposable
 
     public Task<SlotLease> Fork(SlotLease lease) => Control(() => _admission.Fork(lease));
 
-    public Task<int> Sweep(TimeSpan idle) => Control(() =>
+    /// <summary>Frees sequences idle longer than <paramref name="idle"/>; returns their owners.</summary>
+    public Task<IReadOnlyList<Guid>> Sweep(TimeSpan idle) => Control(() =>
     {
-        var n = _admission.Sweep(idle);
-        Interlocked.Add(ref _swept, n);
-        return n;
+        var owners = _admission.Sweep(idle);
+        Interlocked.Add(ref _swept, owners.Count);
+        return owners;
     });
 
     /// <summary>Runs work on the scheduler thread between decodes (diagnostics; tests use it to hold the thread while work piles up).</summary>

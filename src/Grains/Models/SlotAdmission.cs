@@ -119,12 +119,12 @@ internal sealed class SlotAdmission(ModelRunner runner, string model, int queueD
         return lease;
     }
 
-    /// <summary>The safety net: frees sequences idle longer than <paramref name="idle"/> and forgets owners ended long ago. Returns what it freed.</summary>
-    public int Sweep(TimeSpan idle)
+    /// <summary>The safety net: frees sequences idle longer than <paramref name="idle"/> and forgets owners ended long ago. Returns the owners of what it freed.</summary>
+    public IReadOnlyList<Guid> Sweep(TimeSpan idle)
     {
-        var freed = 0;
+        var freed = new List<Guid>();
         foreach (var lease in _leases.Values.Where(l => !l.Busy && l.Idle > idle).ToList())
-            if (Release(lease)) freed++;
+            if (Release(lease)) freed.Add(lease.Owner);
         foreach (var (owner, at) in _endedOwners.Where(p => Stopwatch.GetElapsedTime(p.Value) > EndedOwnerMemory).ToList())
             _endedOwners.Remove(owner);
         return freed;

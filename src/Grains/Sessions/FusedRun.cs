@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using Chorus.Contracts;
 using Chorus.Fusion;
 using Chorus.Llama;
+using Microsoft.Extensions.Logging;
 
 namespace Chorus.Grains;
 
@@ -20,10 +21,13 @@ internal sealed class FusedRun : IAsyncDisposable
     private readonly Utf8TokenDecoder _decoder;
     private readonly System.Text.StringBuilder _completion = new();
     private readonly List<IModelGrain> _asked = [];
+    private readonly ILogger _logger;
+    private bool _ended;
 
-    private FusedRun(Guid session, List<RunMember> members, FusionMethod method, string prompt)
+    private FusedRun(Guid session, List<RunMember> members, FusionMethod method, string prompt, ILogger logger)
     {
         _session = session;
+        _logger = logger;
         _members = members;
         Method = method;
         Prompt = prompt;
@@ -51,7 +55,7 @@ internal sealed class FusedRun : IAsyncDisposable
 
     /// <summary>Resolves facts and vocabularies of every member and checks they suit the method (before asking for any slot).</summary>
     public static async Task<FusedRun> ResolveAsync(Guid session, IReadOnlyList<MemberPlan> plans, FusionMethod method, string prompt,
-        IGrainFactory grains, ClusterModelDirectory directory, VocabularyCatalog catalog)
+        IGrainFactory grains, ClusterModelDirectory directory, VocabularyCatalog catalog, ILogger logger)
     {
         if (plans.Count == 0) throw new ChorusException(ChorusErrorKind.InvalidArgument, "no members");
         foreach (var p in plans) directory.EnsureServed(p.Model);
@@ -60,7 +64,7 @@ internal sealed class FusedRun : IAsyncDisposable
         var facts = await Task.WhenAll(grainRefs.Select(g => g.Describe()));
         var vocabularies = await Task.WhenAll(grainRefs.Select((g, i) => catalog.Vocabulary(g, facts[i])));
         var members = plans.Select((p, i) => new RunMember(p, grainRefs[i], facts[i], vocabularies[i])).ToList();
-        var run = new FusedRun(session, members, method, prompt);
+        var run = new FusedRun(session, members, method, prompt, logger);
         run.CheckVocabularies();
         return run;
     }
@@ -75,6 +79,7 @@ internal sealed class FusedRun : IAsyncDisposable
         var started = Stopwatch.GetTimestamp();
         foreach (var group in _members.GroupBy(m => m.Grain.GetPrimaryKeyString(), StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
+            if (_ended) throw new OperationCanceledException("the session was ended while it waited for slots");
             var members = group.ToList();
             _asked.Add(members[0].Grain); // asked before the call: whatever it grants is released on dispose
             await foreach (var e in members[0].Grain.Admit(_session, members.Count, ct))
@@ -171,15 +176,18 @@ internal sealed class FusedRun : IAsyncDisposable
     /// <summary>Releases everything the session holds or waits for on every model it asked (bounded: a lost silo took its slots with it).</summary>
     public async ValueTask DisposeAsync()
     {
-        await Task.WhenAll(_asked.Select(async g =>
+        _ended = true; // ends admission too: a session released while it still waits asks no further model
+        await Task.WhenAll(_asked.ToList().Select(async g =>
         {
             try
             {
-                await g.ReleaseOwner(_session).WaitAsync(TimeSpan.FromSeconds(10));
+                var freed = await g.ReleaseOwner(_session).WaitAsync(TimeSpan.FromSeconds(10));
+                _logger.LogDebug("session {Session}: released {Count} sequence(s) on {Model}", _session, freed, g.GetPrimaryKeyString());
             }
-            catch (Exception)
+            catch (Exception e)
             {
                 // the member's silo is gone (its sequences went with it) or slow: the idle sweep is the safety net
+                _logger.LogWarning("session {Session}: could not release its sequences on {Model} ({Reason}); the idle sweep will", _session, g.GetPrimaryKeyString(), e.Message);
             }
         }));
         foreach (var m in _members) m.Handle = null;

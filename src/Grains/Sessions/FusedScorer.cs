@@ -1,6 +1,7 @@
 using Chorus.Contracts;
 using Chorus.Fusion;
 using Chorus.Llama;
+using Microsoft.Extensions.Logging;
 
 namespace Chorus.Grains;
 
@@ -14,7 +15,7 @@ namespace Chorus.Grains;
 internal static class FusedScorer
 {
     public static async Task<ScoreResult> ScoreAsync(Guid session, IReadOnlyList<MemberPlan> plans, FusionMethod method, ScoreRequest request,
-        IGrainFactory grains, ClusterModelDirectory directory, VocabularyCatalog catalog, CancellationToken ct)
+        IGrainFactory grains, ClusterModelDirectory directory, VocabularyCatalog catalog, ILogger logger, CancellationToken ct)
     {
         var text = request.Text ?? "";
         var mainPlan = plans.FirstOrDefault(p => p.Role == MemberRole.Main) ?? plans[0];
@@ -28,7 +29,7 @@ internal static class FusedScorer
         var p = PromptLength(request.PromptTokens, ids, mainVocabulary);
         var promptChars = offsets[p];
 
-        await using var run = await ErrorMapping.GuardAsync(() => FusedRun.ResolveAsync(session, plans, method, text[..promptChars], grains, directory, catalog));
+        await using var run = await ErrorMapping.GuardAsync(() => FusedRun.ResolveAsync(session, plans, method, text[..promptChars], grains, directory, catalog, logger));
         await foreach (var _ in run.AdmitAsync(ct)) { } // scoring has no stream to report queue positions on: it just waits
         await ErrorMapping.GuardAsync(async () => { await run.PrefillAsync(catalog, freeUnusedMembers: false, ct); return true; });
         var weightSums = new double[plans.Count];

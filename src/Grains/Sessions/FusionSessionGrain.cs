@@ -18,6 +18,9 @@ internal sealed class FusionSessionGrain(
     IOptions<ChorusOptions> options, ClusterModelDirectory directory, VocabularyCatalog catalog, ChorusMetrics metrics, ILogger<FusionSessionGrain> logger)
     : Grain, IFusionSessionGrain
 {
+    private readonly CancellationTokenSource _ending = new();
+    private FusedRun? _run;
+
     public async IAsyncEnumerable<GenerationEvent> Generate(GenerationRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -33,12 +36,16 @@ internal sealed class FusionSessionGrain(
         var (plans, methodName, parameters) = MemberPlanner.Plan(request.Members, request.Method, request.Parameters, options.Value);
         var method = ErrorMapping.Guard(() => FusionMethods.Create(methodName, parameters));
 
+        // End() from the front end counts as the caller cancelling, whatever Orleans delivered of the client's cancellation
+        using var caller = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _ending.Token);
+        cancellationToken = caller.Token;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (request.DeadlineMilliseconds > 0) deadline.CancelAfter(request.DeadlineMilliseconds);
         var ct = deadline.Token;
         var session = this.GetPrimaryKey();
         var total = Stopwatch.StartNew();
-        await using var run = await ErrorMapping.GuardAsync(() => FusedRun.ResolveAsync(session, plans, method, request.Prompt, GrainFactory, directory, catalog));
+        await using var run = await ErrorMapping.GuardAsync(() => FusedRun.ResolveAsync(session, plans, method, request.Prompt, GrainFactory, directory, catalog, logger));
+        _run = run;
         metrics.ActiveSessions.Add(1);
         try
         {
@@ -118,6 +125,12 @@ internal sealed class FusionSessionGrain(
         }
     }
 
+    public async Task End()
+    {
+        await _ending.CancelAsync();
+        if (_run is { } run) await run.DisposeAsync();
+    }
+
     public async Task<ScoreResult> Score(ScoreRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -126,7 +139,7 @@ internal sealed class FusionSessionGrain(
         var method = ErrorMapping.Guard(() => FusionMethods.Create(methodName, parameters));
         try
         {
-            return await FusedScorer.ScoreAsync(this.GetPrimaryKey(), plans, method, request, GrainFactory, directory, catalog, cancellationToken);
+            return await FusedScorer.ScoreAsync(this.GetPrimaryKey(), plans, method, request, GrainFactory, directory, catalog, logger, cancellationToken);
         }
         finally
         {

@@ -17,7 +17,10 @@ public static class ErrorClassification
         return e switch
         {
             ChorusException c => (c.Kind, c.Message),
-            OperationCanceledException when callCancelled => (ChorusErrorKind.Cancelled, "the request was cancelled"),
+            // once the call is over (client gone, deadline passed) whatever failed after it is that cancellation's echo
+            _ when callCancelled => (ChorusErrorKind.Cancelled, e is OperationCanceledException
+                ? "the request was cancelled"
+                : $"the request was cancelled or its deadline passed (then {e.GetType().Name}: {e.Message})"),
             OperationCanceledException or TimeoutException => (ChorusErrorKind.DeadlineExceeded, $"the request did not finish in time: {e.Message}"),
             SiloUnavailableException or OrleansMessageRejectionException =>
                 (ChorusErrorKind.Unavailable, $"a silo serving a member became unavailable ({e.GetType().Name}: {e.Message}); retry, the cluster routes to live silos"),

@@ -2,6 +2,7 @@ using Chorus.Api;
 using Chorus.Contracts;
 using Chorus.Grains;
 using Grpc.Core;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Chorus.Silo.Services;
@@ -11,7 +12,8 @@ namespace Chorus.Silo.Services;
 /// (errors: <see cref="ErrorTranslationInterceptor"/>; requests that are not valid protobuf or UTF-8: <see cref="CheckedChorusBinding"/>).
 /// </summary>
 [BindServiceMethod(typeof(CheckedChorusBinding), nameof(CheckedChorusBinding.BindService))]
-internal sealed class ChorusGrpcService(IGrainFactory grains, ClusterModelDirectory directory, IOptions<ChorusOptions> options) : Api.Chorus.ChorusBase
+internal sealed class ChorusGrpcService(IGrainFactory grains, ClusterModelDirectory directory, IOptions<ChorusOptions> options, ILogger<ChorusGrpcService> logger)
+    : Api.Chorus.ChorusBase
 {
     private Grains.SessionOptions Limits => options.Value.Sessions;
 
@@ -21,8 +23,32 @@ internal sealed class ChorusGrpcService(IGrainFactory grains, ClusterModelDirect
         var generation = ApiMapping.ToRequest(request);
         RequestValidator.Check(generation, Limits);
         var session = grains.GetGrain<IFusionSessionGrain>(Guid.NewGuid());
-        await foreach (var e in session.Generate(generation, ct).WithCancellation(ct))
-            await responseStream.WriteAsync(ApiMapping.ToEvent(e), ct);
+        var completed = false;
+        try
+        {
+            await foreach (var e in session.Generate(generation, ct).WithCancellation(ct))
+                await responseStream.WriteAsync(ApiMapping.ToEvent(e), ct);
+            completed = true;
+        }
+        finally
+        {
+            // the stream did not run to its end (client gone, deadline, failure — even right after Finished, before the
+            // session's own cleanup ran): free the session's slots now rather than when Orleans collects the enumerator
+            if (!completed) await EndQuietly(session);
+        }
+    }
+
+    private async Task EndQuietly(IFusionSessionGrain session)
+    {
+        try
+        {
+            await session.End().WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            // the stream's own error is what the client gets; the idle sweep remains the safety net for these slots
+            logger.LogWarning("could not end session {Session} after its client left: {Reason}", session.GetPrimaryKey(), e.Message);
+        }
     }
 
     public override async Task<ScoreReply> Score(Api.ScoreRequest request, ServerCallContext context)

@@ -96,7 +96,7 @@ public sealed class SchedulerEditTests(SchedulerModel model)
         var busy = scheduler.Find(handles[1]);
         using (busy.Use())
         {
-            Assert.Equal(1, await scheduler.Sweep(TimeSpan.Zero));
+            Assert.Single(await scheduler.Sweep(TimeSpan.Zero));
         }
         Assert.Equal(1, scheduler.SweptSequences);
         Assert.Equal(1, scheduler.Runner.ActiveSequences);
