@@ -190,7 +190,6 @@ internal sealed class FusedRun : IAsyncDisposable
                 _logger.LogWarning("session {Session}: could not release its sequences on {Model} ({Reason}); the idle sweep will", _session, g.GetPrimaryKeyString(), e.Message);
             }
         }));
-        foreach (var m in _members) m.Handle = null;
     }
 
     private void CheckVocabularies()

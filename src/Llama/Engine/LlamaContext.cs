@@ -73,10 +73,12 @@ public sealed unsafe class LlamaContext : IDisposable
         cancellationToken.ThrowIfCancellationRequested();
         _abort = cancellationToken;
         int rc;
-        using (var capture = LlamaLog.BeginCapture())
+        // an abort the caller asked for makes llama.cpp log errors: they are the cancellation's echo, not faults
+        using (var capture = LlamaLog.BeginCapture(deferred: true))
         {
             rc = LlamaNative.llama_decode(_handle, batch.Native);
             _abort = default;
+            if (rc == 2 && cancellationToken.IsCancellationRequested) capture.Expected();
             if (rc == 2) throw new OperationCanceledException("decode aborted", cancellationToken);
             if (rc < 0 && capture.Lines.Count > 0)
                 throw new LlamaException($"llama_decode failed with code {rc}: {capture.Reason("")}");

@@ -16,7 +16,7 @@ internal static unsafe class LlamaLog
     private static ILogger _logger = NullLogger.Instance;
     [ThreadStatic] private static StringBuilder? _line;
     [ThreadStatic] private static LogLevel _lineLevel;
-    [ThreadStatic] private static List<string>? _capture;
+    [ThreadStatic] private static Capture? _capture;
 
     public static void Install(ILoggerFactory? factory)
     {
@@ -25,8 +25,11 @@ internal static unsafe class LlamaLog
         LlamaNative.ggml_log_set(&OnLog, null);
     }
 
-    /// <summary>Collects the warning and error lines logged on this thread until disposed.</summary>
-    public static Capture BeginCapture() => new();
+    /// <summary>
+    /// Collects the warning and error lines logged on this thread until disposed. A deferred capture also holds them
+    /// back from the log until disposed, so the caller can say they were expected (<see cref="Capture.Expected"/>).
+    /// </summary>
+    public static Capture BeginCapture(bool deferred = false) => new(deferred);
 
     [UnmanagedCallersOnly]
     private static void OnLog(int level, byte* text, void* userData)
@@ -40,7 +43,11 @@ internal static unsafe class LlamaLog
             if (!s.EndsWith('\n')) return;
             var message = line.ToString().TrimEnd();
             line.Clear();
-            if (_lineLevel >= LogLevel.Warning) _capture?.Add(message);
+            if (_lineLevel >= LogLevel.Warning && _capture is { } capture)
+            {
+                capture.Lines.Add(message);
+                if (capture.Deferred) { capture.Held.Add((_lineLevel, message)); return; }
+            }
             if (_logger.IsEnabled(_lineLevel)) _logger.Log(_lineLevel, "{Message}", message);
         }
         catch
@@ -60,15 +67,25 @@ internal static unsafe class LlamaLog
 
     public sealed class Capture : IDisposable
     {
-        private readonly List<string>? _previous;
 
-        internal Capture()
+        private readonly Capture? _previous;
+        private bool _expected;
+
+        internal Capture(bool deferred)
         {
+            Deferred = deferred;
             _previous = _capture;
-            _capture = Lines;
+            _capture = this;
         }
 
         public List<string> Lines { get; } = new();
+
+        internal bool Deferred { get; }
+
+        internal List<(LogLevel Level, string Message)> Held { get; } = new();
+
+        /// <summary>The held lines are the expected echo of what the caller did (an abort it asked for): they go to the log at Debug.</summary>
+        public void Expected() => _expected = true;
 
         /// <summary>The captured lines as one reason, the most specific (last error) first.</summary>
         public string Reason(string fallback)
@@ -85,6 +102,15 @@ internal static unsafe class LlamaLog
             return i > 0 && i < 40 && !l[..i].Contains(' ') ? l[(i + 2)..] : l;
         }
 
-        public void Dispose() => _capture = _previous;
+        public void Dispose()
+        {
+            _capture = _previous;
+            foreach (var (level, message) in Held)
+            {
+                var at = _expected ? LogLevel.Debug : level;
+                if (_logger.IsEnabled(at)) _logger.Log(at, "{Message}", message);
+            }
+            Held.Clear();
+        }
     }
 }
