@@ -119,6 +119,7 @@ internal sealed class FusionSessionGrain(
         }
         finally
         {
+            _run = null; // a finished session keeps no member distributions while its activation lingers
             metrics.ActiveSessions.Add(-1);
             logger.LogDebug("session {Session} ended after {Ms} ms", session, total.ElapsedMilliseconds);
             // no DeactivateOnIdle here: the caller still finishes the enumeration against this activation
@@ -129,6 +130,7 @@ internal sealed class FusionSessionGrain(
     {
         await _ending.CancelAsync();
         if (_run is { } run) await run.DisposeAsync();
+        _run = null;
     }
 
     public async Task<ScoreResult> Score(ScoreRequest request, CancellationToken cancellationToken = default)
