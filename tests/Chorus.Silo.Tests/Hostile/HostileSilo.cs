@@ -75,13 +75,7 @@ public sealed class HostileSiloFixture : IAsyncLifetime
         var models = EightSlotModels.Select((id, i) => (Id: id, Path: TestModels.Spm(41 + (ulong)i), Context: 512))
             .Append((Id: SmallContextModel, Path: TestModels.Spm(45), Context: SmallContext)).ToList();
         for (var i = 0; i < models.Count; i++)
-        {
-            yield return $"--Chorus:Models:{i}:Id={models[i].Id}";
-            yield return $"--Chorus:Models:{i}:Path={models[i].Path}";
-            yield return $"--Chorus:Models:{i}:MaxSequences={Slots}";
-            yield return $"--Chorus:Models:{i}:ContextSize={models[i].Context}";
-            yield return $"--Chorus:Models:{i}:Threads=1"; // four models share two cores; ggml threads spin
-        }
+            foreach (var arg in SiloArguments.Model(i, models[i].Id, models[i].Path, models[i].Context, Slots)) yield return arg;
         yield return "--Logging:LogLevel:Default=Warning";
         yield return "--Logging:LogLevel:Chorus=Warning";
     }

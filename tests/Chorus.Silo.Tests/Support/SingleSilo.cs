@@ -32,12 +32,7 @@ public sealed class SingleSiloFixture : IAsyncLifetime
         yield return $"--Chorus:CacheDirectory={_cacheDirectory}";
         var models = new[] { ("a", TestModels.Spm(31)), ("untouched", TestModels.Spm(32)) };
         for (var i = 0; i < models.Length; i++)
-        {
-            yield return $"--Chorus:Models:{i}:Id={models[i].Item1}";
-            yield return $"--Chorus:Models:{i}:Path={models[i].Item2}";
-            yield return $"--Chorus:Models:{i}:ContextSize=512";
-            yield return $"--Chorus:Models:{i}:Threads=1";
-        }
+            foreach (var arg in SiloArguments.Model(i, models[i].Item1, models[i].Item2, contextSize: 512)) yield return arg;
         yield return "--Logging:LogLevel:Default=Warning";
         yield return "--Logging:LogLevel:Chorus=Information";
         yield return "--Logging:LogLevel:Grpc=Information";

@@ -64,10 +64,7 @@ public sealed class TwoSiloCluster : IAsyncDisposable
         yield return $"--Chorus:CacheDirectory={_cacheDirectory}";
         for (var i = 0; i < served.Length; i++)
         {
-            yield return $"--Chorus:Models:{i}:Id={served[i]}";
-            yield return $"--Chorus:Models:{i}:Path={paths[served[i]]}";
-            yield return $"--Chorus:Models:{i}:ContextSize={contextSize}";
-            yield return $"--Chorus:Models:{i}:Threads=1"; // four models share two cores; ggml threads spin
+            foreach (var arg in SiloArguments.Model(i, served[i], paths[served[i]], contextSize)) yield return arg;
         }
         // every model of the cluster is known everywhere: one whose silo is gone is Unavailable, not NotFound
         var known = 0;

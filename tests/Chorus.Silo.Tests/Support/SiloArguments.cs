@@ -1,0 +1,18 @@
+namespace Chorus.Silo.Tests.Support;
+
+/// <summary>Command-line configuration of a test silo's models (the <c>Chorus:Models</c> section), written once.</summary>
+internal static class SiloArguments
+{
+    /// <summary>
+    /// Model <paramref name="index"/> of the silo; one thread each by default, since a test silo's models share the
+    /// machine's two cores and ggml's threads spin while waiting.
+    /// </summary>
+    public static IEnumerable<string> Model(int index, string id, string path, int contextSize, int? slots = null, int threads = 1)
+    {
+        yield return $"--Chorus:Models:{index}:Id={id}";
+        yield return $"--Chorus:Models:{index}:Path={path}";
+        yield return $"--Chorus:Models:{index}:ContextSize={contextSize}";
+        yield return $"--Chorus:Models:{index}:Threads={threads}";
+        if (slots is { } n) yield return $"--Chorus:Models:{index}:MaxSequences={n}";
+    }
+}
