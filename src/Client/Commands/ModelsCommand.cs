@@ -24,7 +24,7 @@ internal static class ModelsCommand
                     {
                         id = m.Id, silo = m.Silo, path = m.Path, vocabulary = m.Vocabulary, vocabularyHash = m.VocabularyHash, vocabularySize = m.VocabularySize,
                         parameters = m.Parameters, contextSize = m.ContextSize, maxSequences = m.MaxSequences, activeSequences = m.ActiveSequences,
-                        description = m.Description, device = m.Device,
+                        waiting = m.Waiting, sweptSequences = m.SweptSequences, unhealthy = m.Unhealthy, description = m.Description, device = m.Device,
                     }),
                 }));
                 return 0;
@@ -36,10 +36,10 @@ internal static class ModelsCommand
             }
             var idWidth = Math.Max(2, models.Max(m => m.Id.Length));
             var siloWidth = Math.Max(4, models.Max(m => m.Silo.Length));
-            await context.Output.WriteLineAsync($"{"ID".PadRight(idWidth)}  {"SILO".PadRight(siloWidth)}  {"VOCABULARY",-16}  {"PARAMS",8}  {"CTX",6}  {"SEQS",7}  DEVICE");
+            await context.Output.WriteLineAsync($"{"ID".PadRight(idWidth)}  {"SILO".PadRight(siloWidth)}  {"VOCABULARY",-16}  {"PARAMS",8}  {"CTX",6}  {"SEQS",7}  {"QUEUED",6}  DEVICE");
             foreach (var m in models)
                 await context.Output.WriteLineAsync($"{m.Id.PadRight(idWidth)}  {m.Silo.PadRight(siloWidth)}  {$"{m.Vocabulary} {m.VocabularySize}",-16}  " +
-                    $"{m.Parameters / 1e6,7:F1}M  {m.ContextSize,6}  {$"{m.ActiveSequences}/{m.MaxSequences}",7}  {m.Device}");
+                    $"{m.Parameters / 1e6,7:F1}M  {m.ContextSize,6}  {$"{m.ActiveSequences}/{m.MaxSequences}",7}  {m.Waiting,6}  {m.Device}{(m.Unhealthy ? "  UNHEALTHY" : "")}");
             return 0;
         }));
         return command;

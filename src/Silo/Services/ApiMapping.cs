@@ -51,6 +51,7 @@ internal static class ApiMapping
         Id = f.Id, Silo = silos > 1 ? $"{f.Silo} (+{silos - 1})" : f.Silo, Path = System.IO.Path.GetFileName(f.Path), Vocabulary = f.VocabularyKind, VocabularyHash = f.VocabularyHash,
         VocabularySize = f.VocabularySize, Parameters = (ulong)f.Parameters, ContextSize = f.ContextSize, MaxSequences = f.MaxSequences,
         ActiveSequences = slots.ActiveSequences, Description = f.Description, Device = f.Device,
+        Waiting = slots.Waiting, SweptSequences = slots.SweptSequences, Unhealthy = !slots.Healthy,
     };
 
     public static StepLogitsReply ToReply(DistributionData d, int contextTokens)
