@@ -23,9 +23,22 @@ internal static class ConfigurationCheck
             if (string.IsNullOrWhiteSpace(p.Name)) problems.Add("a pack has no Name");
             if (p.Members.Count == 0) problems.Add($"pack '{p.Name}' has no members");
         }
+        problems.AddRange(SessionProblems(o.Sessions));
         problems.AddRange(SecurityProblems(o, apiKeys));
         if (problems.Count > 0)
             throw new InvalidOperationException($"invalid Chorus configuration:\n  - {string.Join("\n  - ", problems)}");
+    }
+
+    private static IEnumerable<string> SessionProblems(Grains.SessionOptions s)
+    {
+        if (s.QueueDepth < 0) yield return $"Chorus:Sessions:QueueDepth must be ≥ 0 (0 = no queue), got {s.QueueDepth}";
+        if (s.MaxQueueMilliseconds < 0) yield return $"Chorus:Sessions:MaxQueueMilliseconds must be ≥ 0, got {s.MaxQueueMilliseconds}";
+        // a session holds the slots it was granted while it waits for its next model's: the sweep must not take them meanwhile
+        if (TimeSpan.FromMilliseconds(s.MaxQueueMilliseconds) >= s.IdleTimeout)
+            yield return $"Chorus:Sessions:IdleTimeout ({s.IdleTimeout}) must be longer than Chorus:Sessions:MaxQueueMilliseconds ({s.MaxQueueMilliseconds} ms): "
+                + "a session waiting in one model's queue holds the slots it already has on others, and the idle sweep would free them";
+        foreach (var (name, value) in new[] { ("MaxTextBytes", s.MaxTextBytes), ("MaxMembers", s.MaxMembers), ("MaxTokensLimit", s.MaxTokensLimit) })
+            if (value < 1) yield return $"Chorus:Sessions:{name} must be ≥ 1, got {value}";
     }
 
     private static IEnumerable<string> SecurityProblems(ChorusOptions o, ApiKeySet apiKeys)
