@@ -14,7 +14,7 @@ internal static class EvalCommand
 {
     private static readonly string[] Domains = ["wiki", "shakespeare", "linux"];
     private static readonly string[] SameVocabularyMethods = ["uniform", "top1-ppl", "packllm-sim", "packllm-opt", "mixture"];
-    private static readonly string[] HeterogeneousMethods = ["unite", "deepen", "packllm-sim", "packllm-opt"];
+    private static readonly string[] HeterogeneousMethods = ["unite", "deepen", "top1-ppl", "packllm-sim", "packllm-opt"];
     private static readonly string[] WeakToStrongMethods = ["proxy-tuning", "dlf"];
     private static readonly string[] Suites = ["experts", "heterogeneous", "weak-to-strong", "routing"];
 

@@ -18,6 +18,12 @@ public interface IVocabulary
     /// <summary>True for end-of-generation tokens (EOS, EOT, ...).</summary>
     bool IsEndOfGeneration(int id);
 
+    /// <summary>True for control tokens (BOS, EOS, padding, ...): pieces that stand for no text.</summary>
+    bool IsControl(int id);
+
+    /// <summary>The special tokens by role; MinED pairs them by role, never by text.</summary>
+    SpecialTokens Specials { get; }
+
     /// <summary>A hash of the vocabulary's content (the pieces in id order); equal hashes mean the same vocabulary.</summary>
     string ContentHash { get; }
 }

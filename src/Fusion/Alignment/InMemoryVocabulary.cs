@@ -14,16 +14,20 @@ public sealed class InMemoryVocabulary : IVocabulary
     private readonly Dictionary<string, int> _byPlainText = new(StringComparer.Ordinal);
     private readonly int _longestPlainText;
 
-    public InMemoryVocabulary(IReadOnlyList<string> pieces, IEnumerable<int>? endOfGeneration = null)
+    /// <param name="pieces">The pieces in id order.</param>
+    /// <param name="endOfGeneration">End-of-generation ids (also control tokens).</param>
+    /// <param name="specials">Special tokens by role (also control tokens); none when null.</param>
+    public InMemoryVocabulary(IReadOnlyList<string> pieces, IEnumerable<int>? endOfGeneration = null, SpecialTokens? specials = null)
     {
         ArgumentNullException.ThrowIfNull(pieces);
         if (pieces.Count == 0) throw new ArgumentException("a vocabulary needs at least one token", nameof(pieces));
         _pieces = [.. pieces];
         _endOfGeneration = [.. endOfGeneration ?? []];
+        Specials = specials ?? SpecialTokens.None;
         for (var id = 0; id < _pieces.Length; id++)
         {
             var text = Fusion.TokenText.ToPlainText(_pieces[id]);
-            if (text.Length == 0 || _endOfGeneration.Contains(id)) continue;
+            if (text.Length == 0 || IsControl(id)) continue;
             _byPlainText.TryAdd(text, id);
             _longestPlainText = Math.Max(_longestPlainText, text.Length);
         }
@@ -36,7 +40,11 @@ public sealed class InMemoryVocabulary : IVocabulary
 
     public string TokenText(int id) => _pieces[id];
 
+    public SpecialTokens Specials { get; }
+
     public bool IsEndOfGeneration(int id) => _endOfGeneration.Contains(id);
+
+    public bool IsControl(int id) => _endOfGeneration.Contains(id) || Specials.Has(id);
 
     public int[] Tokenize(string text)
     {

@@ -1,15 +1,20 @@
 namespace Chorus.Fusion;
 
 /// <summary>
-/// Builds the MinED mapping (PackLLM / FuseLLM) from the main vocabulary to a member's: for every main token,
-/// (1) the member token with the same piece, else (2) the same piece with its word-boundary marker swapped
-/// (▁ ↔ Ġ), else (3) the member piece at minimum Levenshtein distance.
+/// Builds the MinED mapping (PackLLM / FuseLLM) from the main vocabulary to a member's: special tokens by role
+/// (EOS ↔ EOS, EOT ↔ EOT, BOS ↔ BOS, unknown ↔ unknown), and for every other main token (1) the member token with the
+/// same piece, else (2) the member token with the same normalised text (word-boundary markers ▁ and Ġ both a space,
+/// see <see cref="TokenText.ToPlainText"/>), else (3) the member token whose normalised text is at minimum
+/// Levenshtein distance. Special and control tokens are never matched by text, in either vocabulary.
 /// </summary>
 /// <remarks>
-/// Direction: ALGORITHMS.md maps the other vocabulary onto the reference one; Chorus maps main → member so that
-/// re-indexing is a gather that gives every main token a value from every member (a scatter would leave main
-/// tokens with none and have to pick among colliding ones). Step 3 is exact unless a query exhausts
-/// <see cref="MinEdOptions.NodeBudget"/>, in which case the best piece found so far is kept (counted in the statistics).
+/// Direction: PackLLM's reference code (align_tokenizers) builds base_to_blending_mapping from each token of the
+/// reference (base) tokenizer to a blending model's token, and re-indexes through it; Chorus does the same with the
+/// main vocabulary as the reference, so re-indexing is a gather that gives every main token a value from every member.
+/// The reference swaps only a leading marker and then measures edit distance on that swapped piece against raw member
+/// pieces; measuring it on normalised text on both sides is what keeps "Ġwhe" next to "▁the" rather than "The".
+/// Step 3 is exact unless a query exhausts <see cref="MinEdOptions.NodeBudget"/>, in which case the best piece found so
+/// far is kept (counted in the statistics).
 /// </remarks>
 public static class MinEditDistanceMapper
 {
@@ -26,34 +31,66 @@ public static class MinEditDistanceMapper
             return new VocabularyMap(map, member.Count, new MapStatistics(map.Length, 0, 0, 0));
         }
 
-        var index = VocabularyIndex.Of(member);
+        var byPiece = new Dictionary<string, int>(member.Count, StringComparer.Ordinal);
+        var byText = new Dictionary<string, int>(member.Count, StringComparer.Ordinal);
+        var memberTexts = new string?[member.Count]; // null: special, never a target of text matching
+        for (var id = 0; id < member.Count; id++)
+        {
+            if (IsSpecial(member, id)) continue;
+            var piece = member.TokenText(id);
+            byPiece.TryAdd(piece, id); // duplicates keep the lowest id
+            memberTexts[id] = TokenText.ToPlainText(piece);
+            byText.TryAdd(memberTexts[id]!, id);
+        }
+
         var pending = new List<int>();
-        int exact = 0, swapped = 0;
+        int exact = 0, normalised = 0, special = 0;
         for (var id = 0; id < main.Count; id++)
         {
+            if (IsSpecial(main, id)) { map[id] = Counterpart(main, id, member); special++; continue; }
             var piece = main.TokenText(id);
-            if (index.TryGetByPiece(piece, out var target)) { map[id] = target; exact++; continue; }
-            var swap = TokenText.SwapMarkers(piece);
-            if (swap is not null && index.TryGetByPiece(swap, out target)) { map[id] = target; swapped++; continue; }
+            if (byPiece.TryGetValue(piece, out var target)) { map[id] = target; exact++; continue; }
+            if (byText.TryGetValue(TokenText.ToPlainText(piece), out target)) { map[id] = target; normalised++; continue; }
             pending.Add(id);
         }
 
-        var trie = new TokenTrie(member);
+        var trie = new TokenTrie(memberTexts);
+        var queries = new string[pending.Count];
         var longest = 0;
-        foreach (var id in pending) longest = Math.Max(longest, main.TokenText(id).Length);
+        for (var i = 0; i < queries.Length; i++) longest = Math.Max(longest, (queries[i] = TokenText.ToPlainText(main.TokenText(pending[i]))).Length);
         var exhausted = 0;
         Parallel.For(0, pending.Count, new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism },
             () => (Buffers: new TokenTrie.Buffers(trie.MaxDepth, longest), Exhausted: 0),
             (i, _, local) =>
             {
-                var id = pending[i];
-                var (target, _, budgetExhausted) = trie.Nearest(main.TokenText(id), local.Buffers, options.NodeBudget);
-                map[id] = target;
+                var (target, _, budgetExhausted) = trie.Nearest(queries[i], local.Buffers, options.NodeBudget);
+                map[pending[i]] = target;
                 if (budgetExhausted) local.Exhausted++;
                 return local;
             },
             local => Interlocked.Add(ref exhausted, local.Exhausted));
-        return new VocabularyMap(map, member.Count, new MapStatistics(exact, swapped, pending.Count, exhausted));
+        return new VocabularyMap(map, member.Count, new MapStatistics(exact, normalised, pending.Count, exhausted, special));
+    }
+
+    private static bool IsSpecial(IVocabulary vocabulary, int id) => vocabulary.Specials.Has(id) || vocabulary.IsControl(id);
+
+    /// <summary>
+    /// The member token with the main special token's role. End of generation is asked first (GPT-2's
+    /// &lt;|endoftext|&gt; is both BOS and EOS, and only its EOS role is ever predicted); a role the member lacks falls
+    /// back to a special token it has (unknown, then BOS: tokens a model all but never predicts), never to text.
+    /// </summary>
+    private static int Counterpart(IVocabulary main, int id, IVocabulary member)
+    {
+        var (from, to) = (main.Specials, member.Specials);
+        int[] wanted = id == from.Eos ? [to.Eos, to.Eot]
+            : id == from.Eot ? [to.Eot, to.Eos]
+            : main.IsEndOfGeneration(id) ? [to.Eos, to.Eot]
+            : id == from.Unknown ? [to.Unknown]
+            : id == from.Bos ? [to.Bos]
+            : [];
+        foreach (var t in wanted) if (t >= 0) return t;
+        foreach (var t in (ReadOnlySpan<int>)[to.Unknown, to.Bos, to.Eos, to.Eot]) if (t >= 0) return t;
+        return 0; // a member without any special token: nothing better to point at
     }
 }
 

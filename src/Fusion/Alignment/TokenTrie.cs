@@ -14,15 +14,17 @@ internal sealed class TokenTrie
     private readonly int[] _tokenId;
     private readonly Dictionary<long, int> _children = [];
 
-    public TokenTrie(IVocabulary vocabulary)
+    /// <param name="pieces">The text of each token id; null leaves a token out of the trie.</param>
+    public TokenTrie(IReadOnlyList<string?> pieces)
     {
         var label = new List<char> { '\0' };
         var first = new List<int> { -1 };
         var next = new List<int> { -1 };
         var token = new List<int> { -1 };
-        for (var id = 0; id < vocabulary.Count; id++)
+        for (var id = 0; id < pieces.Count; id++)
         {
-            var piece = vocabulary.TokenText(id);
+            var piece = pieces[id];
+            if (piece is null) continue;
             var node = 0;
             foreach (var c in piece)
             {

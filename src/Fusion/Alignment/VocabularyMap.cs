@@ -65,5 +65,8 @@ public sealed class VocabularyMap
     }
 }
 
-/// <summary>How many main tokens were matched exactly, by swapping the word-boundary marker, or by edit distance.</summary>
-public readonly record struct MapStatistics(int Exact, int MarkerSwap, int EditDistance, int BudgetExhausted);
+/// <summary>
+/// How many main tokens were matched exactly, by their text with word-boundary markers normalised, by edit distance
+/// (of which <paramref name="BudgetExhausted"/> stopped early), or as special tokens by role.
+/// </summary>
+public readonly record struct MapStatistics(int Exact, int MarkerSwap, int EditDistance, int BudgetExhausted, int Special = 0);

@@ -8,7 +8,7 @@ namespace Chorus.Fusion;
 /// </summary>
 public sealed class VocabularyMapCache
 {
-    private const int FormatVersion = 1;
+    private const int FormatVersion = 2; // 2: special tokens by role, edit distance on normalised text
     private static readonly byte[] Magic = "CHMD"u8.ToArray();
     private readonly ConcurrentDictionary<(string, string), Lazy<VocabularyMap>> _maps = new();
     private readonly string? _directory;
@@ -52,7 +52,7 @@ public sealed class VocabularyMapCache
             using var reader = new BinaryReader(File.OpenRead(path));
             if (!reader.ReadBytes(4).AsSpan().SequenceEqual(Magic) || reader.ReadInt32() != FormatVersion) return null;
             if (reader.ReadInt32() != mainCount || reader.ReadInt32() != memberCount) return null;
-            var stats = new MapStatistics(reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32());
+            var stats = new MapStatistics(reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32());
             var map = new int[mainCount];
             for (var i = 0; i < map.Length; i++) map[i] = reader.ReadInt32();
             return new VocabularyMap(map, memberCount, stats);
@@ -74,7 +74,7 @@ public sealed class VocabularyMapCache
             writer.Write(map.MainVocabularySize);
             writer.Write(map.MemberVocabularySize);
             var s = map.Statistics;
-            writer.Write(s.Exact); writer.Write(s.MarkerSwap); writer.Write(s.EditDistance); writer.Write(s.BudgetExhausted);
+            writer.Write(s.Exact); writer.Write(s.MarkerSwap); writer.Write(s.EditDistance); writer.Write(s.BudgetExhausted); writer.Write(s.Special);
             foreach (var t in map.ToMember) writer.Write(t);
         }
         File.Move(temp, path, overwrite: true); // atomic: a concurrent reader never sees half a map

@@ -69,6 +69,24 @@ public sealed class PromptEvidence
         return NegativeLogLikelihood / chars;
     }
 
+    /// <summary>
+    /// The UTF-8 bytes of <paramref name="promptText"/> that the scored tokens cover: token i spans from its offset
+    /// to the next token's (the last to the end of the text).
+    /// </summary>
+    public int ScoredBytes(string promptText)
+    {
+        ArgumentNullException.ThrowIfNull(promptText);
+        var bytes = 0;
+        for (var i = 0; i < LogProbs.Count; i++)
+        {
+            if (float.IsNaN(LogProbs[i])) continue;
+            var start = Math.Clamp(CharOffsets[i], 0, promptText.Length);
+            var end = i + 1 < CharOffsets.Count ? Math.Clamp(CharOffsets[i + 1], start, promptText.Length) : promptText.Length;
+            bytes += System.Text.Encoding.UTF8.GetByteCount(promptText.AsSpan(start, end - start));
+        }
+        return bytes;
+    }
+
     /// <summary>Evidence from per-token log-probs only (offsets filled with the token index when unknown).</summary>
     public static PromptEvidence FromLogProbs(int[] tokenIds, float[] logProbs) =>
         new(tokenIds, logProbs, Enumerable.Range(0, tokenIds.Length).ToArray());

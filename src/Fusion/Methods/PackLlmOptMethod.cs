@@ -19,11 +19,11 @@ public sealed class PackLlmOptMethod(int topK, int gridPoints, int support)
     internal static float[] Optimise(PreparedPack pack, PromptMixtureLoss loss, int gridPoints)
     {
         var order = new int[pack.Count];
-        var losses = new double[pack.Count];
+        var losses = MemberPromptLoss.Of(pack); // the greedy order: per byte across vocabularies
         for (var k = 0; k < pack.Count; k++)
         {
             order[k] = k;
-            var l = pack.Evidence![k].Loss;
+            var l = losses[k];
             losses[k] = double.IsNaN(l) ? double.PositiveInfinity : l;
         }
         Array.Sort(order, (a, b) => losses[a] != losses[b] ? losses[a].CompareTo(losses[b]) : a.CompareTo(b)); // ties: member order

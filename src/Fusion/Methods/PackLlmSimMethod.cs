@@ -15,9 +15,10 @@ public sealed class PackLlmSimMethod(int topK, double temperature) : FusionMetho
         var weights = new float[pack.Count];
         var scores = new double[pack.Count];
         var max = double.NegativeInfinity;
+        var losses = MemberPromptLoss.Of(pack); // per byte across vocabularies
         for (var k = 0; k < pack.Count; k++)
         {
-            var loss = pack.Evidence![k].Loss;
+            var loss = losses[k];
             if (double.IsNaN(loss)) { Array.Fill(weights, 1f / pack.Count); return weights; }
             scores[k] = -loss / temperature;
             max = Math.Max(max, scores[k]);

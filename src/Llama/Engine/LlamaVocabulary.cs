@@ -13,6 +13,7 @@ public sealed unsafe class LlamaVocabulary : IVocabulary
     private readonly LlamaModel _model; // keeps the model (and so the vocab pointer) alive
     private readonly nint _vocab;
     private string? _contentHash;
+    private int? _unknown;
 
     internal LlamaVocabulary(LlamaModel model, nint vocab)
     {
@@ -39,6 +40,18 @@ public sealed unsafe class LlamaVocabulary : IVocabulary
 
     public bool IsEndOfGeneration(int token) => LlamaNative.llama_vocab_is_eog(_vocab, token);
     public bool IsControl(int token) => LlamaNative.llama_vocab_is_control(_vocab, token);
+
+    /// <summary>The unknown token: llama.cpp has no getter for it, only the token attribute (LLAMA_TOKEN_ATTR_UNKNOWN).</summary>
+    public int Unknown => _unknown ??= FindUnknown();
+
+    public SpecialTokens Specials => new(Bos, Eos, Eot, Unknown);
+
+    private int FindUnknown()
+    {
+        const int AttrUnknown = 1;
+        for (var id = 0; id < Count; id++) if ((LlamaNative.llama_vocab_get_attr(_vocab, id) & AttrUnknown) != 0) return id;
+        return -1;
+    }
 
     /// <summary>The raw vocabulary entry (e.g. "▁the", "Ġthe", "&lt;0x0A&gt;").</summary>
     public string TokenText(int token)

@@ -39,12 +39,59 @@ public class MinEditDistanceTests
         for (var t = 0; t < main.Count; t++)
         {
             var piece = main.TokenText(t);
-            var swapped = TokenText.SwapMarkers(piece);
+            var text = TokenText.ToPlainText(piece);
             var memberPieces = Enumerable.Range(0, member.Count).Select(member.TokenText).ToList();
-            if (memberPieces.Contains(piece) || (swapped is not null && memberPieces.Contains(swapped))) continue;
-            var best = memberPieces.Min(p => Levenshtein(piece, p));
-            Assert.Equal(best, Levenshtein(piece, member.TokenText(map.ToMember[t])));
+            if (memberPieces.Contains(piece) || memberPieces.Any(p => TokenText.ToPlainText(p) == text)) continue;
+            var best = memberPieces.Min(p => Levenshtein(text, TokenText.ToPlainText(p)));
+            Assert.Equal(best, Levenshtein(text, TokenText.ToPlainText(member.TokenText(map.ToMember[t]))));
         }
+    }
+
+    [Fact]
+    public void Edit_distance_runs_on_text_with_markers_normalised()
+    {
+        // " whe" → " the" is 1 substitution; → "The" is 2 (drop the space, w → T). On raw pieces "Ġwhe" → "▁the" is 2
+        // and → "The" is 2 as well, and "The" came first.
+        var main = new InMemoryVocabulary(["Ġwhe", "Ġdogz"]);
+        var member = new InMemoryVocabulary(["The", "dogs", "▁the", "▁dog"]);
+        var map = MinEditDistanceMapper.Build(main, member);
+        Assert.Equal(2, map.ToMember[0]);
+        Assert.Equal(3, map.ToMember[1]); // " dogz" → " dog" 1 (drop z); → "dogs" 2 (drop the space, z → s)
+        Assert.Equal(new MapStatistics(0, 0, 2, 0), map.Statistics);
+    }
+
+    [Fact]
+    public void Same_text_under_other_markers_matches_before_edit_distance()
+    {
+        var main = new InMemoryVocabulary(["Ġthe", "Ċ"]);
+        var member = new InMemoryVocabulary(["<0x0A>", "the", "▁the"]);
+        var map = MinEditDistanceMapper.Build(main, member);
+        Assert.Equal([2, 0], map.ToMember.ToArray());
+        Assert.Equal(new MapStatistics(0, 2, 0, 0), map.Statistics);
+    }
+
+    [Fact]
+    public void Special_tokens_map_by_role_never_by_text()
+    {
+        // GPT-2 style: <|endoftext|> is BOS and EOS. SentencePiece style: <unk>, <s>, </s>.
+        var gpt2 = new InMemoryVocabulary(["<|endoftext|>", "Context", "Ġthe", "</"], [0], new SpecialTokens(0, 0, -1, -1));
+        var spm = new InMemoryVocabulary(["<unk>", "<s>", "</s>", "Context", "▁the", "</"], [2], new SpecialTokens(1, 2, -1, 0));
+        var down = MinEditDistanceMapper.Build(gpt2, spm);
+        Assert.Equal([2, 3, 4, 5], down.ToMember.ToArray()); // <|endoftext|> → </s>, not "Context"
+        Assert.Equal(new MapStatistics(2, 1, 0, 0, 1), down.Statistics);
+        var up = MinEditDistanceMapper.Build(spm, gpt2);
+        // <unk> has no counterpart: the fallback is a special token (here the only one), never text; </s> → EOS, not "</".
+        Assert.Equal([0, 0, 0, 1, 2, 3], up.ToMember.ToArray());
+        Assert.Equal(3, up.Statistics.Special);
+    }
+
+    [Fact]
+    public void Text_never_maps_onto_a_special_token()
+    {
+        var main = new InMemoryVocabulary(["</s", "x"]);
+        var member = new InMemoryVocabulary(["<unk>", "</s>", "<s", "x"], [1], new SpecialTokens(-1, 1, -1, 0));
+        var map = MinEditDistanceMapper.Build(main, member);
+        Assert.Equal(2, map.ToMember[0]); // "</s" is 1 from "</s>" but that is EOS; "<s" is 1 too and is text
     }
 
     [Fact]
