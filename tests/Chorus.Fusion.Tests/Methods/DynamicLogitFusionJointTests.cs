@@ -19,7 +19,8 @@ public class DynamicLogitFusionJointTests(ITestOutputHelper output)
     public void Two_experts_the_joint_search_equals_brute_force_over_the_grid()
     {
         var random = new Random(20260);
-        var (exact, ties) = (0, 0);
+        var (exact, ties, oldExact) = (0, 0, 0);
+        var (oldDistance, oldGap) = (0.0, 0.0);
         for (var trial = 0; trial < Trials; trial++)
         {
             var large = Logits(random, 2);
@@ -28,6 +29,10 @@ public class DynamicLogitFusionJointTests(ITestOutputHelper output)
             var problem = new Problem(large, small, experts);
             var (brute, bruteObjective) = problem.BruteForce();
             var picked = Run(large, small, experts);
+            var old = problem.OldRulePoint();
+            if (Same(brute, old)) oldExact++;
+            oldDistance += brute.Zip(old).Sum(p => Math.Abs(p.First - p.Second)) / Trials;
+            oldGap += (problem.Objective(old) - bruteObjective) / Trials;
             if (Same(brute, picked)) exact++;
             else
             {
@@ -36,7 +41,8 @@ public class DynamicLogitFusionJointTests(ITestOutputHelper output)
                 ties++;
             }
         }
-        output.WriteLine($"2 experts, {Trials} trials: same α as brute force in {exact}, an equal-objective tie (|Δ| < 1e-7) in {ties}");
+        output.WriteLine($"2 experts, {Trials} trials: same α as brute force in {exact}, an equal-objective tie (|Δ| < 1e-7) in {ties}; "
+            + $"the old one-expert rule: same α in {oldExact}, mean Σ|α_old − α_brute| {oldDistance:F3}, mean joint-objective excess {oldGap:G3}");
     }
 
     [Fact]
@@ -183,14 +189,16 @@ public class DynamicLogitFusionJointTests(ITestOutputHelper output)
         // The paper's one-expert-per-step shortcut (what dlf did before): each expert's own best α, lowest own objective.
         public int OldRuleExpert() => OldRule().Expert;
 
-        // That rule's point, scored by the joint objective.
-        public double OldRuleObjective()
+        // That rule's point: its expert at its α, every other expert at 0.
+        public double[] OldRulePoint()
         {
             var (expert, alpha) = OldRule();
             var alphas = new double[_shifts.Length];
             alphas[expert] = alpha;
-            return Objective(alphas);
+            return alphas;
         }
+
+        public double OldRuleObjective() => Objective(OldRulePoint());
 
         private (int Expert, double Alpha) OldRule()
         {
