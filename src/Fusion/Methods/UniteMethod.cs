@@ -6,7 +6,10 @@ namespace Chorus.Fusion;
 /// <c>unite</c> (UniTE): each member's top-<c>union-k</c> pieces (k = 10) are normalised (▁ → Ġ, newline byte
 /// tokens → "\n") and united; each member scores every union piece (its own log-prob when it is in its top-k,
 /// else the piece's token in its vocabulary, else the first sub-token of its text); each member's scores are
-/// softmaxed over the union and averaged (1/K); the union pieces are mapped to main ids the same way.
+/// softmaxed over the union and averaged (1/K); the union pieces are mapped to main ids the same way, and when
+/// several pieces land on one main id it takes the max of their probabilities (as the reference does), not the sum.
+/// UniTE's Determine step (are these members compatible at all?) is <see cref="UniteCompatibility.Determine"/>, a
+/// pure function run before a pack is formed; this method does not call it.
 /// The result is over the union only: every other main token is −∞ (UniTE decodes greedily inside it).
 /// With top-k members, a piece outside a member's top-k gets that member's flat tail estimate (approximate);
 /// the reference reads full logits, which is the default.
@@ -38,6 +41,7 @@ public sealed class UniteMethod(int topK, int unionK, double floor = 0)
         private readonly float[] _weights;
         private readonly float _floor;
         private readonly float[] _mainLogProbs;
+        private readonly List<int> _resolved;
 
         public Session(PreparedPack pack, MethodRequirements requirements, int unionK, float floor) : base(pack, requirements)
         {
@@ -48,6 +52,7 @@ public sealed class UniteMethod(int topK, int unionK, double floor = 0)
             for (var k = 0; k < pack.Count; k++) _vocabularies[k] = new UnionVocabulary(pack.Members[k].Vocabulary);
             var capacity = unionK * pack.Count;
             _union = new List<string>(capacity);
+            _resolved = new List<int>(capacity);
             _unionIndex = new Dictionary<string, int>(capacity, StringComparer.Ordinal);
             _scores = new float[capacity];
             _average = new float[capacity];
@@ -92,15 +97,21 @@ public sealed class UniteMethod(int topK, int unionK, double floor = 0)
             var output = Step.LogProbsBuffer;
             output.Fill(float.NegativeInfinity);
             var main = _vocabularies[MainMember];
-            float spelled = 0; // mass of the pieces the main vocabulary can spell; the result is renormalised over it
-            for (var u = 0; u < n; u++) if (main.Resolve(_union[u]) >= 0) spelled += average[u];
+            // Several pieces can resolve to one main id (a piece outside the main vocabulary falls back to its first
+            // sub-token, which may be in the union too). The reference keeps the max of their probabilities, not the
+            // sum: they are alternative readings of one token, and summing would credit it with every other
+            // spelling's mass. Linear probabilities first (≥ 0 > −∞), then renormalised over the ids kept.
+            _resolved.Clear();
+            float spelled = 0; // mass the main vocabulary keeps; the result is renormalised over it
             for (var u = 0; u < n; u++)
             {
                 var id = main.Resolve(_union[u]);
                 if (id < 0) continue;
-                var p = average[u] / spelled;
-                output[id] = float.IsNegativeInfinity(output[id]) ? MathF.Log(p) : MathF.Log(MathF.Exp(output[id]) + p);
+                var held = output[id];
+                if (float.IsNegativeInfinity(held)) { _resolved.Add(id); held = 0; output[id] = 0; }
+                if (average[u] > held) { spelled += average[u] - held; output[id] = average[u]; }
             }
+            foreach (var id in _resolved) output[id] = MathF.Log(output[id] / spelled);
             if (_floor > 0) MixInMain(distributions[MainMember], output);
             _weights.CopyTo(Step.WeightsBuffer);
             return Step;

@@ -60,4 +60,28 @@ public class UniteTests
         Assert.Equal(plain.ArgMax(), floored.ArgMax());
         Assert.Throws<FusionParameterException>(() => FusionMethods.Create("unite", TestData.P(("floor", "0.9"))));
     }
+
+    [Fact]
+    public void Pieces_that_resolve_to_one_main_id_take_the_max_probability_not_the_sum()
+    {
+        // Main spm: top-2 {▁the 3, bi 2.5}. Member: top-2 {Ġbird 3, Ġdog 2}. Union: Ġthe, bi, Ġbird, Ġdog.
+        // "Ġbird" is not an spm piece: " bird" → [▁, bi, rd] → bi, so "bi" and "Ġbird" both land on spm id 4.
+        var member = new InMemoryVocabulary(["Ġthe", "Ġdog", "Ġbird", "bi"]);
+        double[] a = [3, 0, 1, -1, 2.5, -1, -2];
+        double[] b = [0, 2, 3, -1];
+        var pa = TestData.Softmax([3.0, 2.5, 2.5, 1]); // spm scores: ▁the, bi, bi (for Ġbird), ▁dog
+        var pb = TestData.Softmax([0.0, -1, 3, 2]);    // member scores: Ġthe, bi, Ġbird, Ġdog
+        var avg = pa.Select((p, i) => (p + pb[i]) / 2).ToArray();
+        var bird = Math.Max(avg[1], avg[2]);
+        var total = avg[0] + bird + avg[3];
+        var expected = new double[7];
+        (expected[0], expected[4], expected[2]) = (avg[0] / total, bird / total, avg[3] / total);
+
+        var session = TestData.Prepare("unite", [new FusionMember("spm", Spm, MemberRole.Main), new FusionMember("gpt2", member)],
+            parameters: TestData.P(("union-k", "2")));
+        var step = session.Fuse([TestData.Full(a), TestData.Full(b)]);
+        TestData.Close(expected, step.LogProbs);
+        var summed = (avg[1] + avg[2]) / (avg[0] + avg[1] + avg[2] + avg[3]);
+        Assert.True(Math.Abs(Math.Exp(step.LogProbs[4]) - summed) > 0.05, "the sum would have given id 4 a different probability");
+    }
 }

@@ -38,31 +38,33 @@ public class WeakToStrongHandComputedTests
     }
 
     [Fact]
-    public void Dlf_chooses_the_alpha_and_expert_whose_shift_matches_best()
+    public void Dlf_chooses_the_alphas_that_minimise_the_joint_objective()
     {
         var (lm, ls) = (LogSoftmax(Large), LogSoftmax(Small));
         var pm = TestData.Softmax(Large);
+        var (la, lb) = (LogSoftmax(ExpertA), LogSoftmax(ExpertB));
+        var targets = new[] { Kl(TestData.Softmax(ExpertA), TestData.Softmax(Small)), Kl(TestData.Softmax(ExpertB), TestData.Softmax(Small)) };
         var bestObjective = double.PositiveInfinity;
-        double bestAlpha = 0;
-        var bestExpert = -1;
+        double bestA = 0, bestB = 0;
         double[]? bestFused = null;
-        foreach (var (expert, index) in new[] { (ExpertA, 1), (ExpertB, 2) })
+        for (var ga = 0; ga <= 20; ga++)
         {
-            var le = LogSoftmax(expert);
-            var target = Kl(TestData.Softmax(expert), TestData.Softmax(Small));
-            for (var g = 0; g <= 20; g++)
+            for (var gb = 0; gb <= 20; gb++)
             {
-                var alpha = g * 0.1;
-                var fused = TestData.Softmax(Enumerable.Range(0, 6).Select(t => lm[t] + alpha * (le[t] - ls[t])).ToArray());
-                var objective = Math.Pow(Kl(fused, pm) - target, 2);
-                if (objective < bestObjective) (bestObjective, bestAlpha, bestExpert, bestFused) = (objective, alpha, index, fused);
+                var (a, b) = (ga * 0.1, gb * 0.1);
+                var fused = TestData.Softmax(Enumerable.Range(0, 6).Select(t => lm[t] + a * (la[t] - ls[t]) + b * (lb[t] - ls[t])).ToArray());
+                var kl = Kl(fused, pm);
+                var objective = targets.Sum(target => Math.Pow(kl - target, 2));
+                if (objective < bestObjective) (bestObjective, bestA, bestB, bestFused) = (objective, a, b, fused);
             }
         }
         var members = new[] { TestData.Member(V, MemberRole.Main), TestData.Member(V, MemberRole.Expert), TestData.Member(V, MemberRole.Expert), TestData.Member(V, MemberRole.Base) };
         var step = TestData.Prepare("dlf", members).Fuse([TestData.Full(Large), TestData.Full(ExpertA), TestData.Full(ExpertB), TestData.Full(Small)]);
-        Assert.Equal(bestExpert, step.ChosenMember);
-        Assert.Equal(bestAlpha, step.Alpha, 4);
-        Assert.True(bestAlpha > 0, "the case should pick a non-trivial alpha");
+        Assert.Equal(bestA, step.MemberWeights[1], 4);
+        Assert.Equal(bestB, step.MemberWeights[2], 4);
+        Assert.Equal(-(bestA + bestB), step.MemberWeights[3], 4);
+        Assert.Equal(bestA + bestB, step.Alpha, 4);
+        Assert.True(bestA + bestB > 0, "the case should pick a non-trivial alpha");
         TestData.Close(bestFused!, step.LogProbs);
         Assert.Equal(bestObjective, step.Objective, 4);
     }
