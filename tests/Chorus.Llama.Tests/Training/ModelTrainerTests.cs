@@ -22,7 +22,8 @@ public sealed class ModelTrainerTests
         var reports = new List<TrainingProgress>();
         var options = new TrainingOptions
         {
-            MaxSteps = 120, Duration = TimeSpan.FromMinutes(15), LearningRate = 1e-3, // the step count decides; the time cap only guards a hung run MinLearningRate = 1e-4, WarmupSteps = 10,
+            // the step count decides; the time cap only guards a hung run
+            MaxSteps = 120, Duration = TimeSpan.FromMinutes(15), LearningRate = 1e-3, MinLearningRate = 1e-4, WarmupSteps = 10,
             HeldOutWindows = 8, Seed = 3,
         };
 
