@@ -8,7 +8,14 @@ public sealed class AnchorSet
 {
     private readonly int[][] _ids;
 
-    private AnchorSet(int[][] ids) => _ids = ids;
+    private AnchorSet(int[][] ids, string key)
+    {
+        _ids = ids;
+        Key = key;
+    }
+
+    /// <summary>Identifies the member vocabularies (in order) the set was built from.</summary>
+    public string Key { get; }
 
     /// <summary>Number of anchors |A|.</summary>
     public int Count => _ids[0].Length;
@@ -40,6 +47,13 @@ public sealed class AnchorSet
         }
         var ids = new int[lists.Length][];
         for (var k = 0; k < ids.Length; k++) ids[k] = [.. lists[k]];
-        return new AnchorSet(ids);
+        return new AnchorSet(ids, KeyOf(vocabularies));
+    }
+
+    /// <summary>The key of the anchor set of these vocabularies: their content hashes and sizes, in order.</summary>
+    public static string KeyOf(IReadOnlyList<IVocabulary> vocabularies)
+    {
+        ArgumentNullException.ThrowIfNull(vocabularies);
+        return string.Join('|', vocabularies.Select(v => $"{v.ContentHash}:{v.Count}"));
     }
 }

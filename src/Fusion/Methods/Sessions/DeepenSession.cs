@@ -1,14 +1,24 @@
+using System.Numerics.Tensors;
+
 namespace Chorus.Fusion;
 
 /// <summary>DeePEn's per-step work over pooled buffers (see <see cref="DeepenMethod"/>).</summary>
+/// <remarks>
+/// Per-session memory: r̄, s and r̄/s over the anchors plus the main candidates' rows in double, (3 + candidates) × |A|
+/// × 8 bytes — 15.8 MiB at |A| = 152k with 10 candidates. The relative spaces are shared (see <see cref="RelativeSpaceCache"/>).
+/// </remarks>
 internal sealed class DeepenSession : FusionSession
 {
     private const double Beta1 = 0.9, Beta2 = 0.999, Epsilon = 1e-8;
+    private const double CosineTMax = 10; // the reference's CosineAnnealingLR(T_max = 10), whatever the number of steps
     private readonly DeepenOptions _options;
     private readonly float[] _weights;
     private readonly RelativeSpace[] _spaces;
     private readonly double[] _target;   // r̄ over anchors
     private readonly double[] _mixture;  // s = softmax(z_C) · M_main[C]
+    private readonly double[] _ratio;    // r̄ / s where s > 0
+    private double _targetLogTarget;     // Σ r̄ log r̄, once per step
+    private readonly double[] _mainRows; // M_main[C], candidate j at j·|A|
     private readonly int[] _ids;
     private readonly float[] _values;
     private readonly double[] _z, _q, _grad, _m, _v;
@@ -22,6 +32,8 @@ internal sealed class DeepenSession : FusionSession
         _spaces = spaces;
         _target = new double[spaces[0].AnchorCount];
         _mixture = new double[spaces[0].AnchorCount];
+        _ratio = new double[spaces[0].AnchorCount];
+        _mainRows = new double[options.Candidates * spaces[0].AnchorCount];
         _ids = new int[options.Candidates];
         _values = new float[options.Candidates];
         _z = new double[options.Candidates];
@@ -53,16 +65,12 @@ internal sealed class DeepenSession : FusionSession
             if (_weights[k] == 0) continue;
             var n = Top(distributions[k]);
             var lse = LogSumExp(_values, n);
-            for (var i = 0; i < n; i++)
-            {
-                var p = _weights[k] * Math.Exp(_values[i] - lse);
-                var (anchors, rowWeights) = _spaces[k].Row(_ids[i]);
-                var a = anchors.Span;
-                var w = rowWeights.Span;
-                for (var e = 0; e < a.Length; e++) _target[a[e]] += p * w[e];
-            }
+            for (var i = 0; i < n; i++) _spaces[k].Row(_ids[i]).AddTo(_target, _weights[k] * Math.Exp(_values[i] - lse));
         }
+        _targetLogTarget = 0;
+        foreach (var r in _target) if (r > 0) _targetLogTarget += r * Math.Log(r);
         var count = Top(main);
+        for (var j = 0; j < count; j++) _spaces[MainMember].Row(_ids[j]).CopyTo(MainRow(j));
         // z starts from the same values the target was built from (the reference optimises raw logits), so that one
         // member gives exactly r̄ = s and a zero gradient; the change is then added to the main log-probs.
         for (var i = 0; i < count; i++) _z[i] = _values[i];
@@ -87,7 +95,7 @@ internal sealed class DeepenSession : FusionSession
         {
             if (t > 0) Forward(count);
             Gradient(count);
-            var lr = lr0 / 4 + (lr0 - lr0 / 4) * (1 + Math.Cos(Math.PI * t / steps)) / 2;
+            var lr = lr0 / 4 + (lr0 - lr0 / 4) * (1 + Math.Cos(Math.PI * t / CosineTMax)) / 2;
             double c1 = 1 - Math.Pow(Beta1, t + 1), c2 = 1 - Math.Pow(Beta2, t + 1);
             for (var j = 0; j < count; j++)
             {
@@ -100,7 +108,7 @@ internal sealed class DeepenSession : FusionSession
         return Forward(count);
     }
 
-    // q = softmax(z_C), s = q · M_main[C]; returns KL(r̄ ‖ s) over the anchors where r̄ > 0.
+    // q = softmax(z_C), s = q · M_main[C]; returns KL(r̄ ‖ s) (anchors where r̄ = 0 add nothing).
     private double Forward(int count)
     {
         var max = double.NegativeInfinity;
@@ -108,37 +116,30 @@ internal sealed class DeepenSession : FusionSession
         double sum = 0;
         for (var j = 0; j < count; j++) sum += _q[j] = Math.Exp(_z[j] - max);
         Array.Clear(_mixture);
-        var main = _spaces[MainMember];
         for (var j = 0; j < count; j++)
         {
             _q[j] /= sum;
-            var (anchors, rowWeights) = main.Row(_ids[j]);
-            var a = anchors.Span;
-            var w = rowWeights.Span;
-            for (var e = 0; e < a.Length; e++) _mixture[a[e]] += _q[j] * w[e];
+            TensorPrimitives.MultiplyAdd(MainRow(j), _q[j], _mixture, _mixture);
         }
-        double kl = 0;
-        for (var a = 0; a < _target.Length; a++)
-            if (_target[a] > 0) kl += _target[a] * (Math.Log(_target[a]) - Math.Log(Math.Max(_mixture[a], 1e-300)));
-        return kl;
+        TensorPrimitives.Max(_mixture, 1e-300, _ratio); // _ratio as scratch: Gradient rewrites it
+        TensorPrimitives.Log(_ratio, _ratio);
+        return _targetLogTarget - TensorPrimitives.Dot(_target, _ratio);
     }
 
     // ∂KL/∂z_j = −q_j (Σ_a r̄_a M_ja / s_a − Σ_{a: s_a > 0} r̄_a).
     private void Gradient(int count)
     {
         double covered = 0;
-        for (var a = 0; a < _target.Length; a++) if (_mixture[a] > 0) covered += _target[a];
-        var main = _spaces[MainMember];
-        for (var j = 0; j < count; j++)
+        for (var a = 0; a < _target.Length; a++)
         {
-            var (anchors, rowWeights) = main.Row(_ids[j]);
-            var a = anchors.Span;
-            var w = rowWeights.Span;
-            double ratio = 0;
-            for (var e = 0; e < a.Length; e++) ratio += _target[a[e]] * w[e] / _mixture[a[e]];
-            _grad[j] = -_q[j] * (ratio - covered);
+            var cover = _mixture[a] > 0;
+            if (cover) covered += _target[a];
+            _ratio[a] = cover ? _target[a] / _mixture[a] : 0;
         }
+        for (var j = 0; j < count; j++) _grad[j] = -_q[j] * (TensorPrimitives.Dot(MainRow(j), _ratio) - covered);
     }
+
+    private Span<double> MainRow(int j) => _mainRows.AsSpan(j * _target.Length, _target.Length);
 
     // The member's top candidates into _ids/_values (log-probs up to a constant); returns how many.
     private int Top(TokenDistribution d)
