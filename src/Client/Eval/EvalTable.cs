@@ -25,7 +25,7 @@ public static class EvalTable
             {
                 var weights = string.Join(" ", m.MeanWeights.Select(w => w.ToString("F2", c)));
                 var versus = bytesFirst ? m.BitsPerByte / best.BitsPerByte - 1 : m.Perplexity / best.Perplexity - 1;
-                output.WriteLine(string.Create(c, $"  {m.Method,-40} {Figures(m.Perplexity, m.BitsPerByte)}  ({versus,7:+0.0%;-0.0%} vs best single)  weights [{weights}]"));
+                output.WriteLine(string.Create(c, $"  {m.Method,-40} {Figures(m.Perplexity, m.BitsPerByte)}  ({versus,7:+0.0%;-0.0%;0.0%} vs best single)  weights [{weights}]"));
             }
         }
         foreach (var r in report.Routing)
