@@ -130,6 +130,13 @@ public sealed class GenerationTests(ClusterFixture fixture)
         Assert.Equal(2, result.Members.Length);
         Assert.All(result.Members, m => Assert.True(double.IsFinite(m.Perplexity) && m.Tokens == result.Tokens, $"{m.Model}: {m.Tokens} tokens"));
         Assert.Equal(0.5, result.Members[0].Weight, 3);
+        // one vocabulary: every score covers the same bytes, and bits per byte = mean NLL · tokens / ln 2 / bytes
+        Assert.All(result.Members.Select(m => (m.Bytes, m.MeanNll, m.Tokens, m.BitsPerByte)).Prepend((result.Bytes, result.MeanNll, result.Tokens, result.BitsPerByte)), s =>
+        {
+            Assert.Equal(result.Bytes, s.Bytes);
+            Assert.True(double.IsFinite(s.BitsPerByte), $"bits per byte {s.BitsPerByte}");
+            Assert.Equal(s.MeanNll * s.Tokens / Math.Log(2) / s.Bytes, s.BitsPerByte, 9);
+        });
     }
 
     // Slot release happens when the session's stream is torn down: wait for it, bounded.

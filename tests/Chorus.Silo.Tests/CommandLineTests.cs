@@ -61,6 +61,17 @@ public sealed class CommandLineTests(TwoSiloFixture fixture)
         var meanOfMembers = members.Average(m => m.GetProperty("meanNll").GetDouble());
         Assert.True(fused <= meanOfMembers + 1e-6, $"fused NLL {fused} > members' mean {meanOfMembers}");
         Assert.Equal(Math.Exp(fused), json.GetProperty("perplexity").GetDouble(), Math.Exp(fused) * 1e-9);
+        // bits per byte = ln(ppl)·tokens / ln 2 / bytes, for the fused result and every member, over the same span
+        var bytes = json.GetProperty("bytes").GetInt64();
+        Assert.InRange(bytes, tokens, System.Text.Encoding.UTF8.GetByteCount(Text));
+        foreach (var score in members.Prepend(json))
+        {
+            var bitsPerByte = score.GetProperty("bitsPerByte").GetDouble();
+            Assert.True(double.IsFinite(bitsPerByte) && bitsPerByte > 0, $"bits per byte {bitsPerByte}");
+            Assert.Equal(bytes, score.GetProperty("bytes").GetInt64());
+            var expected = Math.Log(score.GetProperty("perplexity").GetDouble()) * score.GetProperty("tokens").GetInt32() / Math.Log(2) / bytes;
+            Assert.Equal(expected, bitsPerByte, expected * 1e-9);
+        }
     }
 
     [Fact]

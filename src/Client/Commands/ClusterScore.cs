@@ -4,7 +4,7 @@ using Chorus.Client.Cluster;
 
 namespace Chorus.Client.Commands;
 
-/// <summary>Fused and per-member perplexity of a text through the cluster (the protocol is in docs/cluster.md).</summary>
+/// <summary>Fused and per-member perplexity and bits per byte of a text through the cluster (the protocol is in docs/cluster.md).</summary>
 internal static class ClusterScore
 {
     public static async Task<int> RunAsync(CommandContext context, ClusterTarget target, string? method, Dictionary<string, string> parameters,
@@ -22,7 +22,12 @@ internal static class ClusterScore
             await context.Output.WriteLineAsync(JsonOutput.Serialize(new
             {
                 method = reply.Method, tokens = reply.Tokens, perplexity = reply.Perplexity, meanNll = reply.MeanNll,
-                members = reply.Members.Select(m => new { model = m.Model, tokens = m.Tokens, perplexity = m.Perplexity, meanNll = m.MeanNll, weight = m.Weight }),
+                bytes = reply.Bytes, bitsPerByte = reply.BitsPerByte,
+                members = reply.Members.Select(m => new
+                {
+                    model = m.Model, tokens = m.Tokens, perplexity = m.Perplexity, meanNll = m.MeanNll, weight = m.Weight,
+                    bytes = m.Bytes, bitsPerByte = m.BitsPerByte,
+                }),
                 seconds,
             }));
             return 0;
@@ -31,10 +36,11 @@ internal static class ClusterScore
         await context.Output.WriteLineAsync($"tokens:      {reply.Tokens} scored (main member's vocabulary)");
         await context.Output.WriteLineAsync($"mean NLL:    {reply.MeanNll:F4} nats/token");
         await context.Output.WriteLineAsync($"perplexity:  {reply.Perplexity:F3} (fused)");
+        await context.Output.WriteLineAsync($"bits/byte:   {reply.BitsPerByte:F4} (fused, over {reply.Bytes} bytes)");
         await context.Output.WriteLineAsync("members:");
         var width = reply.Members.Select(m => m.Model.Length).DefaultIfEmpty(8).Max();
         foreach (var m in reply.Members)
-            await context.Output.WriteLineAsync($"  {m.Model.PadRight(width)}  perplexity {m.Perplexity,10:F3}  ({m.Tokens} tokens, mean weight {m.Weight:F3})");
+            await context.Output.WriteLineAsync($"  {m.Model.PadRight(width)}  perplexity {m.Perplexity,10:F3}  bits/byte {m.BitsPerByte,7:F4}  ({m.Tokens} tokens, {m.Bytes} bytes, mean weight {m.Weight:F3})");
         await context.Output.WriteLineAsync($"time:        {seconds:F2} s");
         return 0;
     }

@@ -50,7 +50,7 @@ internal static class ScoreCommand
     }
 }
 
-/// <summary>One local model scored directly by the engine: token count, mean NLL and perplexity (strided windows when longer than the context).</summary>
+/// <summary>One local model scored directly by the engine: token count, mean NLL, perplexity and bits per byte (strided windows when longer than the context).</summary>
 internal static class LocalScore
 {
     public static int Run(CommandContext context, string path, string content, bool json, int ctx, int threads, int gpuLayers, CancellationToken ct)
@@ -71,7 +71,7 @@ internal static class LocalScore
             context.Output.WriteLine(JsonOutput.Serialize(new
             {
                 model = path, tokens = score.TokenCount, scored = score.ScoredTokens,
-                meanNll = score.MeanNll, perplexity = score.Perplexity, seconds,
+                meanNll = score.MeanNll, perplexity = score.Perplexity, bytes = score.ScoredBytes, bitsPerByte = score.BitsPerByte, seconds,
             }));
         }
         else
@@ -80,6 +80,7 @@ internal static class LocalScore
             context.Output.WriteLine($"tokens:      {score.TokenCount} ({score.ScoredTokens} scored)");
             context.Output.WriteLine($"mean NLL:    {score.MeanNll:F4} nats/token");
             context.Output.WriteLine($"perplexity:  {score.Perplexity:F3}");
+            context.Output.WriteLine($"bits/byte:   {score.BitsPerByte:F4} ({score.ScoredBytes} bytes scored)");
             context.Output.WriteLine($"time:        {seconds:F2} s ({score.TokenCount / Math.Max(seconds, 1e-9):F0} tokens/s)");
         }
         return 0;

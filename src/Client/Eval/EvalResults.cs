@@ -1,15 +1,18 @@
 namespace Chorus.Client.Eval;
 
-/// <summary>A member scored alone on a text set (its own tokenization), aggregated over the windows.</summary>
-public sealed record MemberAlone(string Model, double Perplexity, int Tokens);
+/// <summary>A member scored alone on a text set (its own tokenization), aggregated over the windows; bits per byte over <paramref name="Bytes"/>.</summary>
+public sealed record MemberAlone(string Model, double Perplexity, int Tokens, long Bytes, double BitsPerByte);
 
-/// <summary>A fusion method on a text set: perplexity over all scored tokens and the members' mean weights.</summary>
-public sealed record MethodScore(string Method, double Perplexity, int Tokens, IReadOnlyList<double> MeanWeights);
+/// <summary>A fusion method on a text set: perplexity over all scored tokens, bits per byte over their bytes, and the members' mean weights.</summary>
+public sealed record MethodScore(string Method, double Perplexity, int Tokens, IReadOnlyList<double> MeanWeights, long Bytes, double BitsPerByte);
 
 /// <summary>One suite (a set of members) on one text set (a test split's windows, or the mixed text's).</summary>
 public sealed record TextSetScore(string Suite, string TextSet, int Windows, IReadOnlyList<string> Members, IReadOnlyList<MemberAlone> Alone, IReadOnlyList<MethodScore> Methods)
 {
-    public MemberAlone BestSingle => Alone.MinBy(a => a.Perplexity)!;
+    public MemberAlone BestSingle => AcrossVocabularies ? Alone.MinBy(a => a.BitsPerByte)! : Alone.MinBy(a => a.Perplexity)!;
+
+    /// <summary>Members that cut the same text into different numbers of tokens have different vocabularies: compare them in bits per byte.</summary>
+    public bool AcrossVocabularies => Alone.Select(a => a.Tokens).Distinct().Count() > 1;
 }
 
 /// <summary>Per-window member weights of one method over the mixed text (for the routing picture).</summary>

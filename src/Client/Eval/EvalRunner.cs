@@ -1,21 +1,26 @@
 using Chorus.Api;
 using Chorus.Client.Cluster;
+using Chorus.Llama;
 
 namespace Chorus.Client.Eval;
 
-/// <summary>Scores windows through the cluster's <c>Score</c> RPC and aggregates them per text set (token-weighted).</summary>
+/// <summary>
+/// Scores windows through the cluster's <c>Score</c> RPC and aggregates them per text set: perplexity from the total NLL
+/// over all tokens, bits per byte from the same NLL over all bytes.
+/// </summary>
 public sealed class EvalRunner(ChorusApiClient client, TextWriter progress, IReadOnlyDictionary<string, string>? parameters = null)
 {
     /// <summary>Every method on every window; member-alone figures come with the first method's replies.</summary>
     public async Task<TextSetScore> ScoreAsync(string suite, string textSet, IReadOnlyList<string> members, IReadOnlyList<string> methods,
         IReadOnlyList<EvalText> windows, Action<string, EvalText, ScoreReply>? onReply = null, CancellationToken cancellationToken = default)
     {
-        var alone = new (double Nll, int Tokens)[members.Count];
+        var alone = new (double Nll, int Tokens, long Bytes)[members.Count];
         var scores = new List<MethodScore>();
         foreach (var method in methods)
         {
             double nll = 0;
             var tokens = 0;
+            long bytes = 0;
             var weights = new double[members.Count];
             for (var i = 0; i < windows.Count; i++)
             {
@@ -24,16 +29,20 @@ public sealed class EvalRunner(ChorusApiClient client, TextWriter progress, IRea
                 onReply?.Invoke(method, windows[i], reply);
                 nll += reply.MeanNll * reply.Tokens;
                 tokens += reply.Tokens;
+                bytes += reply.Bytes;
                 for (var k = 0; k < members.Count; k++)
                 {
                     weights[k] += reply.Members[k].Weight * reply.Tokens;
-                    if (scores.Count == 0) alone[k] = (alone[k].Nll + reply.Members[k].MeanNll * reply.Members[k].Tokens, alone[k].Tokens + reply.Members[k].Tokens);
+                    var m = reply.Members[k];
+                    if (scores.Count == 0) alone[k] = (alone[k].Nll + m.MeanNll * m.Tokens, alone[k].Tokens + m.Tokens, alone[k].Bytes + m.Bytes);
                 }
             }
-            scores.Add(new MethodScore(method, Math.Exp(nll / Math.Max(1, tokens)), tokens, weights.Select(w => w / Math.Max(1, tokens)).ToArray()));
+            scores.Add(new MethodScore(method, Math.Exp(nll / Math.Max(1, tokens)), tokens, weights.Select(w => w / Math.Max(1, tokens)).ToArray(),
+                bytes, ByteLoss.BitsPerByte(nll, bytes)));
         }
         await progress.WriteLineAsync();
-        var aloneScores = members.Select((m, k) => new MemberAlone(m, Math.Exp(alone[k].Nll / Math.Max(1, alone[k].Tokens)), alone[k].Tokens)).ToArray();
+        var aloneScores = members.Select((m, k) => new MemberAlone(m, Math.Exp(alone[k].Nll / Math.Max(1, alone[k].Tokens)), alone[k].Tokens,
+            alone[k].Bytes, ByteLoss.BitsPerByte(alone[k].Nll, alone[k].Bytes))).ToArray();
         return new TextSetScore(suite, textSet, windows.Count, members, aloneScores, scores);
     }
 

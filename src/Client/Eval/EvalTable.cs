@@ -13,13 +13,19 @@ public static class EvalTable
         foreach (var s in report.Scores)
         {
             output.WriteLine(string.Create(c, $"== {s.Suite} on {s.TextSet} ({s.Windows} windows)"));
+            // across vocabularies only bits per byte compares: it leads, and "vs best single" is in bits per byte
+            var bytesFirst = s.AcrossVocabularies;
+            string Figures(double ppl, double bpb) => bytesFirst
+                ? string.Create(c, $"bpb {bpb,7:F4}  ppl {ppl,9:F2}")
+                : string.Create(c, $"ppl {ppl,9:F2}  bpb {bpb,7:F4}");
             foreach (var a in s.Alone)
-                output.WriteLine(string.Create(c, $"  {"single " + a.Model,-40} ppl {a.Perplexity,9:F2}  ({a.Tokens} tokens)"));
-            var best = s.BestSingle.Perplexity;
+                output.WriteLine(string.Create(c, $"  {"single " + a.Model,-40} {Figures(a.Perplexity, a.BitsPerByte)}  ({a.Tokens} tokens, {a.Bytes} bytes)"));
+            var best = s.BestSingle;
             foreach (var m in s.Methods)
             {
                 var weights = string.Join(" ", m.MeanWeights.Select(w => w.ToString("F2", c)));
-                output.WriteLine(string.Create(c, $"  {m.Method,-40} ppl {m.Perplexity,9:F2}  ({m.Perplexity / best - 1,7:+0.0%;-0.0%} vs best single)  weights [{weights}]"));
+                var versus = bytesFirst ? m.BitsPerByte / best.BitsPerByte - 1 : m.Perplexity / best.Perplexity - 1;
+                output.WriteLine(string.Create(c, $"  {m.Method,-40} {Figures(m.Perplexity, m.BitsPerByte)}  ({versus,7:+0.0%;-0.0%;0.0%} vs best single)  weights [{weights}]"));
             }
         }
         foreach (var r in report.Routing)

@@ -1,6 +1,6 @@
 namespace Chorus.Contracts;
 
-/// <summary>Per-member and fused perplexity of a text under a method (protocol in the README).</summary>
+/// <summary>Per-member and fused perplexity and bits per byte of a text under a method (protocol in the README).</summary>
 [GenerateSerializer, Immutable, Alias("chorus.ScoreRequest")]
 public sealed record ScoreRequest(
     [property: Id(0)] MemberSelection Members,
@@ -15,7 +15,9 @@ public sealed record MemberScore(
     [property: Id(1)] int Tokens,
     [property: Id(2)] double Perplexity,
     [property: Id(3)] double MeanNll,
-    [property: Id(4)] double Weight);
+    [property: Id(4)] double Weight,
+    [property: Id(5)] long Bytes,
+    [property: Id(6)] double BitsPerByte);
 
 [GenerateSerializer, Immutable, Alias("chorus.ScoreResult")]
 public sealed record ScoreResult(
@@ -25,4 +27,6 @@ public sealed record ScoreResult(
     [property: Id(3)] double MeanNll,
     [property: Id(4)] MemberScore[] Members,
     [property: Id(5)] int PromptTokens,
-    [property: Id(6)] float[] MeanWeights);
+    [property: Id(6)] float[] MeanWeights,
+    [property: Id(7)] long Bytes,
+    [property: Id(8)] double BitsPerByte);

@@ -10,7 +10,10 @@ namespace Chorus.Grains;
 /// vocabulary (with BOS as it expects); the first P tokens (default min(128, n/4), moved forward to a word start)
 /// are the prompt every member prefills — prompt-dependent weights (PackLLM, routers) come from it — and each
 /// later token is scored by the fused distribution of the step that predicts it, then appended to every member.
-/// Each member is also scored alone on the same span, in its own tokenization.
+/// Each member is also scored alone on the same span, in its own tokenization. Bits per byte divides each score's
+/// total NLL (in bits) by the UTF-8 bytes of the span it covers: the text from character offset promptChars to the end
+/// for the fused score, and from the member's first scored token to the end for a member — the same span whenever the
+/// member's tokenization has a boundary at promptChars (the prompt ends at a word start so that it normally does).
 /// </summary>
 internal static class FusedScorer
 {
@@ -45,8 +48,9 @@ internal static class FusedScorer
         }
 
         var members = await Task.WhenAll(run.Members.Select((m, k) => ScoreMember(m, text, promptChars, weightSums[k] / scored, ct)));
+        var bytes = ByteLoss.Utf8Bytes(text, promptChars);
         return new ScoreResult(method.Name, scored, Math.Exp(nll / scored), nll / scored, members, p,
-            weightSums.Select(w => (float)(w / scored)).ToArray());
+            weightSums.Select(w => (float)(w / scored)).ToArray(), bytes, ByteLoss.BitsPerByte(nll, bytes));
     }
 
     // The first P tokens are the prompt; P moves forward to a token that starts a word so that every member
@@ -67,12 +71,16 @@ internal static class FusedScorer
         var e = opened.Evidence;
         double nll = 0;
         var n = 0;
+        var firstChar = text.Length;
         for (var t = 0; t < e.TokenIds.Length; t++)
         {
             if (e.CharOffsets[t] < promptChars || float.IsNaN(e.LogProbs[t])) continue;
             nll -= e.LogProbs[t];
+            firstChar = Math.Min(firstChar, e.CharOffsets[t]);
             n++;
         }
-        return new MemberScore(m.Name, n, n > 0 ? Math.Exp(nll / n) : double.NaN, n > 0 ? nll / n : double.NaN, weight);
+        var bytes = ByteLoss.Utf8Bytes(text, firstChar);
+        return new MemberScore(m.Name, n, n > 0 ? Math.Exp(nll / n) : double.NaN, n > 0 ? nll / n : double.NaN, weight,
+            bytes, n > 0 ? ByteLoss.BitsPerByte(nll, bytes) : double.NaN);
     }
 }

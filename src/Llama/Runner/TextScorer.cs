@@ -1,16 +1,23 @@
 namespace Chorus.Llama;
 
-/// <summary>Per-text scoring result: tokens scored, mean negative log-likelihood (nats) and perplexity.</summary>
-public sealed record TextScore(int TokenCount, int ScoredTokens, double MeanNll, float[] TokenLogProbs)
+/// <summary>
+/// Per-text scoring result: tokens scored, mean negative log-likelihood (nats), perplexity, and bits per byte over
+/// <see cref="ScoredBytes"/> — the UTF-8 bytes of the scored tokens (every token after the first).
+/// </summary>
+public sealed record TextScore(int TokenCount, int ScoredTokens, double MeanNll, float[] TokenLogProbs, long ScoredBytes)
 {
     public double Perplexity => Math.Exp(MeanNll);
+
+    public double BitsPerByte => ByteLoss.BitsPerByte(MeanNll, ScoredTokens, ScoredBytes);
 }
 
 /// <summary>
 /// Scores a text under one model. Protocol: the text is tokenized as the model expects (BOS added when the
 /// vocabulary says so); every token after the first is scored given all tokens before it. A text longer than the
 /// context is scored in windows of the context size with a stride of half of it, each token scored once with at
-/// least half a context of history (the usual strided-perplexity evaluation).
+/// least half a context of history (the usual strided-perplexity evaluation). Bits per byte counts the bytes of the
+/// text from the second token's offset to the end: with BOS that is the whole text; without it, all but the first
+/// token's piece.
 /// </summary>
 public static class TextScorer
 {
@@ -20,8 +27,12 @@ public static class TextScorer
         var tokens = runner.Vocabulary.Tokenize(text, addSpecial: true);
         if (tokens.Length < 2)
             throw new ArgumentException($"text is too short to score: it tokenizes to {tokens.Length} token(s), and scoring needs at least 2", nameof(text));
-        return ScoreTokens(runner, tokens, progress, cancellationToken);
+        var score = ScoreTokens(runner, tokens, progress, cancellationToken);
+        var offsets = TokenOffsets.Compute(runner.Vocabulary, text, tokens);
+        return score with { ScoredBytes = ByteLoss.Utf8Bytes(text, offsets[1]) };
     }
+
+    /// <summary>Scores tokens without their text: the scored bytes are those of the scored tokens' pieces.</summary>
 
     public static TextScore ScoreTokens(ModelRunner runner, int[] tokens, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -50,6 +61,8 @@ public static class TextScorer
         double sum = 0;
         for (var i = 1; i < logProbs.Length; i++) sum -= logProbs[i];
         var scored = logProbs.Length - 1;
-        return new TextScore(tokens.Length, scored, sum / scored, logProbs);
+        long bytes = 0;
+        for (var i = 1; i < tokens.Length; i++) bytes += runner.Vocabulary.TokenBytes(tokens[i]).Length;
+        return new TextScore(tokens.Length, scored, sum / scored, logProbs, bytes);
     }
 }

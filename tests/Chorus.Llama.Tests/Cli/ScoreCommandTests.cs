@@ -33,6 +33,11 @@ public sealed class ScoreCommandTests(SyntheticModelFixture models)
         }
         var expected = Math.Exp(nll / (ids.Length - 1));
         Assert.Equal(expected, perplexity, expected * 1e-3);
+        // bits per byte: the scored tokens' NLL in bits over the text's UTF-8 bytes (BOS, the unscored first token, has none)
+        var bytes = System.Text.Encoding.UTF8.GetByteCount(Text);
+        Assert.Equal(bytes, json.RootElement.GetProperty("bytes").GetInt64());
+        var expectedBitsPerByte = nll / Math.Log(2) / bytes;
+        Assert.Equal(expectedBitsPerByte, json.RootElement.GetProperty("bitsPerByte").GetDouble(), expectedBitsPerByte * 1e-3);
     }
 
     [Theory]
