@@ -68,6 +68,14 @@ public class PackLlmOptObjectiveTests(ITestOutputHelper output)
         Assert.Equal(-(p1 + p2) / 2, loss.Evaluate([0.25, 0.75]), 6);
     }
 
+    [Fact]
+    public void Support_sets_the_prompt_top_k_the_cluster_collects()
+    {
+        Assert.Equal(64, FusionMethods.Create("packllm-opt", null).Requirements.PromptPositionsTopK);
+        Assert.Equal(8192, FusionMethods.Create("packllm-opt", TestData.P(("support", "8192"))).Requirements.PromptPositionsTopK);
+        Assert.Equal(0, FusionMethods.Create("packllm-sim", null).Requirements.PromptPositionsTopK);
+    }
+
     [Theory]
     [InlineData(2)]
     [InlineData(3)]
