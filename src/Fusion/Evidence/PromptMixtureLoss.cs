@@ -5,12 +5,21 @@ namespace Chorus.Fusion;
 /// each member's per-position prompt distributions (PackLLM-opt's objective).
 /// </summary>
 /// <remarks>
-/// A member with another tokenization contributes at the main positions where one of its tokens starts at the same
-/// character offset (positions where some member has none are skipped for every candidate, so candidates stay
-/// comparable), its log-probs read through the MinED map. To keep memory bounded, each position keeps only a
-/// support set — the union of the members' top-<c>support</c> tokens and the prompt token — and treats the rest of
-/// the vocabulary as one flat tail per member carrying that member's remaining mass. Exact when the support covers
-/// the vocabulary (small vocabularies, or full distributions with support ≥ |V|).
+/// <para>The reference mixes logits, not probabilities, so with Σ λ_k = 1 the loss at a position is
+/// −Σ_k λ_k log p_k(x) + log Σ_v Π_k p_k(v)^λ_k. The first term is exact: each member's own prompt log-prob of the
+/// token (its evidence), whatever its top-k kept. The second, the mixture's log-partition, needs every token of the
+/// vocabulary; it is exact when the support covers the vocabulary (<c>support</c> ≥ |V|, which the cluster honours
+/// through <see cref="MethodRequirements.PromptPositionsTopK"/>). With a smaller support each position keeps the union
+/// of the members' top-<c>support</c> tokens and the prompt token, and treats the rest as one flat tail per member
+/// carrying its remaining mass r_k. That tail gives Π_k r_k^λ_k, Hölder's upper bound on the true Σ_tail Π_k p_k^λ_k:
+/// exact at one-hot λ, too large for every mixture, so the approximated search leans toward one-hot weights
+/// (measured in PackLlmOptObjectiveTests and docs/quality.md).</para>
+/// <para>A member with another tokenization contributes at the main positions where one of its tokens starts at the
+/// same character offset (positions where some member has none are skipped for every candidate, so candidates stay
+/// comparable); its distribution there is read through the MinED map, as the fusion reads it at each step. Its
+/// first-term value is its exact own log-prob only where its token at that offset is the member token the main token
+/// maps to; elsewhere it is the mapped token's log-prob in its top-k, or the tail — the probability of a different
+/// piece of text, an approximation the reference shares (it feeds members the MinED-mapped main tokens instead).</para>
 /// </remarks>
 internal sealed class PromptMixtureLoss
 {
@@ -28,6 +37,7 @@ internal sealed class PromptMixtureLoss
             if (main.Positions![i] is null) continue;
             var offset = main.CharOffsets[i];
             var aligned = new TokenDistribution[pack.Count];
+            var targetLogProbs = new double[pack.Count];
             var complete = true;
             for (var k = 0; k < pack.Count && complete; k++)
             {
@@ -35,9 +45,15 @@ internal sealed class PromptMixtureLoss
                 while (cursors[k] < evidence.CharOffsets.Count && evidence.CharOffsets[cursors[k]] < offset) cursors[k]++;
                 complete = cursors[k] < evidence.CharOffsets.Count && evidence.CharOffsets[cursors[k]] == offset
                     && evidence.Positions![cursors[k]] is not null;
-                if (complete) aligned[k] = evidence.Positions![cursors[k]]!;
+                if (!complete) break;
+                aligned[k] = evidence.Positions![cursors[k]]!;
+                // The member's own log-prob of its prompt token is exact whatever the top-k kept; it is the
+                // probability the MinED lookup reads when that token is the one the main token maps to.
+                var read = pack.Projection(k).Map is { } map ? map.ToMember[main.TokenIds[i]] : main.TokenIds[i];
+                var own = evidence.LogProbs[cursors[k]];
+                targetLogProbs[k] = evidence.TokenIds[cursors[k]] == read && !float.IsNaN(own) ? own : double.NaN;
             }
-            if (complete) _positions.Add(Build(pack, aligned, main.TokenIds[i], support));
+            if (complete) _positions.Add(Build(pack, aligned, targetLogProbs, main.TokenIds[i], support));
         }
         var largest = 0;
         foreach (var p in _positions) largest = Math.Max(largest, p.Support.Length);
@@ -79,7 +95,7 @@ internal sealed class PromptMixtureLoss
         return total / _positions.Count;
     }
 
-    private Position Build(PreparedPack pack, TokenDistribution[] aligned, int target, int support)
+    private Position Build(PreparedPack pack, TokenDistribution[] aligned, double[] targetLogProbs, int target, int support)
     {
         var set = new List<int>();
         var seen = new HashSet<int>();
@@ -108,7 +124,8 @@ internal sealed class PromptMixtureLoss
             for (var s = 0; s < set.Count; s++)
             {
                 var token = map is null ? set[s] : map.ToMember[set[s]];
-                var lp = d.TryGetLogProb(token, out var known) ? known : fallback;
+                var lp = s == 0 && !double.IsNaN(targetLogProbs[k]) ? targetLogProbs[k]
+                    : d.TryGetLogProb(token, out var known) ? known : fallback;
                 values[s * _members + k] = Math.Max(LogSpace.Floor, lp);
                 inside += Math.Exp(lp);
             }

@@ -26,13 +26,16 @@ public enum VocabularyAlignment
 /// <param name="NeedsPromptDistributions">Per-position prompt distributions are required at prepare (packllm-opt).</param>
 /// <param name="NeedsEmbeddings">Token-embedding matrices are required (deepen).</param>
 /// <param name="NeedsPromptText">The prompt text is required (mixture's similarity router).</param>
+/// <param name="PromptPositionsTopK">With <paramref name="NeedsPromptDistributions"/>: how many top tokens of each prompt
+/// position's distribution the method reads (at least the vocabulary size makes them exact).</param>
 public sealed record MethodRequirements(
     int TopK,
     VocabularyAlignment Alignment,
     bool NeedsPromptEvidence = false,
     bool NeedsPromptDistributions = false,
     bool NeedsEmbeddings = false,
-    bool NeedsPromptText = false)
+    bool NeedsPromptText = false,
+    int PromptPositionsTopK = 0)
 {
     /// <summary>Members must send full logits every step.</summary>
     public bool NeedsFullLogits => TopK == 0;

@@ -104,7 +104,7 @@ internal sealed class FusedRun : IAsyncDisposable
         var embeddings = Requirements.NeedsEmbeddings
             ? await Task.WhenAll(_members.Select(m => catalog.Embeddings(m.Grain, m.Facts)))
             : null;
-        var positionsTopK = Requirements.NeedsPromptDistributions ? Math.Max(Requirements.TopK, 64) : 0;
+        var positionsTopK = Requirements.NeedsPromptDistributions ? Math.Max(Requirements.TopK, Requirements.PromptPositionsTopK) : 0;
         var started = Stopwatch.GetTimestamp();
         var opened = await Task.WhenAll(_members.Select(m => m.Grain.Prefill(m.Handle!, Prompt, Requirements.TopK, positionsTopK, ct)));
         PrefillMilliseconds = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
