@@ -109,12 +109,12 @@ internal sealed class ModelGrain(ModelHost host, IOptions<ChorusOptions> options
 
     public Task<int> ReleaseOwner(Guid owner) => Scheduler.ReleaseOwner(owner);
 
-    public Task<(int[] Ids, string[] Pieces)> Tokenize(string text, bool addSpecial) => Tokenizing(text.Length, () => ErrorMapping.Guard(() =>
+    public Task<(int[] Ids, string[] Pieces)> Tokenize(string text, bool addSpecial) => Tokenizing(text.Length, () =>
     {
         var vocabulary = Scheduler.Runner.Vocabulary;
         var ids = vocabulary.Tokenize(text, addSpecial);
         return (ids, ids.Select(id => vocabulary.TokenToString(id, special: true)).ToArray());
-    }));
+    });
 
     public async Task<(DistributionData Next, int ContextTokens)> StepLogits(string context, int topK, CancellationToken cancellationToken = default)
     {

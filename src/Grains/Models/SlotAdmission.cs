@@ -64,9 +64,7 @@ internal sealed class SlotAdmission(ModelRunner runner, string model, int queueD
     public void Withdraw(AdmissionWaiter waiter, Exception reason)
     {
         if (waiter.Node is null) return;
-        _queue.Remove(waiter.Node);
-        waiter.Node = null;
-        WaitEnded?.Invoke(waiter.Waited);
+        Leave(waiter);
         waiter.Fail(reason);
         Pump(reportAll: true);
     }
@@ -74,9 +72,7 @@ internal sealed class SlotAdmission(ModelRunner runner, string model, int queueD
     /// <summary>Frees one sequence.</summary>
     public bool Release(SlotLease lease)
     {
-        if (!_leases.TryRemove(lease.Id, out _)) return false;
-        runner.Release(lease.Sequence);
-        SlotsChanged?.Invoke(-1);
+        if (Free([lease]) == 0) return false;
         Pump(reportAll: false);
         return true;
     }
@@ -85,26 +81,12 @@ internal sealed class SlotAdmission(ModelRunner runner, string model, int queueD
     public int ReleaseOwner(Guid owner)
     {
         _endedOwners[owner] = Stopwatch.GetTimestamp();
-        for (var node = _queue.First; node is not null;)
+        foreach (var waiter in _queue.Where(w => w.Owner == owner).ToList())
         {
-            var next = node.Next;
-            if (node.Value.Owner == owner)
-            {
-                _queue.Remove(node);
-                node.Value.Node = null;
-                WaitEnded?.Invoke(node.Value.Waited);
-                node.Value.Fail(new ChorusException(ChorusErrorKind.Cancelled, $"session {owner} ended while waiting for slots of '{model}'"));
-            }
-            node = next;
+            Leave(waiter);
+            waiter.Fail(new ChorusException(ChorusErrorKind.Cancelled, $"session {owner} ended while waiting for slots of '{model}'"));
         }
-        var freed = 0;
-        foreach (var lease in _leases.Values.Where(l => l.Owner == owner).ToList())
-        {
-            if (!_leases.TryRemove(lease.Id, out _)) continue;
-            runner.Release(lease.Sequence);
-            freed++;
-        }
-        if (freed > 0) SlotsChanged?.Invoke(-freed);
+        var freed = Free(_leases.Values.Where(l => l.Owner == owner).ToList());
         Pump(reportAll: true);
         return freed;
     }
@@ -133,17 +115,34 @@ internal sealed class SlotAdmission(ModelRunner runner, string model, int queueD
     /// <summary>Fails every waiter and frees every sequence (the model is going away).</summary>
     public void Shutdown(Exception reason)
     {
-        foreach (var w in _queue)
+        foreach (var waiter in _queue.ToList())
         {
-            w.Node = null;
-            WaitEnded?.Invoke(w.Waited);
-            w.Fail(reason);
+            Leave(waiter);
+            waiter.Fail(reason);
         }
-        _queue.Clear();
-        var n = 0;
-        foreach (var lease in _leases.Values.ToList())
-            if (_leases.TryRemove(lease.Id, out _)) { runner.Release(lease.Sequence); n++; }
-        if (n > 0) SlotsChanged?.Invoke(-n);
+        Free(_leases.Values.ToList());
+    }
+
+    // Takes a waiter out of the queue (granted, withdrawn or failed next).
+    private void Leave(AdmissionWaiter waiter)
+    {
+        _queue.Remove(waiter.Node!);
+        waiter.Node = null;
+        WaitEnded?.Invoke(waiter.Waited);
+    }
+
+    // Frees the leases still registered among these; returns how many it freed.
+    private int Free(IReadOnlyList<SlotLease> leases)
+    {
+        var freed = 0;
+        foreach (var lease in leases)
+        {
+            if (!_leases.TryRemove(lease.Id, out _)) continue;
+            runner.Release(lease.Sequence);
+            freed++;
+        }
+        if (freed > 0) SlotsChanged?.Invoke(-freed);
+        return freed;
     }
 
     private void Grant(AdmissionWaiter waiter)
@@ -167,9 +166,7 @@ internal sealed class SlotAdmission(ModelRunner runner, string model, int queueD
         var moved = reportAll;
         while (_queue.First is { } head && runner.FreeSequences >= head.Value.Count)
         {
-            _queue.RemoveFirst();
-            head.Value.Node = null;
-            WaitEnded?.Invoke(head.Value.Waited);
+            Leave(head.Value);
             Grant(head.Value);
             moved = true;
         }

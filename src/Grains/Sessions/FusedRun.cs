@@ -44,9 +44,6 @@ internal sealed class FusedRun : IAsyncDisposable
     public int MainIndex { get; }
     public double PrefillMilliseconds { get; private set; }
 
-    /// <summary>Time spent waiting for slots, all models together.</summary>
-    public double QueuedMilliseconds { get; private set; }
-
     /// <summary>Text of the token last appended (complete characters only).</summary>
     public string LastPiece { get; private set; } = "";
 
@@ -92,7 +89,6 @@ internal sealed class FusedRun : IAsyncDisposable
             if (members.Any(m => m.Handle is null))
                 throw new ChorusException(ChorusErrorKind.Internal, $"model '{group.Key}' ended admission without granting slots");
         }
-        QueuedMilliseconds = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
     }
 
     /// <summary>
