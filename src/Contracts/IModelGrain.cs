@@ -36,6 +36,9 @@ public interface IModelGrain : IGrainWithStringKey
     /// <summary>Frees every sequence the owner holds, withdraws its waiting requests, and refuses its later ones: the owner has ended.</summary>
     Task<int> ReleaseOwner(Guid owner);
 
+    /// <summary>A conversation as this model's chat template formats it (the plain format when it has none), ending where the assistant's reply begins.</summary>
+    Task<string> FormatChat(ChatTurn[] messages);
+
     /// <summary>Token ids of a text (and the text of each token).</summary>
     Task<(int[] Ids, string[] Pieces)> Tokenize(string text, bool addSpecial);
 

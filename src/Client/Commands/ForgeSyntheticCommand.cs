@@ -17,17 +17,18 @@ internal static class ForgeSyntheticCommand
         var ctx = new Option<int>("--ctx") { DefaultValueFactory = _ => 2048 };
         var type = new Option<string>("--type") { Description = "f32, f16 or q8_0", DefaultValueFactory = _ => "f32" };
         var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => 1UL };
+        var chatTemplate = new Option<string?>("--chat-template") { Description = "Chat template to write: chatml, llama2 or a Jinja template (default: the vocabulary's own, usually none)" };
         var output = new Option<string>("--out", "-o") { Description = "Output .gguf path", Required = true };
         var json = CommonOptions.Json();
         var verbose = CommonOptions.Verbose();
         var command = new Command("synthetic", "Write a synthetic llama model (seeded random weights, real tokenizer)")
-            { vocab, layers, embd, heads, kvHeads, ff, ctx, type, seed, output, json, verbose };
+            { vocab, layers, embd, heads, kvHeads, ff, ctx, type, seed, chatTemplate, output, json, verbose };
         command.SetAction((parse, ct) => context.Guard(parse.GetValue(verbose), () =>
         {
             var spec = new SyntheticModelSpec(
                 parse.GetValue(vocab)!, parse.GetValue(layers), parse.GetValue(embd), parse.GetValue(heads),
                 parse.GetValue(kvHeads) ?? parse.GetValue(heads), parse.GetValue(ff), parse.GetValue(ctx),
-                SyntheticWeightTypes.Parse(parse.GetValue(type)!), parse.GetValue(seed));
+                SyntheticWeightTypes.Parse(parse.GetValue(type)!), parse.GetValue(seed)) { ChatTemplate = parse.GetValue(chatTemplate) };
             var quiet = parse.GetValue(json);
             var progress = new SynchronousProgress<ForgeProgress>(p =>
             {

@@ -13,4 +13,8 @@ public sealed record ModelFacts(
     [property: Id(7)] int ContextSize,
     [property: Id(8)] int MaxSequences,
     [property: Id(9)] string Description,
-    [property: Id(10)] string Device);
+    [property: Id(10)] string Device)
+{
+    /// <summary>The model's <c>tokenizer.chat_template</c>, null when it has none (its chats use the plain format).</summary>
+    [Id(20)] public string? ChatTemplate { get; init; }
+}

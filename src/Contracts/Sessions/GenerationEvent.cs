@@ -11,7 +11,11 @@ public sealed record MemberStatus(
     [property: Id(1)] string Role,
     [property: Id(2)] string Silo,
     [property: Id(3)] int PromptTokens,
-    [property: Id(4)] double PromptPerplexity);
+    [property: Id(4)] double PromptPerplexity)
+{
+    /// <summary>The member's prompt as it tokenized it (its own chat template applied), when member tokens were asked for.</summary>
+    [Id(20)] public int[]? PromptTokenIds { get; init; }
+}
 
 [GenerateSerializer, Immutable, Alias("chorus.GenerationStarted")]
 public sealed record GenerationStarted(
@@ -29,7 +33,14 @@ public sealed record GeneratedToken(
     [property: Id(4)] Dictionary<string, string>? Diagnostics,
     [property: Id(5)] Dictionary<string, int[]>? MemberTokens,
     [property: Id(6)] double FuseMilliseconds,
-    [property: Id(7)] double StepMilliseconds) : GenerationEvent;
+    [property: Id(7)] double StepMilliseconds) : GenerationEvent
+{
+    /// <summary>The chosen token under the fused distribution, when log-probabilities were asked for.</summary>
+    [Id(20)] public TokenLogProb? LogProb { get; init; }
+
+    /// <summary>The most likely tokens of the fused distribution, most likely first, when asked for.</summary>
+    [Id(21)] public TokenLogProb[]? TopLogProbs { get; init; }
+}
 
 [GenerateSerializer, Immutable, Alias("chorus.GenerationFinished")]
 public sealed record GenerationFinished(

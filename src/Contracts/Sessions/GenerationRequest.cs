@@ -27,4 +27,14 @@ public sealed record GenerationRequest(
     [property: Id(6)] string[]? Stop = null,
     [property: Id(7)] int DeadlineMilliseconds = 0,
     [property: Id(8)] bool ShowWeights = false,
-    [property: Id(9)] bool ShowMemberTokens = false);
+    [property: Id(9)] bool ShowMemberTokens = false)
+{
+    /// <summary>
+    /// A conversation instead of <see cref="Prompt"/>: every member formats it with its own chat template and
+    /// generation continues the assistant's turn (ids from 20 on leave room for other additions).
+    /// </summary>
+    [Id(20)] public ChatTurn[]? Messages { get; init; }
+
+    /// <summary>Log-probabilities of the fused distribution for each token: -1 none, 0 the chosen token's, n also the n most likely.</summary>
+    [Id(21)] public int TopLogProbs { get; init; } = -1;
+}

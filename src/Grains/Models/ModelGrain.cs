@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Chorus.Contracts;
 using Chorus.Llama;
+using Chorus.Llama.Chat;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
@@ -109,6 +110,21 @@ internal sealed class ModelGrain(ModelHost host, IOptions<ChorusOptions> options
 
     public Task<int> ReleaseOwner(Guid owner) => Scheduler.ReleaseOwner(owner);
 
+    public Task<string> FormatChat(ChatTurn[] messages)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var lines = new ChatLine[messages.Length];
+        for (var i = 0; i < messages.Length; i++) lines[i] = new ChatLine(messages[i].Role, messages[i].Content);
+        try
+        {
+            return Task.FromResult(ChatFormatter.Format(Scheduler.Runner.Model.ChatTemplate, lines));
+        }
+        catch (ArgumentException e)
+        {
+            throw new ChorusException(ChorusErrorKind.FailedPrecondition, $"model '{_modelId}': {e.Message}");
+        }
+    }
+
     public Task<(int[] Ids, string[] Pieces)> Tokenize(string text, bool addSpecial) => Tokenizing(text.Length, () =>
     {
         var vocabulary = Scheduler.Runner.Vocabulary;
@@ -195,6 +211,6 @@ internal sealed class ModelGrain(ModelHost host, IOptions<ChorusOptions> options
         var m = r.Model;
         var device = host.Options(_modelId).Gpu is { } gpu ? $"gpu{gpu}" : "cpu";
         return new ModelFacts(_modelId, silo.SiloAddress.ToString(), m.FilePath, m.Vocabulary.Kind, m.Vocabulary.ContentHash, m.Vocabulary.Count,
-            (long)m.ParameterCount, r.SequenceContextSize, r.MaxSequences, m.Description, device);
+            (long)m.ParameterCount, r.SequenceContextSize, r.MaxSequences, m.Description, device) { ChatTemplate = m.ChatTemplate };
     }
 }

@@ -24,20 +24,21 @@ internal sealed class FusedRun : IAsyncDisposable
     private readonly ILogger _logger;
     private bool _ended;
 
-    private FusedRun(Guid session, List<RunMember> members, FusionMethod method, string prompt, ILogger logger)
+    private FusedRun(Guid session, List<RunMember> members, FusionMethod method, ILogger logger)
     {
         _session = session;
         _logger = logger;
         _members = members;
         Method = method;
-        Prompt = prompt;
         MainIndex = Math.Max(0, _members.FindIndex(m => m.Plan.Role == MemberRole.Main));
+        Prompt = Main.Prompt;
         _decoder = new Utf8TokenDecoder(Main.Vocabulary);
     }
 
     public FusionMethod Method { get; }
     private MethodRequirements Requirements => Method.Requirements;
     public FusionSession? Fusion { get; private set; }
+    /// <summary>The main member's prompt (every member's, unless a conversation was formatted per member).</summary>
     public string Prompt { get; }
     public IReadOnlyList<RunMember> Members => _members;
     public RunMember Main => _members[MainIndex];
@@ -50,9 +51,12 @@ internal sealed class FusedRun : IAsyncDisposable
     /// <summary>The generated text so far (complete characters only).</summary>
     public string Completion => _completion.ToString();
 
-    /// <summary>Resolves facts and vocabularies of every member and checks they suit the method (before asking for any slot).</summary>
+    /// <summary>
+    /// Resolves facts and vocabularies of every member and checks they suit the method (before asking for any slot).
+    /// With <paramref name="messages"/> each member's prompt is the conversation in its own chat template, else <paramref name="prompt"/>.
+    /// </summary>
     public static async Task<FusedRun> ResolveAsync(Guid session, IReadOnlyList<MemberPlan> plans, FusionMethod method, string prompt,
-        IGrainFactory grains, ClusterModelDirectory directory, VocabularyCatalog catalog, ILogger logger)
+        IGrainFactory grains, ClusterModelDirectory directory, VocabularyCatalog catalog, ILogger logger, ChatTurn[]? messages = null)
     {
         if (plans.Count == 0) throw new ChorusException(ChorusErrorKind.InvalidArgument, "no members");
         foreach (var p in plans) directory.EnsureServed(p.Model);
@@ -60,8 +64,9 @@ internal sealed class FusedRun : IAsyncDisposable
         var grainRefs = keys.Select(k => grains.GetGrain<IModelGrain>(k)).ToList();
         var facts = await Task.WhenAll(grainRefs.Select(g => g.Describe()));
         var vocabularies = await Task.WhenAll(grainRefs.Select((g, i) => catalog.Vocabulary(g, facts[i])));
-        var members = plans.Select((p, i) => new RunMember(p, grainRefs[i], facts[i], vocabularies[i])).ToList();
-        var run = new FusedRun(session, members, method, prompt, logger);
+        var prompts = messages is null ? null : await Task.WhenAll(grainRefs.Select(g => g.FormatChat(messages)));
+        var members = plans.Select((p, i) => new RunMember(p, grainRefs[i], facts[i], vocabularies[i]) { Prompt = prompts?[i] ?? prompt }).ToList();
+        var run = new FusedRun(session, members, method, logger);
         run.CheckVocabularies();
         return run;
     }
@@ -102,7 +107,7 @@ internal sealed class FusedRun : IAsyncDisposable
             : null;
         var positionsTopK = Requirements.NeedsPromptDistributions ? Math.Max(Requirements.TopK, Requirements.PromptPositionsTopK) : 0;
         var started = Stopwatch.GetTimestamp();
-        var opened = await Task.WhenAll(_members.Select(m => m.Grain.Prefill(m.Handle!, Prompt, Requirements.TopK, positionsTopK, ct)));
+        var opened = await Task.WhenAll(_members.Select(m => m.Grain.Prefill(m.Handle!, m.Prompt, Requirements.TopK, positionsTopK, ct)));
         PrefillMilliseconds = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         for (var i = 0; i < _members.Count; i++)
         {
@@ -149,12 +154,12 @@ internal sealed class FusedRun : IAsyncDisposable
         var piece = _decoder.Append(token);
         _completion.Append(piece);
         LastPiece = piece;
-        var text = Prompt + _completion;
+        var completion = _completion.ToString();
         await Task.WhenAll(_members.Where(m => m.Active).Select(async m =>
         {
             var step = m.SharesMainVocabulary
                 ? await m.Grain.Append(m.Handle!, [token], Requirements.TopK, ct)
-                : await m.Grain.SyncText(m.Handle!, text, Requirements.TopK, ct);
+                : await m.Grain.SyncText(m.Handle!, m.Prompt + completion, Requirements.TopK, ct);
             m.Current = step.Next.ToDistribution();
             m.LastTokens = step.Decoded;
         }));

@@ -44,7 +44,7 @@ internal sealed class FusionSessionGrain(
         var ct = deadline.Token;
         var session = this.GetPrimaryKey();
         var total = Stopwatch.StartNew();
-        await using var run = await ErrorMapping.GuardAsync(() => FusedRun.ResolveAsync(session, plans, method, request.Prompt, GrainFactory, directory, catalog, logger));
+        await using var run = await ErrorMapping.GuardAsync(() => FusedRun.ResolveAsync(session, plans, method, request.Prompt, GrainFactory, directory, catalog, logger, request.Messages));
         _run = run;
         metrics.ActiveSessions.Add(1);
         try
@@ -79,7 +79,8 @@ internal sealed class FusionSessionGrain(
                 yield return new GenerationFinished("deadline", "", 0, 0, 0, total.Elapsed.TotalMilliseconds, 0, 0);
                 yield break;
             }
-            yield return new GenerationStarted(session, method.Name, run.Members.Select(Status).ToArray(), run.PrefillMilliseconds);
+            yield return new GenerationStarted(session, method.Name, run.Members.Select(m => Status(m, request.ShowMemberTokens)).ToArray(), run.PrefillMilliseconds);
+            var logProbs = request.TopLogProbs >= 0 ? new FusedLogProbs(run.Main.Vocabulary, request.TopLogProbs) : null;
 
             var stops = new StopStringFilter(request.Stop ?? []);
             var reason = "max_tokens";
@@ -96,6 +97,7 @@ internal sealed class FusionSessionGrain(
                 if (run.Main.Vocabulary.IsEndOfGeneration(token)) { reason = "eog"; break; }
                 var weights = request.ShowWeights ? Weights(run, fused) : null;
                 var diagnostics = request.ShowWeights ? Diagnostics(run, fused) : null;
+                var (chosenLogProb, topLogProbs) = logProbs?.Of(fused, token) ?? default;
 
                 var stepStart = Stopwatch.GetTimestamp();
                 var (advanced, ended) = await AdvanceOrStop(run, token, ct, cancellationToken);
@@ -107,7 +109,7 @@ internal sealed class FusionSessionGrain(
                 metrics.Tokens.Add(1);
                 var (emit, stopped) = stops.Push(advanced);
                 var memberTokens = request.ShowMemberTokens ? run.Members.ToDictionary(m => m.Name, m => m.LastTokens) : null;
-                yield return new GeneratedToken(index, emit, token, weights, diagnostics, memberTokens, fuseMs, stepMs);
+                yield return new GeneratedToken(index, emit, token, weights, diagnostics, memberTokens, fuseMs, stepMs) { LogProb = chosenLogProb, TopLogProbs = topLogProbs };
                 if (stopped) { reason = "stop"; break; }
                 if (ended is not null) { reason = ended; break; }
             }
@@ -181,12 +183,15 @@ internal sealed class FusionSessionGrain(
         }
     }
 
-    private static MemberStatus Status(RunMember m)
+    private static MemberStatus Status(RunMember m, bool showTokens)
     {
         var lps = m.Evidence?.LogProbs ?? [];
         var scored = lps.Where(lp => !float.IsNaN(lp)).ToArray();
         var ppl = scored.Length > 0 ? Math.Exp(-scored.Average()) : double.NaN;
-        return new MemberStatus(m.Name, m.Plan.Role.ToString().ToLowerInvariant(), m.Facts.Silo, m.Evidence?.TokenIds.Length ?? 0, ppl);
+        return new MemberStatus(m.Name, m.Plan.Role.ToString().ToLowerInvariant(), m.Facts.Silo, m.Evidence?.TokenIds.Length ?? 0, ppl)
+        {
+            PromptTokenIds = showTokens ? m.Evidence?.TokenIds : null,
+        };
     }
 
     private static Dictionary<string, double> Weights(FusedRun run, FusedStep fused)

@@ -15,7 +15,10 @@ public static class RequestValidator
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(limits);
         CheckSelection(request.Members, request.Method, request.Parameters, limits);
-        TextRules.Text(request.Prompt, "prompt", limits.MaxTextBytes, required: true);
+        if (request.Messages is null) TextRules.Text(request.Prompt, "prompt", limits.MaxTextBytes, required: true);
+        else ChatRules.Check(request.Messages, request.Prompt, limits);
+        if (request.TopLogProbs is < -1 or > FusedLogProbs.MaxTop)
+            throw Invalid($"top_logprobs must be in [0, {FusedLogProbs.MaxTop}] (or -1 for no log-probabilities), got {request.TopLogProbs}");
         SamplingRules.Check(request.Sampling ?? new SamplingSpec());
         SamplingRules.CheckLimits(request.MaxTokens, request.DeadlineMilliseconds, request.Stop, limits);
     }

@@ -41,6 +41,16 @@ public sealed unsafe class LlamaModel : IDisposable
         }
     }
 
+    /// <summary>The model's chat template (<c>tokenizer.chat_template</c>), or null when it has none.</summary>
+    public string? ChatTemplate
+    {
+        get
+        {
+            var t = LlamaNative.llama_model_chat_template(_handle, null);
+            return t == null ? null : System.Runtime.InteropServices.Marshal.PtrToStringUTF8((nint)t);
+        }
+    }
+
     /// <summary>GGUF metadata as llama.cpp reports it (arrays abbreviated by llama.cpp).</summary>
     public IReadOnlyDictionary<string, string> Metadata => _metadata ??= ReadMetadata();
 

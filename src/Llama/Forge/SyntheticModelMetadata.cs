@@ -7,6 +7,7 @@ internal static class SyntheticModelMetadata
 {
     public const string TokenizerPrefix = "tokenizer.";
     public const string TokensKey = "tokenizer.ggml.tokens";
+    public const string ChatTemplateKey = "tokenizer.chat_template";
 
     public static List<KeyValuePair<string, GgufValue>> Build(SyntheticModelSpec spec, GgufFile vocabulary, int vocabularySize)
     {
@@ -31,7 +32,10 @@ internal static class SyntheticModelMetadata
         if (spec.Type == SyntheticWeightType.Q8_0)
             entries.Add(new("general.quantization_version", GgufValue.UInt32(2))); // what llama.cpp's quantiser records
         // The whole tokenizer, values and types untouched, so llama.cpp builds the very same vocabulary.
-        entries.AddRange(vocabulary.Metadata.Where(e => e.Key.StartsWith(TokenizerPrefix, StringComparison.Ordinal)));
+        entries.AddRange(vocabulary.Metadata.Where(e => e.Key.StartsWith(TokenizerPrefix, StringComparison.Ordinal)
+            && !(spec.ChatTemplate is not null && e.Key == ChatTemplateKey)));
+        if (spec.ChatTemplate is { } template)
+            entries.Add(new(ChatTemplateKey, GgufValue.String(Chat.ChatTemplates.Resolve(template))));
         return entries;
     }
 

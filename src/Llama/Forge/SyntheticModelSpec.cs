@@ -25,6 +25,12 @@ public sealed record SyntheticModelSpec(
     /// <summary><c>general.name</c>; null names the model after its shape.</summary>
     public string? Name { get; init; }
 
+    /// <summary>
+    /// <c>tokenizer.chat_template</c> to write: a Jinja template, or a name of <see cref="Chat.ChatTemplates"/> (chatml,
+    /// llama2); null keeps the vocabulary file's own (usually none).
+    /// </summary>
+    public string? ChatTemplate { get; init; }
+
     public int HeadDimension => Heads > 0 ? Embedding / Heads : 0;
 
     /// <summary>Width of the K and V projections (grouped-query attention shares each KV head among Heads/KvHeads query heads).</summary>
