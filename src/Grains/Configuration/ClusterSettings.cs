@@ -25,6 +25,9 @@ public sealed class ClusterSettings
     /// <summary>gRPC (HTTP/2) port of the public API; 0 = no gRPC endpoint.</summary>
     public int GrpcPort { get; set; } = 5080;
 
+    /// <summary>HTTP/1.1 port of the OpenAI-compatible API (/v1/models, /v1/completions, /v1/chat/completions); 0 = off.</summary>
+    public int HttpPort { get; set; }
+
     /// <summary>HTTP/1.1 port for Prometheus metrics (/metrics) and health (/healthz); 0 = off.</summary>
     public int MetricsPort { get; set; }
 

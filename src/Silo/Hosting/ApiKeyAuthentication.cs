@@ -30,6 +30,11 @@ internal sealed class ApiKeyAuthentication(RequestDelegate next, ApiKeySet keys,
         logger.LogInformation("refused {Path} from {Remote}: {Reason}", context.Request.Path.Value, context.Connection.RemoteIpAddress, reason);
         if (IsGrpc(context.Request))
             RefuseGrpc(context.Response, reason);
+        else if (context.Request.Path.StartsWithSegments("/v1", StringComparison.Ordinal))
+        {
+            context.Response.Headers[HeaderNames.WWWAuthenticate] = "Bearer";
+            await OpenAi.OpenAiError.Unauthorized(reason).WriteAsync(context.Response); // the OpenAI API's own error shape
+        }
         else
             await RefuseHttpAsync(context.Response, reason);
     }

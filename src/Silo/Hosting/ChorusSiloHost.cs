@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Chorus.Grains;
+using Chorus.Silo.OpenAi;
 using Chorus.Silo.Services;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -42,6 +43,7 @@ public static class ChorusSiloHost
             o.EnableDetailedErrors = false;
             o.Interceptors.Add<ErrorTranslationInterceptor>();
         });
+        builder.Services.AddOpenAiApi();
         builder.Services.AddGrpcHealthChecks().AddCheck<ModelsHealthCheck>("models");
         builder.Services.AddGrpcReflection();
         builder.Services.AddOpenTelemetry().WithMetrics(m =>
@@ -54,6 +56,8 @@ public static class ChorusSiloHost
             var address = options.Cluster.ListenOnAnyAddress ? IPAddress.Any : IPAddress.Loopback;
             if (options.Cluster.GrpcPort > 0)
                 k.Listen(address, options.Cluster.GrpcPort, l => Serve(l, HttpProtocols.Http2, certificate));
+            if (options.Cluster.HttpPort > 0)
+                k.Listen(address, options.Cluster.HttpPort, l => Serve(l, HttpProtocols.Http1AndHttp2, certificate));
             if (options.Cluster.MetricsPort > 0)
                 k.Listen(address, options.Cluster.MetricsPort, l => Serve(l, HttpProtocols.Http1, certificate));
         });
@@ -66,6 +70,7 @@ public static class ChorusSiloHost
         app.MapGrpcService<ChorusGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
+        if (options.Cluster.HttpPort > 0) app.MapOpenAiApi(options.Cluster.HttpPort);
         if (options.Cluster.MetricsPort > 0)
         {
             app.MapPrometheusScrapingEndpoint();

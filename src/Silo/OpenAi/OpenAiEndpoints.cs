@@ -1,0 +1,24 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Chorus.Silo.OpenAi;
+
+/// <summary>The OpenAI-compatible HTTP API, served only on <c>Chorus:Cluster:HttpPort</c> (authenticated like gRPC).</summary>
+public static class OpenAiEndpoints
+{
+    public static IServiceCollection AddOpenAiApi(this IServiceCollection services) =>
+        services.AddSingleton<CompletionEndpoint>().AddSingleton<ModelsEndpoint>();
+
+    public static void MapOpenAiApi(this IEndpointRouteBuilder app, int port)
+    {
+        var api = app.MapGroup("/v1").RequireHost($"*:{port}");
+        api.MapGet("/models", (HttpContext c, ModelsEndpoint e) => e.ListAsync(c));
+        api.MapGet("/models/{id}", (HttpContext c, string id, ModelsEndpoint e) => e.GetAsync(c, id));
+        api.MapPost("/completions", (HttpContext c, CompletionEndpoint e) => e.HandleAsync(c, TextCompletionShape.Instance));
+        api.MapPost("/chat/completions", (HttpContext c, CompletionEndpoint e) => e.HandleAsync(c, ChatCompletionShape.Instance));
+        api.Map("/{**rest}", (HttpContext c) => OpenAiError.NotFound($"no such endpoint: {c.Request.Method} {c.Request.Path}; Chorus serves GET /v1/models, POST /v1/completions and POST /v1/chat/completions")
+            .WriteAsync(c.Response));
+    }
+}
