@@ -11,7 +11,7 @@ namespace Chorus.Client.Cluster;
 /// A typed client for a Chorus cluster's gRPC API (any silo's endpoint): fused generation as an async stream,
 /// scoring, the model list, tokenization, raw step logits and the standard health check.
 /// </summary>
-public sealed class ChorusApiClient : IDisposable
+public sealed partial class ChorusApiClient : IDisposable
 {
     private readonly GrpcChannel _channel;
     private readonly Api.Chorus.ChorusClient _api;

@@ -25,6 +25,7 @@ internal static class ModelsCommand
                         id = m.Id, silo = m.Silo, path = m.Path, vocabulary = m.Vocabulary, vocabularyHash = m.VocabularyHash, vocabularySize = m.VocabularySize,
                         parameters = m.Parameters, contextSize = m.ContextSize, maxSequences = m.MaxSequences, activeSequences = m.ActiveSequences,
                         waiting = m.Waiting, sweptSequences = m.SweptSequences, unhealthy = m.Unhealthy, description = m.Description, device = m.Device,
+                        chatTemplate = m.ChatTemplate.Length > 0 ? m.ChatTemplate : null,
                     }),
                 }));
                 return 0;
@@ -36,12 +37,19 @@ internal static class ModelsCommand
             }
             var idWidth = Math.Max(2, models.Max(m => m.Id.Length));
             var siloWidth = Math.Max(4, models.Max(m => m.Silo.Length));
-            await context.Output.WriteLineAsync($"{"ID".PadRight(idWidth)}  {"SILO".PadRight(siloWidth)}  {"VOCABULARY",-16}  {"PARAMS",8}  {"CTX",6}  {"SEQS",7}  {"QUEUED",6}  DEVICE");
+            await context.Output.WriteLineAsync($"{"ID".PadRight(idWidth)}  {"SILO".PadRight(siloWidth)}  {"VOCABULARY",-16}  {"PARAMS",8}  {"CTX",6}  {"SEQS",7}  {"QUEUED",6}  {"CHAT",-6}  DEVICE");
             foreach (var m in models)
                 await context.Output.WriteLineAsync($"{m.Id.PadRight(idWidth)}  {m.Silo.PadRight(siloWidth)}  {$"{m.Vocabulary} {m.VocabularySize}",-16}  " +
-                    $"{m.Parameters / 1e6,7:F1}M  {m.ContextSize,6}  {$"{m.ActiveSequences}/{m.MaxSequences}",7}  {m.Waiting,6}  {m.Device}{(m.Unhealthy ? "  UNHEALTHY" : "")}");
+                    $"{m.Parameters / 1e6,7:F1}M  {m.ContextSize,6}  {$"{m.ActiveSequences}/{m.MaxSequences}",7}  {m.Waiting,6}  {ChatKind(m.ChatTemplate),-6}  {m.Device}{(m.Unhealthy ? "  UNHEALTHY" : "")}");
             return 0;
         }));
         return command;
     }
+
+    // which chat format the model's members use: its template's family, or "plain" (no template: "role: content" lines)
+    private static string ChatKind(string template) =>
+        template.Length == 0 ? "plain"
+        : template.Contains("<|im_start|>", StringComparison.Ordinal) ? "chatml"
+        : template.Contains("[INST]", StringComparison.Ordinal) ? "llama2"
+        : "jinja";
 }

@@ -9,7 +9,11 @@ internal static class ApiMapping
     public static GenerationRequest ToRequest(GenerateRequest r) => new(
         Members(r.Members), NullIfEmpty(r.Method), new Dictionary<string, string>(r.Params), r.Prompt,
         new SamplingSpec(r.Sampling?.Temperature ?? 0, r.Sampling?.TopK ?? 0, r.Sampling?.TopP ?? 0, r.Sampling?.MinP ?? 0, r.Sampling?.Seed ?? 0),
-        r.Limits?.MaxTokens ?? 0, r.Limits?.Stop.ToArray(), r.Limits?.DeadlineMs ?? 0, r.ShowWeights, r.ShowMemberTokens);
+        r.Limits?.MaxTokens ?? 0, r.Limits?.Stop.ToArray(), r.Limits?.DeadlineMs ?? 0, r.ShowWeights, r.ShowMemberTokens)
+    {
+        Messages = r.Messages.Count > 0 ? r.Messages.Select(m => new ChatTurn(m.Role, m.Content)).ToArray() : null,
+        TopLogProbs = r.Logprobs ? r.TopLogprobs : -1,
+    };
 
     public static Contracts.ScoreRequest ToRequest(Api.ScoreRequest r) =>
         new(Members(r.Members), NullIfEmpty(r.Method), new Dictionary<string, string>(r.Params), r.Text);
@@ -54,7 +58,7 @@ internal static class ApiMapping
         Id = f.Id, Silo = silos > 1 ? $"{f.Silo} (+{silos - 1})" : f.Silo, Path = System.IO.Path.GetFileName(f.Path), Vocabulary = f.VocabularyKind, VocabularyHash = f.VocabularyHash,
         VocabularySize = f.VocabularySize, Parameters = (ulong)f.Parameters, ContextSize = f.ContextSize, MaxSequences = f.MaxSequences,
         ActiveSequences = slots.ActiveSequences, Description = f.Description, Device = f.Device,
-        Waiting = slots.Waiting, SweptSequences = slots.SweptSequences, Unhealthy = !slots.Healthy,
+        Waiting = slots.Waiting, SweptSequences = slots.SweptSequences, Unhealthy = !slots.Healthy, ChatTemplate = f.ChatTemplate ?? "",
     };
 
     public static StepLogitsReply ToReply(DistributionData d, int contextTokens)
@@ -69,13 +73,20 @@ internal static class ApiMapping
     private static Started Started(GenerationStarted s)
     {
         var started = new Started { Session = s.Session.ToString(), Method = s.Method };
-        started.Members.AddRange(s.Members.Select(m => new MemberInfo { Model = m.Model, Role = m.Role, Silo = m.Silo, PromptTokens = m.PromptTokens, PromptPerplexity = m.PromptPerplexity }));
+        foreach (var m in s.Members)
+        {
+            var info = new MemberInfo { Model = m.Model, Role = m.Role, Silo = m.Silo, PromptTokens = m.PromptTokens, PromptPerplexity = m.PromptPerplexity };
+            if (m.PromptTokenIds is { } ids) info.PromptTokenIds.AddRange(ids);
+            started.Members.Add(info);
+        }
         return started;
     }
 
     private static TokenEvent Token(GeneratedToken t)
     {
         var e = new TokenEvent { Index = t.Index, Text = t.Text, TokenId = t.TokenId, FuseMs = t.FuseMilliseconds, StepMs = t.StepMilliseconds };
+        if (t.LogProb is { } lp) e.Logprob = LogProb(lp);
+        if (t.TopLogProbs is { } top) e.TopLogprobs.AddRange(top.Select(LogProb));
         if (t.Weights is not null) e.Weights.Add(t.Weights);
         if (t.Diagnostics is not null) e.Diagnostics.Add(t.Diagnostics);
         if (t.MemberTokens is not null)
@@ -87,6 +98,9 @@ internal static class ApiMapping
             }
         return e;
     }
+
+    private static Api.TokenLogProb LogProb(Contracts.TokenLogProb lp) =>
+        new() { TokenId = lp.TokenId, Text = lp.Text, Logprob = lp.LogProb, Bytes = Google.Protobuf.ByteString.CopyFrom(lp.Bytes) };
 
     private static MemberSelection Members(Api.Members? m) => new(NullIfEmpty(m?.Pack), m?.Models.ToArray() ?? []);
 
