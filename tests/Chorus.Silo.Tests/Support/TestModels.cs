@@ -13,6 +13,10 @@ internal static class TestModels
     public static string Gpt2(ulong seed) => Ensure($"gpt2-{seed}.gguf",
         new SyntheticModelSpec("gpt-2", Layers: 2, Embedding: 64, Heads: 4, KvHeads: 4, FeedForward: 192, ContextLength: 1024, Seed: seed));
 
+    /// <summary>A model whose <c>tokenizer.chat_template</c> is <paramref name="template"/> (chatml, llama2), with a 2048-token context.</summary>
+    public static string Chat(string vocabulary, string template, ulong seed) => Ensure($"chat-{template}-{vocabulary}-{seed}.gguf",
+        new SyntheticModelSpec(vocabulary, Layers: 2, Embedding: 64, Heads: 4, KvHeads: 2, FeedForward: 192, ContextLength: 2048, Seed: seed) { ChatTemplate = template });
+
     private static readonly Lock Gate = new();
 
     private static string Ensure(string fileName, SyntheticModelSpec spec)

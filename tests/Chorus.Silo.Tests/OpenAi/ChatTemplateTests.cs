@@ -1,0 +1,65 @@
+using System.Text.Json;
+
+namespace Chorus.Silo.Tests.OpenAi;
+
+/// <summary>
+/// Each member formats the conversation with its own chat template: in a pack of a ChatML model and a Llama 2 model the
+/// prompt tokens each member prefilled equal its own template applied to the messages (written out here by hand, as
+/// llama.cpp formats them), tokenized in its own vocabulary; a model without a template gets the plain format.
+/// </summary>
+[Collection(OpenAiSiloCollection.Name)]
+public sealed class ChatTemplateTests(OpenAiSiloFixture fixture)
+{
+    private const string System = "You are brief.";
+    private const string User = "Name a colour.";
+
+    private static readonly Dictionary<string, string> Expected = new()
+    {
+        ["chatml"] = $"<|im_start|>system\n{System}<|im_end|>\n<|im_start|>user\n{User}<|im_end|>\n<|im_start|>assistant\n",
+        ["llama2"] = $"[INST] <<SYS>>\n{System}\n<</SYS>>\n\n{User} [/INST]",
+        ["plain"] = $"system: {System}\nuser: {User}\nassistant:",
+    };
+
+    [Fact]
+    public async Task Each_member_of_a_two_template_pack_is_prompted_in_its_own_template()
+    {
+        var prompts = await MemberPromptsAsync(OpenAiSiloFixture.Pack);
+        Assert.Equal(OpenAiSiloFixture.PackMembers, prompts.Keys);
+        foreach (var (model, ids) in prompts)
+            Assert.Equal(await TokenizeAsync(model, Expected[model]), ids);
+        Assert.NotEqual(prompts["chatml"].Length, prompts["llama2"].Length);
+    }
+
+    [Fact]
+    public async Task A_model_without_a_template_is_prompted_in_the_plain_format()
+    {
+        var prompts = await MemberPromptsAsync("plain");
+        Assert.Equal(await TokenizeAsync("plain", Expected["plain"]), prompts["plain"]);
+    }
+
+    [Fact]
+    public async Task The_model_list_reports_each_models_chat_template()
+    {
+        var models = (await fixture.Client.ListModelsAsync()).ToDictionary(m => m.Id);
+        Assert.Contains("<|im_start|>", models["chatml"].ChatTemplate, StringComparison.Ordinal);
+        Assert.Contains("[INST]", models["llama2"].ChatTemplate, StringComparison.Ordinal);
+        Assert.Equal("", models["plain"].ChatTemplate);
+    }
+
+    private async Task<Dictionary<string, int[]>> MemberPromptsAsync(string model)
+    {
+        var result = await NodeScript.RunAsync("request.cjs", fixture.HttpEndpoint, OpenAiSiloFixture.ApiKey, new
+        {
+            model, max_tokens = 2, temperature = 0,
+            messages = new[] { new { role = "system", content = System }, new { role = "user", content = User } },
+            chorus = new { show_member_tokens = true },
+        }, "chat");
+        Assert.False(result.TryGetProperty("error", out var error), error.ToString());
+        return result.GetProperty("chorus").GetProperty("members").EnumerateArray().ToDictionary(
+            m => m.GetProperty("model").GetString()!,
+            m => m.GetProperty("prompt_token_ids").EnumerateArray().Select(id => id.GetInt32()).ToArray());
+    }
+
+    // the member's own vocabulary, with BOS as the model adds it to a prompt
+    private async Task<int[]> TokenizeAsync(string model, string text) => [.. (await fixture.Client.TokenizeAsync(model, text, addSpecial: true)).Ids];
+}
