@@ -29,6 +29,7 @@ internal static class InProcessConfiguration
         silo.Sessions = resolved.Sessions;
         silo.KnownModels = resolved.KnownModels;
         silo.CacheDirectory = resolved.CacheDirectory ?? silo.CacheDirectory;
+        silo.Cluster.HttpPort = resolved.Cluster.HttpPort; // the OpenAI-compatible API, when a command asks for it (demo --serve)
     }
 
     private static void Load(string file, ChorusOptions options)

@@ -23,8 +23,9 @@ internal static class DemoCommand
     {
         var dir = new Option<string?>("--models-dir") { Description = "The trained zoo (default: models/zoo of the repository, or next to the tool)" };
         var tokens = new Option<int>("--max-tokens", "-n") { Description = "Tokens per generation", DefaultValueFactory = _ => 32 };
+        var serve = new Option<int?>("--serve") { Description = "Then keep the demo silo serving the OpenAI-compatible API on this loopback port (e.g. 8080) until Ctrl-C" };
         var verbose = CommonOptions.Verbose();
-        var command = new Command("demo", "Run the embedded demo: an in-process silo fusing the trained model zoo (no setup needed)") { dir, tokens, verbose };
+        var command = new Command("demo", "Run the embedded demo: an in-process silo fusing the trained model zoo (no setup needed)") { dir, tokens, serve, verbose };
         command.SetAction((parse, ct) => context.Guard(parse.GetValue(verbose), async () =>
         {
             var zoo = DemoModels.Locate(parse.GetValue(dir));
@@ -36,6 +37,7 @@ internal static class DemoCommand
                 {
                     o.Models.AddRange(DemoModels.Models(zoo));
                     o.Packs.Add(DemoModels.Pack());
+                    o.Cluster.HttpPort = parse.GetValue(serve) ?? 0;
                 },
             };
             await using var connection = await ClusterConnection.OpenAsync(target, context.Error, ct);
@@ -55,9 +57,26 @@ internal static class DemoCommand
             w2s.Models.AddRange(DemoModels.WeakToStrong);
             await context.Output.WriteLineAsync($"\n== weak-to-strong: {DemoModels.WeakToStrong[0]} + α·({DemoModels.WeakToStrong[1]} − {DemoModels.WeakToStrong[2]}), proxy-tuning α=0.5");
             await RunAsync(context, connection, w2s, "proxy-tuning", new() { ["alpha"] = "0.5" }, "shakespeare prompt", Prompts[1].Prompt, max, ct);
+            if (parse.GetValue(serve) is { } port) await ServeAsync(context, connection, port, ct);
             return 0;
         }));
         return command;
+    }
+
+    // README "OpenAI-compatible HTTP API" shows clients of this
+    private static async Task ServeAsync(CommandContext context, ClusterConnection connection, int port, CancellationToken ct)
+    {
+        await context.Output.WriteLineAsync($"\n== serving: OpenAI-compatible API at http://127.0.0.1:{port}/v1 (model \"{DemoModels.PackName}\" or any zoo model), " +
+            $"gRPC at http://{connection.Client.Endpoint}; Ctrl-C stops");
+        await context.Output.FlushAsync(ct);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, ct);
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl-C: the silo stops with the connection
+        }
     }
 
     private static async Task RunAsync(CommandContext context, ClusterConnection connection, Members members, string method,
