@@ -57,7 +57,7 @@ public static class ChorusSiloHost
             if (options.Cluster.GrpcPort > 0)
                 k.Listen(address, options.Cluster.GrpcPort, l => Serve(l, HttpProtocols.Http2, certificate));
             if (options.Cluster.HttpPort > 0)
-                k.Listen(address, options.Cluster.HttpPort, l => Serve(l, HttpProtocols.Http1AndHttp2, certificate));
+                k.Listen(address, options.Cluster.HttpPort, l => Serve(l, HttpProtocols.Http1, certificate));
             if (options.Cluster.MetricsPort > 0)
                 k.Listen(address, options.Cluster.MetricsPort, l => Serve(l, HttpProtocols.Http1, certificate));
         });

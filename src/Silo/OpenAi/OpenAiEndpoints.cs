@@ -13,7 +13,10 @@ public static class OpenAiEndpoints
 
     public static void MapOpenAiApi(this IEndpointRouteBuilder app, int port)
     {
-        var api = app.MapGroup("/v1").RequireHost($"*:{port}");
+        // by the port the connection came in on, not the Host header (a proxy or a Kubernetes service may rename both)
+        var api = app.MapGroup("/v1").AddEndpointFilter(async (context, next) => context.HttpContext.Connection.LocalPort == port
+            ? await next(context)
+            : Results.NotFound());
         api.MapGet("/models", (HttpContext c, ModelsEndpoint e) => e.ListAsync(c));
         api.MapGet("/models/{id}", (HttpContext c, string id, ModelsEndpoint e) => e.GetAsync(c, id));
         api.MapPost("/completions", (HttpContext c, CompletionEndpoint e) => e.HandleAsync(c, TextCompletionShape.Instance));
