@@ -48,5 +48,7 @@ public sealed class ChatClientTests(OpenAiSiloFixture fixture)
         var pack = await chat.GetResponseAsync(Conversation, new ChatOptions { ModelId = OpenAiSiloFixture.Pack, MaxOutputTokens = 6, Temperature = 0 });
         Assert.Equal(pack.Text, (await chat.GetResponseAsync(Conversation, adHoc)).Text);
         Assert.NotNull(chat.GetService<ChatClientMetadata>());
+        var oneMessage = await chat.GetResponseAsync("Name a colour.", new ChatOptions { ModelId = OpenAiSiloFixture.Pack, MaxOutputTokens = 2 }); // as the README shows it
+        Assert.Equal(2, oneMessage.Usage?.OutputTokenCount);
     }
 }
