@@ -6,7 +6,8 @@ namespace Chorus.Silo.Tests.OpenAi;
 /// <summary>
 /// One real silo process with its OpenAI-compatible HTTP API on, an API key, and three small synthetic models: "chatml"
 /// (llama-spm vocabulary, ChatML template), "llama2" (gpt-2 vocabulary, Llama 2 template) and "plain" (no template);
-/// the pack "duet" fuses the two chat models (packllm-sim, which allows their different vocabularies).
+/// the pack "duet" fuses the two chat models (packllm-sim, which allows their different vocabularies). Each model has
+/// <see cref="Slots"/> slots and a queue of <see cref="QueueDepth"/>.
 /// </summary>
 public sealed class OpenAiSiloFixture : IAsyncLifetime
 {
@@ -14,6 +15,15 @@ public sealed class OpenAiSiloFixture : IAsyncLifetime
     public const string Pack = "duet";
     public const string PackMethod = "packllm-sim";
     public static readonly string[] PackMembers = ["chatml", "llama2"];
+
+    /// <summary>KV slots of each model.</summary>
+    public const int Slots = 4;
+
+    /// <summary>Requests that may wait for a model's slots; one more is refused (429).</summary>
+    public const int QueueDepth = 1;
+
+    /// <summary>A model the cluster knows of (Chorus:KnownModels) that no silo serves (503).</summary>
+    public const string UnservedModel = "elsewhere";
 
     private readonly string _cacheDirectory = Directory.CreateTempSubdirectory("chorus-openai-tests-").FullName;
 
@@ -45,6 +55,8 @@ public sealed class OpenAiSiloFixture : IAsyncLifetime
         yield return $"--Chorus:Cluster:HttpPort={ports[3]}";
         yield return $"--Chorus:CacheDirectory={_cacheDirectory}";
         yield return $"--Chorus:Security:ApiKeys:0={ApiKey}";
+        yield return $"--Chorus:Sessions:QueueDepth={QueueDepth}";
+        yield return $"--Chorus:KnownModels:0={UnservedModel}";
         var models = new[]
         {
             ("chatml", TestModels.Chat("llama-spm", "chatml", 61)),
@@ -52,7 +64,7 @@ public sealed class OpenAiSiloFixture : IAsyncLifetime
             ("plain", TestModels.Spm(63)),
         };
         for (var i = 0; i < models.Length; i++)
-            foreach (var arg in SiloArguments.Model(i, models[i].Item1, models[i].Item2, contextSize: 2048, slots: 4)) yield return arg;
+            foreach (var arg in SiloArguments.Model(i, models[i].Item1, models[i].Item2, contextSize: 2048, slots: Slots)) yield return arg;
         yield return $"--Chorus:Packs:0:Name={Pack}";
         yield return $"--Chorus:Packs:0:Method={PackMethod}";
         for (var i = 0; i < PackMembers.Length; i++) yield return $"--Chorus:Packs:0:Members:{i}:Model={PackMembers[i]}";
