@@ -53,9 +53,8 @@ internal static class JsonFields
         if (v.ValueKind == JsonValueKind.String) return [v.GetString()!];
         if (v.ValueKind != JsonValueKind.Array) throw Invalid(name, "a string or an array of strings");
         var list = new string[v.GetArrayLength()];
-        var i = 0;
-        foreach (var item in v.EnumerateArray())
-            list[i++] = item.ValueKind == JsonValueKind.String ? item.GetString()! : throw Invalid($"{name}[{i}]", "a string");
+        for (var i = 0; i < list.Length; i++)
+            list[i] = v[i].ValueKind == JsonValueKind.String ? v[i].GetString()! : throw Invalid($"{name}[{i}]", "a string");
         return list;
     }
 
