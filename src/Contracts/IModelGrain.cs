@@ -21,6 +21,12 @@ public interface IModelGrain : IGrainWithStringKey
     /// <summary>Makes a sequence hold exactly the prompt (tokenized with BOS as the model expects): returns evidence and the first distribution.</summary>
     Task<SequenceOpened> Prefill(SequenceHandle sequence, string prompt, int topK, int positionsTopK, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// <see cref="Prefill"/> for a prompt made by <see cref="FormatChat"/>: the template's special-token markers are parsed
+    /// as the special tokens they are (as llama.cpp's server does), here and when the sequence is later synced.
+    /// </summary>
+    Task<SequenceOpened> PrefillChat(SequenceHandle sequence, string formattedChat, int topK, int positionsTopK, CancellationToken cancellationToken = default);
+
     /// <summary>Appends tokens of this model's vocabulary to a sequence and returns the next distribution.</summary>
     Task<SequenceStep> Append(SequenceHandle sequence, int[] tokens, int topK, CancellationToken cancellationToken = default);
 

@@ -72,12 +72,18 @@ internal sealed class ModelGrain(ModelHost host, IOptions<ChorusOptions> options
                 yield return update;
     }
 
-    public async Task<SequenceOpened> Prefill(SequenceHandle sequence, string prompt, int topK, int positionsTopK, CancellationToken cancellationToken = default)
+    public Task<SequenceOpened> Prefill(SequenceHandle sequence, string prompt, int topK, int positionsTopK, CancellationToken cancellationToken = default) =>
+        PrefillCore(sequence, prompt, topK, positionsTopK, parseSpecial: false, cancellationToken);
+
+    public Task<SequenceOpened> PrefillChat(SequenceHandle sequence, string formattedChat, int topK, int positionsTopK, CancellationToken cancellationToken = default) =>
+        PrefillCore(sequence, formattedChat, topK, positionsTopK, parseSpecial: true, cancellationToken);
+
+    private async Task<SequenceOpened> PrefillCore(SequenceHandle sequence, string prompt, int topK, int positionsTopK, bool parseSpecial, CancellationToken cancellationToken)
     {
         var lease = Scheduler.Find(sequence);
         using var use = lease.Use();
         var started = Stopwatch.GetTimestamp();
-        var plan = await Tokenizing(prompt.Length, () => lease.Text.PlanPrefill(prompt, WireConversions.ToRequest(topK), positionsTopK));
+        var plan = await Tokenizing(prompt.Length, () => lease.Text.PlanPrefill(prompt, WireConversions.ToRequest(topK), positionsTopK, parseSpecial));
         var result = await ErrorMapping.GuardAsync(() => Scheduler.Edit(lease, plan.Edit, cancellationToken));
         lease.Text.Commit(plan);
         var evidence = new PromptEvidenceData(plan.Edit.Tokens, result.TokenLogProbs!, plan.Offsets, result.Positions?.Select(p => p?.ToData()).ToArray());

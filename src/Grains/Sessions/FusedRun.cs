@@ -65,7 +65,7 @@ internal sealed class FusedRun : IAsyncDisposable
         var facts = await Task.WhenAll(grainRefs.Select(g => g.Describe()));
         var vocabularies = await Task.WhenAll(grainRefs.Select((g, i) => catalog.Vocabulary(g, facts[i])));
         var prompts = messages is null ? null : await Task.WhenAll(grainRefs.Select(g => g.FormatChat(messages)));
-        var members = plans.Select((p, i) => new RunMember(p, grainRefs[i], facts[i], vocabularies[i]) { Prompt = prompts?[i] ?? prompt }).ToList();
+        var members = plans.Select((p, i) => new RunMember(p, grainRefs[i], facts[i], vocabularies[i]) { Prompt = prompts?[i] ?? prompt, IsChat = prompts is not null }).ToList();
         var run = new FusedRun(session, members, method, logger);
         run.CheckVocabularies();
         return run;
@@ -107,7 +107,9 @@ internal sealed class FusedRun : IAsyncDisposable
             : null;
         var positionsTopK = Requirements.NeedsPromptDistributions ? Math.Max(Requirements.TopK, Requirements.PromptPositionsTopK) : 0;
         var started = Stopwatch.GetTimestamp();
-        var opened = await Task.WhenAll(_members.Select(m => m.Grain.Prefill(m.Handle!, m.Prompt, Requirements.TopK, positionsTopK, ct)));
+        var opened = await Task.WhenAll(_members.Select(m => m.IsChat
+            ? m.Grain.PrefillChat(m.Handle!, m.Prompt, Requirements.TopK, positionsTopK, ct)
+            : m.Grain.Prefill(m.Handle!, m.Prompt, Requirements.TopK, positionsTopK, ct)));
         PrefillMilliseconds = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         for (var i = 0; i < _members.Count; i++)
         {

@@ -16,6 +16,9 @@ internal sealed class RunMember(MemberPlan plan, IModelGrain grain, ModelFacts f
     /// <summary>The text this member is prefilled with: the prompt, or the conversation in its own chat template.</summary>
     public string Prompt { get; init; } = "";
 
+    /// <summary>True when <see cref="Prompt"/> is a conversation in the member's chat template (its markers are special tokens).</summary>
+    public bool IsChat { get; init; }
+
     /// <summary>True when the member shares the main vocabulary: it appends the fused token by id; else it syncs the text.</summary>
     public bool SharesMainVocabulary { get; set; }
 

@@ -17,6 +17,7 @@ public sealed class TextSequence
     private readonly LlamaVocabulary _vocabulary;
     private readonly List<int> _offsets = [];
     private string _text = "";
+    private bool _parseSpecial;
 
     public TextSequence(ModelRunner runner, RunnerSequence sequence)
     {
@@ -39,13 +40,18 @@ public sealed class TextSequence
     /// <summary>How many syncs fell back to tokenizing the whole text (the tail did not tokenize consistently).</summary>
     public int FullRetokenizations { get; private set; }
 
-    /// <summary>The prompt (with BOS as the model expects) as the sequence's whole content, with per-token evidence.</summary>
-    public TextEdit PlanPrefill(string prompt, DistributionRequest request, int positionsTopK = 0)
+    /// <summary>
+    /// The prompt (with BOS as the model expects) as the sequence's whole content, with per-token evidence. With
+    /// <paramref name="parseSpecial"/> (a prompt formatted by a chat template) special-token text such as
+    /// <c>&lt;|im_start|&gt;</c> becomes the special token, in this prefill and in every later sync of the sequence.
+    /// </summary>
+    public TextEdit PlanPrefill(string prompt, DistributionRequest request, int positionsTopK = 0, bool parseSpecial = false)
     {
         ArgumentNullException.ThrowIfNull(prompt);
-        var tokens = _vocabulary.Tokenize(prompt, addSpecial: true);
+        _parseSpecial = parseSpecial;
+        var tokens = _vocabulary.Tokenize(prompt, addSpecial: true, parseSpecial);
         var edit = new SequenceEdit(Sequence, 0, tokens, request) { TokenLogProbs = true, PositionsTopK = positionsTopK };
-        return new TextEdit(edit, prompt, TokenOffsets.Compute(_vocabulary, prompt, tokens), Sequence.Length);
+        return new TextEdit(edit, prompt, TokenOffsets.Compute(_vocabulary, prompt, tokens, parseSpecial), Sequence.Length);
     }
 
     /// <summary>Tokens appended by id: afterwards the text is unknown, and the next sync re-tokenizes the whole text.</summary>
@@ -69,7 +75,7 @@ public sealed class TextSequence
         }
         else
         {
-            (retokenized, tailStart, tailChar) = (_vocabulary.Tokenize(text, addSpecial: true), 0, 0);
+            (retokenized, tailStart, tailChar) = (_vocabulary.Tokenize(text, addSpecial: true, _parseSpecial), 0, 0);
             FullRetokenizations++;
         }
         var common = 0;
@@ -78,7 +84,7 @@ public sealed class TextSequence
         if (keep == old.Length && common == retokenized.Length && keep > 0)
             keep--; // nothing new: re-decode the last token to get a distribution after it
         var fresh = retokenized.AsSpan(keep - tailStart).ToArray();
-        var tailOffsets = TokenOffsets.Compute(_vocabulary, text[tailChar..], retokenized);
+        var tailOffsets = TokenOffsets.Compute(_vocabulary, text[tailChar..], retokenized, _parseSpecial);
         var offsets = new int[keep + fresh.Length];
         for (var i = 0; i < keep; i++) offsets[i] = _offsets[i];
         for (var i = keep - tailStart; i < retokenized.Length; i++) offsets[tailStart + i] = tailChar + tailOffsets[i];
@@ -132,7 +138,7 @@ public sealed class TextSequence
         var tailText = text[offset..];
         // SentencePiece adds the word-boundary space itself: give it the word without its space
         var stripSpace = _vocabulary.Kind == "spm" && tailText.StartsWith(' ');
-        tail = _vocabulary.Tokenize(stripSpace ? tailText[1..] : tailText);
+        tail = _vocabulary.Tokenize(stripSpace ? tailText[1..] : tailText, parseSpecial: _parseSpecial);
         return tail.Length > 0 && tail[0] == tokens[anchor];
     }
 }

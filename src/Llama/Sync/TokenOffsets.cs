@@ -8,9 +8,10 @@ public static class TokenOffsets
     /// <summary>
     /// The offset in <paramref name="text"/> (UTF-16 index) where each token's piece starts. Special tokens (BOS)
     /// have empty pieces and sit at the offset of what follows; a word-boundary space the tokenizer added in front
-    /// of the text (SentencePiece's space prefix) is not counted.
+    /// of the text (SentencePiece's space prefix) is not counted. With <paramref name="special"/> (a text tokenized with
+    /// its special tokens parsed, as a chat template's markers are) special tokens count with their text.
     /// </summary>
-    public static int[] Compute(LlamaVocabulary vocabulary, string text, ReadOnlySpan<int> tokens)
+    public static int[] Compute(LlamaVocabulary vocabulary, string text, ReadOnlySpan<int> tokens, bool special = false)
     {
         var pieceEnds = new long[tokens.Length];
         long total = 0;
@@ -18,7 +19,7 @@ public static class TokenOffsets
         for (var i = 0; i < tokens.Length; i++)
         {
             pieceStarts[i] = total;
-            total += vocabulary.TokenBytes(tokens[i]).Length;
+            total += vocabulary.TokenBytes(tokens[i], special).Length;
             pieceEnds[i] = total;
         }
         var textBytes = Encoding.UTF8.GetByteCount(text);

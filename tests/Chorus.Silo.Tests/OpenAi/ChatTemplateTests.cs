@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Chorus.Api;
+using Chorus.Llama;
 
 namespace Chorus.Silo.Tests.OpenAi;
 
@@ -31,6 +33,34 @@ public sealed class ChatTemplateTests(OpenAiSiloFixture fixture)
     }
 
     [Fact]
+    public async Task Template_markers_that_are_special_tokens_are_prefilled_as_those_tokens_and_kept_while_fusing()
+    {
+        var request = new GenerateRequest
+        {
+            Members = new Members { Pack = OpenAiSiloFixture.SpecialPack }, ShowMemberTokens = true,
+            Sampling = new Sampling { Temperature = 0 }, Limits = new Limits { MaxTokens = 8 },
+        };
+        request.Messages.Add(new ChatMessage { Role = "system", Content = System });
+        request.Messages.Add(new ChatMessage { Role = "user", Content = User });
+        int[]? prompt = null;
+        var decoded = new List<int>();
+        await foreach (var e in fixture.Client.GenerateAsync(request))
+        {
+            if (e.Started is { } started) prompt = [.. started.Members.Single(m => m.Model == "phi3").PromptTokenIds];
+            if (e.Token is { } token) decoded.AddRange(token.MemberTokens.Where(m => m.Model == "phi3").SelectMany(m => m.TokenIds));
+        }
+
+        using var phi3 = LlamaModel.LoadVocabularyOnly(OpenAiSiloFixture.Phi3Path);
+        const string formatted = $"<|system|>\n{System}<|end|>\n<|user|>\n{User}<|end|>\n<|assistant|>\n"; // llama.cpp's phi3 format
+        var expected = phi3.Vocabulary.Tokenize(formatted, addSpecial: true, parseSpecial: true);
+        Assert.Equal(expected, prompt);
+        Assert.NotEqual(phi3.Vocabulary.Tokenize(formatted, addSpecial: true, parseSpecial: false), expected); // the markers are special tokens here
+        // the member re-synced its text every step (another vocabulary than main's) without re-decoding its markers as text
+        Assert.NotEmpty(decoded);
+        Assert.DoesNotContain("<|", phi3.Vocabulary.Detokenize(decoded.ToArray()), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_model_without_a_template_is_prompted_in_the_plain_format()
     {
         var prompts = await MemberPromptsAsync("plain");
@@ -44,6 +74,7 @@ public sealed class ChatTemplateTests(OpenAiSiloFixture fixture)
         Assert.Contains("<|im_start|>", models["chatml"].ChatTemplate, StringComparison.Ordinal);
         Assert.Contains("[INST]", models["llama2"].ChatTemplate, StringComparison.Ordinal);
         Assert.Equal("", models["plain"].ChatTemplate);
+        Assert.Contains("<|assistant|>", models["phi3"].ChatTemplate, StringComparison.Ordinal); // the vocabulary file's own
     }
 
     private async Task<Dictionary<string, int[]>> MemberPromptsAsync(string model)

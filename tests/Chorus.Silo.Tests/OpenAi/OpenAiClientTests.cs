@@ -20,8 +20,10 @@ public sealed class OpenAiClientTests(OpenAiSiloFixture fixture)
         Assert.Equal("chorus", models["chatml"]);
         Assert.Equal("chorus", models["llama2"]);
         Assert.Equal("chorus", models["plain"]);
+        Assert.Equal("chorus", models["phi3"]);
         Assert.Equal("chorus-pack", models[OpenAiSiloFixture.Pack]);
-        Assert.Equal(4, models.Count);
+        Assert.Equal("chorus-pack", models[OpenAiSiloFixture.SpecialPack]);
+        Assert.Equal(6, models.Count);
     }
 
     [Fact]

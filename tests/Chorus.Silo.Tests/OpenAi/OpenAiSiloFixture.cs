@@ -4,8 +4,9 @@ using Chorus.Silo.Tests.Support;
 namespace Chorus.Silo.Tests.OpenAi;
 
 /// <summary>
-/// One real silo process with its OpenAI-compatible HTTP API on, an API key, and three small synthetic models: "chatml"
-/// (llama-spm vocabulary, ChatML template), "llama2" (gpt-2 vocabulary, Llama 2 template) and "plain" (no template);
+/// One real silo process with its OpenAI-compatible HTTP API on, an API key, and four small synthetic models: "chatml"
+/// (llama-spm vocabulary, ChatML template), "llama2" (gpt-2 vocabulary, Llama 2 template), "plain" (no template) and
+/// "phi3" (phi-3's vocabulary and its own template, whose markers are special tokens);
 /// the pack "duet" fuses the two chat models (packllm-sim, which allows their different vocabularies). Each model has
 /// <see cref="Slots"/> slots and a queue of <see cref="QueueDepth"/>.
 /// </summary>
@@ -15,6 +16,11 @@ public sealed class OpenAiSiloFixture : IAsyncLifetime
     public const string Pack = "duet";
     public const string PackMethod = "packllm-sim";
     public static readonly string[] PackMembers = ["chatml", "llama2"];
+
+    /// <summary>A pack whose second member ("phi3", phi-3's vocabulary and template) has special tokens for its template's markers.</summary>
+    public const string SpecialPack = "special";
+    public static readonly string[] SpecialPackMembers = ["chatml", "phi3"];
+    public static string Phi3Path => TestModels.ChatOfVocabulary("phi-3", 64);
 
     /// <summary>KV slots of each model.</summary>
     public const int Slots = 4;
@@ -62,12 +68,16 @@ public sealed class OpenAiSiloFixture : IAsyncLifetime
             ("chatml", TestModels.Chat("llama-spm", "chatml", 61)),
             ("llama2", TestModels.Chat("gpt-2", "llama2", 62)),
             ("plain", TestModels.Spm(63)),
+            ("phi3", Phi3Path),
         };
         for (var i = 0; i < models.Length; i++)
             foreach (var arg in SiloArguments.Model(i, models[i].Item1, models[i].Item2, contextSize: 2048, slots: Slots)) yield return arg;
         yield return $"--Chorus:Packs:0:Name={Pack}";
         yield return $"--Chorus:Packs:0:Method={PackMethod}";
         for (var i = 0; i < PackMembers.Length; i++) yield return $"--Chorus:Packs:0:Members:{i}:Model={PackMembers[i]}";
+        yield return $"--Chorus:Packs:1:Name={SpecialPack}";
+        yield return $"--Chorus:Packs:1:Method={PackMethod}";
+        for (var i = 0; i < SpecialPackMembers.Length; i++) yield return $"--Chorus:Packs:1:Members:{i}:Model={SpecialPackMembers[i]}";
         yield return "--Logging:LogLevel:Default=Warning";
         yield return "--Logging:LogLevel:Chorus=Warning";
     }

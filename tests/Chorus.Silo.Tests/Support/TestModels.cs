@@ -17,6 +17,10 @@ internal static class TestModels
     public static string Chat(string vocabulary, string template, ulong seed) => Ensure($"chat-{template}-{vocabulary}-{seed}.gguf",
         new SyntheticModelSpec(vocabulary, Layers: 2, Embedding: 64, Heads: 4, KvHeads: 2, FeedForward: 192, ContextLength: 2048, Seed: seed) { ChatTemplate = template });
 
+    /// <summary>A model with its vocabulary file's own chat template (phi-3's and qwen2's carry one), with a 2048-token context.</summary>
+    public static string ChatOfVocabulary(string vocabulary, ulong seed) => Ensure($"chat-own-{vocabulary}-{seed}.gguf",
+        new SyntheticModelSpec(vocabulary, Layers: 2, Embedding: 64, Heads: 4, KvHeads: 2, FeedForward: 192, ContextLength: 2048, Seed: seed));
+
     private static readonly Lock Gate = new();
 
     private static string Ensure(string fileName, SyntheticModelSpec spec)
