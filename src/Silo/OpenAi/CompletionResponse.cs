@@ -6,7 +6,8 @@ namespace Chorus.Silo.OpenAi;
 /// <summary>
 /// The JSON of one response in OpenAI's layout — a whole completion, or the chunks of a streamed one — plus a
 /// <c>chorus</c> object standard clients ignore: the method, each member's role and prompt size (its prompt token ids
-/// with <c>chorus.show_member_tokens</c>), Chorus's own finish reason and, with <c>show_weights</c>, the members' weights.
+/// with <c>chorus.show_member_tokens</c>), Chorus's own finish reason, the session's timings (as gRPC's Finished has them)
+/// and, with <c>show_weights</c>, the members' weights.
 /// </summary>
 internal sealed class CompletionResponse(CompletionShape shape, OpenAiRequest request)
 {
@@ -103,6 +104,12 @@ internal sealed class CompletionResponse(CompletionShape shape, OpenAiRequest re
     {
         json.WriteStartObject("chorus");
         json.WriteString("finish_reason", finished.Reason);
+        json.WriteStartObject("timings");
+        json.WriteNumber("prefill_ms", finished.PrefillMilliseconds);
+        json.WriteNumber("total_ms", finished.TotalMilliseconds);
+        json.WriteNumber("mean_fuse_ms", finished.MeanFuseMilliseconds);
+        json.WriteNumber("mean_step_ms", finished.MeanStepMilliseconds);
+        json.WriteEndObject();
         if (started is not null)
         {
             json.WriteString("method", started.Method);
