@@ -23,6 +23,8 @@ internal static class ConfigurationCheck
             if (string.IsNullOrWhiteSpace(p.Name)) problems.Add("a pack has no Name");
             if (p.Members.Count == 0) problems.Add($"pack '{p.Name}' has no members");
         }
+        if (o.Cluster.HttpPort > 0 && (o.Cluster.HttpPort == o.Cluster.GrpcPort || o.Cluster.HttpPort == o.Cluster.MetricsPort))
+            problems.Add($"Chorus:Cluster:HttpPort {o.Cluster.HttpPort} is also the gRPC or metrics port: give the OpenAI-compatible API a port of its own");
         problems.AddRange(SessionProblems(o.Sessions));
         problems.AddRange(SecurityProblems(o, apiKeys));
         if (problems.Count > 0)
