@@ -47,9 +47,13 @@ internal static class ModelsCommand
     }
 
     // which chat format the model's members use: its template's family, or "plain" (no template: "role: content" lines)
+    // (the family by the markers llama.cpp recognises it by; "jinja" for the rest)
     private static string ChatKind(string template) =>
         template.Length == 0 ? "plain"
         : template.Contains("<|im_start|>", StringComparison.Ordinal) ? "chatml"
         : template.Contains("[INST]", StringComparison.Ordinal) ? "llama2"
+        : template.Contains("<|assistant|>", StringComparison.Ordinal) && template.Contains("<|end|>", StringComparison.Ordinal) ? "phi3"
+        : template.Contains("<|start_header_id|>", StringComparison.Ordinal) ? "llama3"
+        : template.Contains("<start_of_turn>", StringComparison.Ordinal) ? "gemma"
         : "jinja";
 }

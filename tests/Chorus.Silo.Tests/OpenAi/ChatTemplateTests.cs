@@ -77,6 +77,19 @@ public sealed class ChatTemplateTests(OpenAiSiloFixture fixture)
         Assert.Contains("<|assistant|>", models["phi3"].ChatTemplate, StringComparison.Ordinal); // the vocabulary file's own
     }
 
+    [Fact]
+    public async Task Chorus_models_says_which_chat_format_each_model_uses()
+    {
+        var (exit, output, error) = await CommandLineTests.RunAsync("models", "--endpoint", fixture.Silo.Endpoint, "--api-key", OpenAiSiloFixture.ApiKey);
+        Assert.True(exit == 0, error);
+        var rows = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToDictionary(line => line.Split(' ')[0]);
+        Assert.Contains(" CHAT ", rows["ID"], StringComparison.Ordinal);
+        Assert.Contains(" chatml ", rows["chatml"], StringComparison.Ordinal);
+        Assert.Contains(" llama2 ", rows["llama2"], StringComparison.Ordinal);
+        Assert.Contains(" plain ", rows["plain"], StringComparison.Ordinal);
+        Assert.Contains(" phi3 ", rows["phi3"], StringComparison.Ordinal);
+    }
+
     private async Task<Dictionary<string, int[]>> MemberPromptsAsync(string model)
     {
         var result = await NodeScript.RunAsync("request.cjs", fixture.HttpEndpoint, OpenAiSiloFixture.ApiKey, new
