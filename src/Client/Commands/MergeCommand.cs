@@ -21,6 +21,7 @@ internal static class MergeCommand
         var verbose = CommonOptions.Verbose();
         var command = new Command("merge", "Merge models of one architecture in weight space into a new GGUF (Model-GLUE; mergekit's semantics)")
             { method, models, baseModel, weights, density, seed, type, output, json, verbose };
+        command.Subcommands.Add(MergePlanCommand.Create(context));
         command.SetAction((parse, ct) => context.Guard(parse.GetValue(verbose), () =>
         {
             var request = new MergeRequest(MergeMethods.Parse(parse.GetValue(method)!), parse.GetValue(models) ?? [], parse.GetValue(output) ?? "")
