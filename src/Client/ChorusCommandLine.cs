@@ -17,6 +17,7 @@ public static class ChorusCommandLine
         root.Subcommands.Add(DemoCommand.Create(context));
         root.Subcommands.Add(EvalCommand.Create(context));
         root.Subcommands.Add(MergeCommand.Create(context));
+        root.Subcommands.Add(CheckPackCommand.Create(context));
         return root;
     }
 
