@@ -48,10 +48,11 @@ public static class MergePlanner
             var joined = false;
             foreach (var family in families)
             {
-                var similarity = WeightSimilarity.Compute(family[0].Path, model);
-                log?.Report($"similarity {Path.GetFileName(family[0].Path)} ~ {Path.GetFileName(model)}: {similarity:F4}");
-                if (similarity <= threshold) continue;
-                family.Add((model, similarity));
+                // a model of another shape or vocabulary is no merge candidate for this family at all
+                var similarity = WeightSimilarity.ComputeIfMergeable(family[0].Path, model);
+                log?.Report($"similarity {Path.GetFileName(family[0].Path)} ~ {Path.GetFileName(model)}: {(similarity is { } v ? v.ToString("F4") : "not mergeable")}");
+                if (similarity is not { } s || s <= threshold) continue;
+                family.Add((model, s));
                 joined = true;
                 break;
             }

@@ -32,6 +32,14 @@ public static class WeightSimilarity
         return Compute(x, y);
     }
 
+    /// <summary>The similarity, or null when the two cannot be merged at all (another architecture, shape or vocabulary).</summary>
+    public static double? ComputeIfMergeable(string a, string b)
+    {
+        using var x = GgufFile.Open(a);
+        using var y = GgufFile.Open(b);
+        return MergeCompatibility.FirstProblem([x, y]) is null ? Compute(x, y) : null;
+    }
+
     /// <summary>Whether a tensor is one of Model-GLUE's 'self_attn' / 'mlp' weights.</summary>
     internal static bool Counts(GgufTensorInfo tensor) =>
         (tensor.Name.Contains(".attn_", StringComparison.Ordinal) || tensor.Name.Contains(".ffn_", StringComparison.Ordinal))

@@ -36,7 +36,8 @@ public sealed class MergePlannerTests
         using var dir = new TempDirectory();
         var (a, b, c1, c2) = Family(dir);
         // a scripted score (the engine's scores are checked in the next test): A best, then C1, C2, B; merge 1 helps, merge 2 hurts
-        var fixedScores = new Dictionary<string, double> { [a] = 2.0, [c1] = 2.1, [c2] = 2.2, [b] = 3.0 };
+        var wide = MergeTestModels.Path(403, embedding: 128); // another shape: never merged, its own family
+        var fixedScores = new Dictionary<string, double> { [a] = 2.0, [c1] = 2.1, [c2] = 2.2, [b] = 3.0, [wide] = 3.5 };
         var mergeScores = new Queue<double>([1.9, 1.95]);
         var merged = new List<string>();
         double Score(string path)
@@ -45,9 +46,10 @@ public sealed class MergePlannerTests
             merged.Add(path);
             return mergeScores.Dequeue();
         }
-        var plan = MergePlanner.Plan([b, c2, a, c1], Score, new MergePlanOptions(dir.File("plan")) { Type = SyntheticWeightType.F32 });
-        Assert.Equal([a, c1, c2, b], plan.Candidates.Select(c => c.Path));
-        Assert.Equal(2, plan.Families.Count);
+        var plan = MergePlanner.Plan([b, c2, wide, a, c1], Score, new MergePlanOptions(dir.File("plan")) { Type = SyntheticWeightType.F32 });
+        Assert.Equal([a, c1, c2, b, wide], plan.Candidates.Select(c => c.Path));
+        Assert.Equal(3, plan.Families.Count);
+        Assert.Equal([wide], plan.Families[2].Members);
         var family = plan.Families[0];
         Assert.Equal([a, c1, c2], family.Members);
         Assert.Equal([b], plan.Families[1].Members);
