@@ -57,6 +57,17 @@ small() {
         --held-out "$CORPORA/shakespeare/test.txt" --steps "$(steps 900)" --minutes 120 --seed 23 --threads "$THREADS" \
         --quantize q8_0 --out "$OUT/shakespeare-small-expert.gguf" --json > "$WORK/shakespeare-small-expert.json" 2> "$WORK/shakespeare-small-expert.log"
     echo "shakespeare-small-expert: $(cat "$WORK/shakespeare-small-expert.json")"
+    # The merging set (models/zoo/merging): two more experts fine-tuned from the same base, so that weight-space merging
+    # (chorus merge) is meaningful. The committed files started from general-small.gguf dequantised to F32
+    # (chorus merge -m general-small.gguf --type f32) because the F32 base was not kept; a rebuild starts from the F32 itself.
+    mkdir -p "$OUT/merging"
+    for expert in "wiki 400 31" "linux 150 33"; do
+        set -- $expert
+        $CHORUS forge train --model "$WORK/general-small.f32.gguf" --corpus "$CORPORA/$1/train.txt" --held-out "$CORPORA/$1/test.txt" \
+            --steps "$(steps "$2")" --minutes 120 --seed "$3" --threads "$THREADS" --quantize q8_0 \
+            --out "$OUT/merging/$1-small-expert.gguf" --json > "$WORK/$1-small-expert.json" 2> "$WORK/$1-small-expert.log"
+        echo "$1-small-expert: $(cat "$WORK/$1-small-expert.json")"
+    done
 }
 run small
 wait

@@ -8,5 +8,9 @@ if (args.Length > 0 && args[0] == "engine")
 if (args.Length > 0 && args[0] == "gpucheck")
     return await Chorus.Bench.Gpu.GpuCheck.RunAsync(args[1..]);
 
+// `deepen-step [dims] [members]` times DeePEn's fused step at 152k vocabularies with the dense relative rows.
+if (args.Length > 0 && args[0] == "deepen-step")
+    return Chorus.Bench.Fusion.DeepenStepBench.Run(args[1..]);
+
 BenchmarkSwitcher.FromAssembly(typeof(EngineBench).Assembly).Run(args);
 return 0;

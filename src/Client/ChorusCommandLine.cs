@@ -16,6 +16,8 @@ public static class ChorusCommandLine
         root.Subcommands.Add(ForgeCommand.Create(context));
         root.Subcommands.Add(DemoCommand.Create(context));
         root.Subcommands.Add(EvalCommand.Create(context));
+        root.Subcommands.Add(MergeCommand.Create(context));
+        root.Subcommands.Add(CheckPackCommand.Create(context));
         return root;
     }
 

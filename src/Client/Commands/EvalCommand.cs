@@ -47,13 +47,15 @@ internal static class EvalCommand
                 return File.Exists(path) ? path : throw new FileNotFoundException($"zoo model '{path}' not found; build the zoo with models/build.sh or pass --zoo");
             }
             var selected = parse.GetValue(suites)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            foreach (var s in selected.Where(s => !Suites.Contains(s)))
-                throw new ArgumentException($"unknown suite '{s}' (known: {string.Join(", ", Suites)})");
+            foreach (var s in selected.Where(s => !Suites.Contains(s) && s != MergingSuite.Name))
+                throw new ArgumentException($"unknown suite '{s}' (known: {string.Join(", ", Suites)}, and opt-in {MergingSuite.Name})");
             var only = parse.GetValue(methods)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             string[] Pick(string[] applicable) => only is null ? applicable : [.. applicable.Where(only.Contains)];
             var experts = Domains.Select(d => Model($"{d}-expert")).ToArray();
             var files = new List<string>(experts) { Model("wiki-expert-gpt2"), Model("general-large"), Model("general-small"), Model("shakespeare-small-expert") };
             var splits = Domains.Select(d => (Domain: d, Text: ReadSplit(parse.GetValue(corpora)!, d))).ToArray();
+            var merged = selected.Contains(MergingSuite.Name) ? MergingSuite.Merge(Model, Path.Combine(Path.GetTempPath(), "chorus-eval-merging"), context.Error) : [];
+            if (selected.Contains(MergingSuite.Name)) files.AddRange([Model(MergingSuite.Experts[0]), Model(MergingSuite.Experts[2]), .. merged]);
 
             // windows must fit every member's 256-token context in both vocabularies
             using var spm = LlamaModel.LoadVocabularyOnly(experts[0]);
@@ -101,6 +103,9 @@ internal static class EvalCommand
                 routing.Add(await runner.RoutingAsync(expertIds, Domains, "mixture", routingPrompts, ct));
                 routing.Add(await runner.RoutingAsync(expertIds, Domains, "top1-ppl", routingPrompts, ct));
             }
+
+            if (selected.Contains(MergingSuite.Name))
+                await MergingSuite.RunAsync(runner, [ids[7], ids[6], ids[8]], ids[5], ids[9..], [.. perDomain.Select(p => (p.Key, p.Value)), ("mixed", mixed)], scores, ct);
 
             var report = new EvalReport(scores, routing, expertIds, mixedWeights, clock.Elapsed.TotalSeconds);
             if (parse.GetValue(svg) is { } svgPath && mixedWeights.Count > 0)

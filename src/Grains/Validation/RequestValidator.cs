@@ -41,6 +41,17 @@ public static class RequestValidator
         TextRules.Text(text, field, limits.MaxTextBytes, required: false);
     }
 
+    /// <summary>Checks a pack check: members, the optional sample text, and that any Determine evidence is finite.</summary>
+    public static void Check(PackCheckRequest request, SessionOptions limits)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(limits);
+        CheckSelection(request.Members, null, null, limits);
+        TextRules.Text(request.Text, "text", limits.MaxTextBytes, required: false);
+        if ((request.TaskScores ?? []).Concat(request.ResponseLengths ?? []).Any(x => !double.IsFinite(x)))
+            throw Invalid("task_scores and response_lengths must be finite numbers, one per member (or none)");
+    }
+
     private static void CheckSelection(MemberSelection? members, string? method, IReadOnlyDictionary<string, string>? parameters, SessionOptions limits)
     {
         var models = members?.Models ?? [];

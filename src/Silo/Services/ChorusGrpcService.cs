@@ -12,7 +12,7 @@ namespace Chorus.Silo.Services;
 /// (errors: <see cref="ErrorTranslationInterceptor"/>; requests that are not valid protobuf or UTF-8: <see cref="CheckedChorusBinding"/>).
 /// </summary>
 [BindServiceMethod(typeof(CheckedChorusBinding), nameof(CheckedChorusBinding.BindService))]
-internal sealed class ChorusGrpcService(IGrainFactory grains, ClusterModelDirectory directory, IOptions<ChorusOptions> options, ILogger<ChorusGrpcService> logger)
+internal sealed partial class ChorusGrpcService(IGrainFactory grains, ClusterModelDirectory directory, IOptions<ChorusOptions> options, ILogger<ChorusGrpcService> logger)
     : Api.Chorus.ChorusBase
 {
     private Grains.SessionOptions Limits => options.Value.Sessions;
