@@ -43,6 +43,12 @@ internal sealed class FusionSessionGrain(
         if (request.DeadlineMilliseconds > 0) deadline.CancelAfter(request.DeadlineMilliseconds);
         var ct = deadline.Token;
         var session = this.GetPrimaryKey();
+        if (method is ByteMethod byteMethod) // byte-level fusion steps per byte, not per token: its own loop (src/Grains/Sessions/Bytes)
+        {
+            await foreach (var e in ByteGeneration.RunAsync(session, plans, byteMethod, request, sampler, maxTokens, GrainFactory, directory, catalog, logger, ct, cancellationToken))
+                yield return e;
+            yield break;
+        }
         var total = Stopwatch.StartNew();
         await using var run = await ErrorMapping.GuardAsync(() => FusedRun.ResolveAsync(session, plans, method, request.Prompt, GrainFactory, directory, catalog, logger));
         _run = run;
@@ -141,6 +147,8 @@ internal sealed class FusionSessionGrain(
         var method = ErrorMapping.Guard(() => FusionMethods.Create(methodName, parameters));
         try
         {
+            if (method is ByteMethod byteMethod)
+                return await ByteScorer.ScoreAsync(this.GetPrimaryKey(), plans, byteMethod, request, GrainFactory, directory, catalog, logger, cancellationToken);
             return await FusedScorer.ScoreAsync(this.GetPrimaryKey(), plans, method, request, GrainFactory, directory, catalog, logger, cancellationToken);
         }
         finally
