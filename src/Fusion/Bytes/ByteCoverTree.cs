@@ -149,7 +149,7 @@ public sealed class ByteCoverTree
         Expansions++;
     }
 
-    /// <summary>Drops a new branch the caller could not decode (no free KV slot); its mass counts as dropped.</summary>
+    /// <summary>Drops a new branch the caller could not decode (no free KV slot, a full context); its mass counts as dropped. The tree may be left empty.</summary>
     public void Abandon(ByteBranch child)
     {
         ArgumentNullException.ThrowIfNull(child);
@@ -157,7 +157,6 @@ public sealed class ByteCoverTree
         var mass = Math.Exp(child.LogWeight); // in the frame where the kept mass of the last byte is 1
         RecordDrop(child.LogWeight, mass / _keptShare);
         _keptShare -= mass;
-        if (_branches.Count == 0) throw new InvalidOperationException("every branch of the member was abandoned: it can no longer follow the text");
     }
 
     /// <summary>Sequences of every live branch (to close them all when the request ends).</summary>

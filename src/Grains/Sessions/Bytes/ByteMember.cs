@@ -104,13 +104,29 @@ internal sealed class ByteMember(RunMember member, BytePruning pruning)
             if (expansions[i].TakesParentSequence) handles[i] = (SequenceHandle)expansions[i].Parent.Sequence!;
             else if (handles[i] is null) _tree.Abandon(expansions[i].Child);
         }
+        var full = new bool[expansions.Count];
         await Task.WhenAll(expansions.Select(async (e, i) =>
         {
             if (handles[i] is not { } handle) return;
-            var step = await grain.Append(handle, [e.Child.Token], 0, ct);
-            _tree.Attach(e.Child, step.Next.ToDistribution(), handle);
+            try
+            {
+                var step = await grain.Append(handle, [e.Child.Token], 0, ct);
+                _tree.Attach(e.Child, step.Next.ToDistribution(), handle);
+                Decodes++;
+            }
+            catch (ChorusException x) when (x.Kind == ChorusErrorKind.OutOfRange)
+            {
+                full[i] = true; // this tokenization no longer fits the context; shorter ones may
+            }
         }));
-        Decodes += expansions.Count;
+        for (var i = 0; i < expansions.Count; i++)
+        {
+            if (!full[i]) continue;
+            _tree.Abandon(expansions[i].Child);
+            await grain.Close(handles[i]!);
+        }
+        if (_tree.Branches.Count == 0)
+            throw new ChorusException(ChorusErrorKind.OutOfRange, $"model '{Member.Name}': every tokenization of the text fills its context of {Member.Facts.ContextSize} tokens");
     }
 
     // The start of the prompt's last word in this member's tokens (a token that begins with a space), at most
