@@ -13,6 +13,6 @@ public sealed record BytePruning(double Threshold, int MaxBranches)
     /// <summary>No pruning: the exact byte distribution (tests, short texts).</summary>
     public static BytePruning Exact { get; } = new(0, int.MaxValue);
 
-    /// <summary>The defaults of method <c>byte</c>: shares below 10⁻⁴, at most 4 branches per member.</summary>
-    public static BytePruning Default { get; } = new(1e-4, 4);
+    /// <summary>The defaults of method <c>byte</c>: shares below 10⁻³, at most 4 branches per member.</summary>
+    public static BytePruning Default { get; } = new(1e-3, 4);
 }

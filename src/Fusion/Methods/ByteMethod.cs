@@ -6,7 +6,7 @@ namespace Chorus.Fusion;
 /// Phan et al. 2024); they are mixed with the <c>weights</c> rule (<c>online</c>: fixed share per byte from the
 /// prompt weights, the default; <c>packllm</c>: PackLLM-sim's prompt weights, per byte; <c>uniform</c>), the UTF-8 mask
 /// removes bytes that cannot continue valid text, a byte is chosen, and every member's tree advances past it.
-/// Parameters: <c>prune</c> (share of the prefix mass below which a branch is dropped, 1e-4), <c>max-branches</c>
+/// Parameters: <c>prune</c> (share of the prefix mass below which a branch is dropped, 1e-3), <c>max-branches</c>
 /// (KV sequences per member, 4), <c>switching-rate</c> (per byte, 0.0025 ≈ the token rule's 0.01 at ~4 bytes per
 /// token), <c>temperature</c> (PackLLM's τ, 1).
 /// </summary>
