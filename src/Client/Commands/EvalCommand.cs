@@ -13,8 +13,8 @@ namespace Chorus.Client.Commands;
 internal static class EvalCommand
 {
     private static readonly string[] Domains = ["wiki", "shakespeare", "linux"];
-    private static readonly string[] SameVocabularyMethods = ["uniform", "top1-ppl", "packllm-sim", "packllm-opt", "mixture"];
-    private static readonly string[] HeterogeneousMethods = ["unite", "deepen", "top1-ppl", "packllm-sim", "packllm-opt"];
+    private static readonly string[] SameVocabularyMethods = ["uniform", "top1-ppl", "packllm-sim", "packllm-opt", "mixture", "online"];
+    private static readonly string[] HeterogeneousMethods = ["unite", "deepen", "top1-ppl", "packllm-sim", "packllm-opt", "gated", "byte"];
     private static readonly string[] WeakToStrongMethods = ["proxy-tuning", "dlf"];
     private static readonly string[] Suites = ["experts", "heterogeneous", "weak-to-strong", "routing"];
 
