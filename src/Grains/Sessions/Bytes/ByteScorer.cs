@@ -10,7 +10,7 @@ namespace Chorus.Grains;
 /// (<see cref="FusedScorer"/>: the main member's first min(128, n/4) tokens, moved to a word start); every byte after it
 /// is scored by the fused next-byte distribution and then fed to every member. The result counts bytes, not tokens:
 /// <c>Tokens</c> = bytes scored, perplexity per byte, bits per byte as for every method; each member is also scored
-/// alone in its own tokens, and its own byte-level bits per byte (exact up to the pruning bound) is in the diagnostics.
+/// alone in its own tokens, and its own byte-level NLL in bits (exact up to the pruning bound) is in the diagnostics.
 /// </summary>
 internal static class ByteScorer
 {
@@ -48,7 +48,8 @@ internal static class ByteScorer
         }
 
         var diagnostics = run.Diagnostics();
-        for (var k = 0; k < plans.Count; k++) diagnostics[$"{run.Members[k].Member.Name}.byte-bits-per-byte"] = ByteLoss.BitsPerByte(memberNll[k], bytes.Length);
+        // each member's own byte-level NLL of the scored bytes, in bits (÷ "bytes" = its byte-level bits per byte; totals add up over texts)
+        for (var k = 0; k < plans.Count; k++) diagnostics[$"{run.Members[k].Member.Name}.byte-bits"] = memberNll[k] / Math.Log(2);
         run.PointMembersAtLiveSequences(); // a member's first sequence may have ended with its root branch
         var n = Math.Max(1, bytes.Length);
         var members = await Task.WhenAll(run.Run.Members.Select((m, k) => FusedScorer.ScoreMember(m, text, promptChars, weightSums[k] / n, ct)));
