@@ -213,7 +213,7 @@ internal sealed class FusionSessionGrain(
         return d;
     }
 
-    private static string StopAt(string text, string[]? stops)
+    internal static string StopAt(string text, string[]? stops)
     {
         foreach (var s in stops ?? [])
         {

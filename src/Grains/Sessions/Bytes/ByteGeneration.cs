@@ -89,7 +89,7 @@ internal static class ByteGeneration
         if (tail.Length > 0) yield return new GeneratedToken(characters, tail, -1, null, null, null, 0, 0);
         var bytes = Math.Max(1, run.Bytes);
         logger.LogDebug("byte run {Session}: {Bytes} bytes, {Diagnostics}", session, run.Bytes, string.Join(", ", run.Diagnostics().Select(p => $"{p.Key}={p.Value:G4}")));
-        yield return new GenerationFinished(reason, StopAt(completion.ToString(), request.Stop), run.Members[run.Run.MainIndex].Evidence?.TokenIds.Length ?? 0, characters,
+        yield return new GenerationFinished(reason, FusionSessionGrain.StopAt(completion.ToString(), request.Stop), run.Members[run.Run.MainIndex].Evidence?.TokenIds.Length ?? 0, characters,
             openMs, total.Elapsed.TotalMilliseconds, fuseTotal / bytes, stepTotal / bytes);
     }
 
@@ -128,15 +128,4 @@ internal static class ByteGeneration
 
     private static MemberStatus Status(ByteMember m) =>
         new(m.Member.Name, m.Member.Plan.Role.ToString().ToLowerInvariant(), m.Member.Facts.Silo, m.Evidence?.TokenIds.Length ?? 0, double.NaN);
-
-    private static string StopAt(string text, string[]? stops)
-    {
-        foreach (var s in stops ?? [])
-        {
-            if (string.IsNullOrEmpty(s)) continue;
-            var at = text.IndexOf(s, StringComparison.Ordinal);
-            if (at >= 0) text = text[..at];
-        }
-        return text;
-    }
 }
