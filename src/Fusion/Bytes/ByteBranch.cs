@@ -8,6 +8,8 @@ namespace Chorus.Fusion;
 /// </summary>
 public sealed class ByteBranch
 {
+    private double[]? _buckets;
+
     internal ByteBranch(ByteBranch? parent, int token, int start, double logWeight, int sortedCount)
     {
         Parent = parent;
@@ -57,7 +59,8 @@ public sealed class ByteBranch
 
     internal int Lo { get; set; }
     internal int Hi { get; set; }
-    internal double[] Buckets { get; } = new double[ByteDistribution.Symbols];
+    // allocated when the branch is first read: most candidate branches are pruned before that
+    internal double[] Buckets => _buckets ??= new double[ByteDistribution.Symbols];
     internal bool Continues { get; set; }
 
     internal void Attach(TokenDistribution next)

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Chorus.Fusion.Tests;
+namespace Chorus.Fusion.Tests.Bytes;
 
 /// <summary>
 /// The byte-level conversion against brute force on a toy tokenized model: the product of next-byte probabilities is the

@@ -1,4 +1,4 @@
-namespace Chorus.Fusion.Tests;
+namespace Chorus.Fusion.Tests.Bytes;
 
 public sealed class FixedShareWeightsTests
 {

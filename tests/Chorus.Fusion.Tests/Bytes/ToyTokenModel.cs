@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Chorus.Fusion.Tests;
+namespace Chorus.Fusion.Tests.Bytes;
 
 /// <summary>
 /// A toy tokenized language model for the byte-level tests: a handful of byte pieces (overlapping, so a text has many
