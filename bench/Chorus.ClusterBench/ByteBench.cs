@@ -21,14 +21,14 @@ public static class ByteBench
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var zoo = StrArg(args, "--zoo", "models/zoo");
-        var tokens = Arg(args, "--tokens", 48);
-        var chars = Arg(args, "--chars", 160);
-        var threads = Arg(args, "--threads", 1);
+        var zoo = ClusterBench.StrArg(args, "--zoo", "models/zoo");
+        var tokens = ClusterBench.Arg(args, "--tokens", 48);
+        var chars = ClusterBench.Arg(args, "--chars", 160);
+        var threads = ClusterBench.Arg(args, "--threads", 1);
         var paths = new[] { "wiki-expert-gpt2", "shakespeare-expert", "linux-expert" }.Select(n => Path.GetFullPath(Path.Combine(zoo, n + ".gguf"))).ToList();
         LlamaBackend.Initialize();
         using var gpt2 = LlamaModel.LoadVocabularyOnly(paths[0]);
-        var text = File.ReadAllText(Path.Combine(StrArg(args, "--corpora", "../shared/corpora"), "wiki", "test.txt"))[..900];
+        var text = File.ReadAllText(Path.Combine(ClusterBench.StrArg(args, "--corpora", "../shared/corpora"), "wiki", "test.txt"))[..900];
         Console.WriteLine($"# byte-level vs token-level fused step  {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC  cores={Environment.ProcessorCount}  threads/model={threads}");
         Console.WriteLine();
         Console.WriteLine("| members | method | generated | ms per byte | ms per main token | bytes per main token |");
@@ -99,17 +99,5 @@ public static class ByteBench
         await foreach (var e in call.ResponseStream.ReadAllAsync())
             if (e.EventCase == GenerateEvent.EventOneofCase.Finished) finished = e.Finished;
         return finished ?? throw new InvalidOperationException("no Finished event");
-    }
-
-    private static int Arg(string[] args, string name, int fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-    }
-
-    private static string StrArg(string[] args, string name, string fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
     }
 }
