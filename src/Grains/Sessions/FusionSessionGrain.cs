@@ -189,7 +189,7 @@ internal sealed class FusionSessionGrain(
         }
     }
 
-    private static MemberStatus Status(RunMember m)
+    internal static MemberStatus Status(RunMember m)
     {
         var lps = m.Evidence?.LogProbs ?? [];
         var scored = lps.Where(lp => !float.IsNaN(lp)).ToArray();

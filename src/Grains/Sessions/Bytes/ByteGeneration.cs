@@ -52,7 +52,7 @@ internal static class ByteGeneration
             yield return new GenerationFinished(ended, "", 0, 0, openMs, total.Elapsed.TotalMilliseconds, 0, 0);
             yield break;
         }
-        yield return new GenerationStarted(session, method.Name, [.. run.Members.Select(Status)], openMs);
+        yield return new GenerationStarted(session, method.Name, [.. run.Members.Select(m => FusionSessionGrain.Status(m.Member))], openMs);
 
         var stops = new StopStringFilter(request.Stop ?? []);
         var completion = new System.Text.StringBuilder();
@@ -125,7 +125,4 @@ internal static class ByteGeneration
         for (var k = 0; k < run.Members.Count; k++) w[run.Members[k].Member.Name] = run.Weights[k];
         return w;
     }
-
-    private static MemberStatus Status(ByteMember m) =>
-        new(m.Member.Name, m.Member.Plan.Role.ToString().ToLowerInvariant(), m.Member.Facts.Silo, m.Evidence?.TokenIds.Length ?? 0, double.NaN);
 }
