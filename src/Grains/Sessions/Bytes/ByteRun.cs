@@ -89,7 +89,7 @@ internal sealed class ByteRun : IAsyncDisposable
             var upper = t.Slack / Math.Log(2);
             var lower = upper - Math.Log(1 + Math.Exp(t.LogDropped - t.LogPrefixMass)) / Math.Log(2);
             d[$"{name}.bound-bits-upper"] = upper; // log2 Π q − log2 P(text) ≤ this
-            d[$"{name}.bound-bits-lower"] = lower; // … ≥ this
+            if (double.IsFinite(lower)) d[$"{name}.bound-bits-lower"] = lower; // … ≥ this (vacuous, −∞, once early drops outweigh the text)
             d[$"{name}.max-dropped-share"] = t.MaxDroppedShare;
             d[$"{name}.decodes"] = m.Decodes;
             d[$"{name}.forks"] = m.Forks;
