@@ -131,13 +131,13 @@ public static class ClusterBench
         return finished ?? throw new InvalidOperationException("no Finished event");
     }
 
-    private static int Arg(string[] args, string name, int fallback)
+    internal static int Arg(string[] args, string name, int fallback)
     {
         var i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1]) : fallback;
     }
 
-    private static string StrArg(string[] args, string name, string fallback)
+    internal static string StrArg(string[] args, string name, string fallback)
     {
         var i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;

@@ -1,1 +1,3 @@
-return await Chorus.Bench.Cluster.ClusterBench.RunAsync(args);
+return args.Length > 0 && args[0] == "bytes"
+    ? await Chorus.Bench.Cluster.ByteBench.RunAsync(args[1..])
+    : await Chorus.Bench.Cluster.ClusterBench.RunAsync(args);

@@ -28,6 +28,7 @@ internal static class ClusterScore
                     model = m.Model, tokens = m.Tokens, perplexity = m.Perplexity, meanNll = m.MeanNll, weight = m.Weight,
                     bytes = m.Bytes, bitsPerByte = m.BitsPerByte,
                 }),
+                diagnostics = reply.Diagnostics.Count > 0 ? reply.Diagnostics.OrderBy(d => d.Key, StringComparer.Ordinal).ToDictionary(d => d.Key, d => d.Value) : null,
                 seconds,
             }));
             return 0;
@@ -41,6 +42,8 @@ internal static class ClusterScore
         var width = reply.Members.Select(m => m.Model.Length).DefaultIfEmpty(8).Max();
         foreach (var m in reply.Members)
             await context.Output.WriteLineAsync($"  {m.Model.PadRight(width)}  perplexity {m.Perplexity,10:F3}  bits/byte {m.BitsPerByte,7:F4}  ({m.Tokens} tokens, {m.Bytes} bytes, mean weight {m.Weight:F3})");
+        foreach (var (key, value) in reply.Diagnostics.OrderBy(d => d.Key, StringComparer.Ordinal))
+            await context.Output.WriteLineAsync($"  {key}: {value:G4}");
         await context.Output.WriteLineAsync($"time:        {seconds:F2} s");
         return 0;
     }

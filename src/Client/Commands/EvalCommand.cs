@@ -13,8 +13,8 @@ namespace Chorus.Client.Commands;
 internal static class EvalCommand
 {
     private static readonly string[] Domains = ["wiki", "shakespeare", "linux"];
-    private static readonly string[] SameVocabularyMethods = ["uniform", "top1-ppl", "packllm-sim", "packllm-opt", "mixture"];
-    private static readonly string[] HeterogeneousMethods = ["unite", "deepen", "top1-ppl", "packllm-sim", "packllm-opt"];
+    private static readonly string[] SameVocabularyMethods = ["uniform", "top1-ppl", "packllm-sim", "packllm-opt", "mixture", "online"];
+    private static readonly string[] HeterogeneousMethods = ["unite", "deepen", "top1-ppl", "packllm-sim", "packllm-opt", "gated", "byte"];
     private static readonly string[] WeakToStrongMethods = ["proxy-tuning", "dlf"];
     private static readonly string[] Suites = ["experts", "heterogeneous", "weak-to-strong", "routing"];
 
@@ -65,7 +65,11 @@ internal static class EvalCommand
             var (mixedText, segments) = EvalTexts.Mixed(splits, parse.GetValue(mixedChars), parse.GetValue(seed));
             var mixed = texts.MixedWindows(mixedText, segments, parse.GetValue(chars));
 
-            var target = new ClusterTarget { Models = files, ContextSize = 256, Threads = parse.GetValue(threads) > 0 ? parse.GetValue(threads) : 1 };
+            // byte: the cover trees' other tokenizations of a window can be longer than its canonical ≤ 240 tokens (an
+            // out-of-domain member spreads its mass over finer splits); 512 lets them run (positions past the zoo's
+            // 256-token training context extrapolate), and changes nothing for the methods that never reach 256
+            var byteRun = selected.Contains("heterogeneous") && Pick(HeterogeneousMethods).Contains("byte");
+            var target = new ClusterTarget { Models = files, ContextSize = byteRun ? 512 : 256, Threads = parse.GetValue(threads) > 0 ? parse.GetValue(threads) : 1 };
             await using var connection = await ClusterConnection.OpenAsync(target, context.Error, ct);
             var runner = new EvalRunner(connection.Client, context.Error, ParseParameters(parse.GetValue(parameters) ?? []));
             var ids = files.Select(ModelIds.FromPath).ToArray();

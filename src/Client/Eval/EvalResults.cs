@@ -4,7 +4,11 @@ namespace Chorus.Client.Eval;
 public sealed record MemberAlone(string Model, double Perplexity, int Tokens, long Bytes, double BitsPerByte);
 
 /// <summary>A fusion method on a text set: perplexity over all scored tokens, bits per byte over their bytes, and the members' mean weights.</summary>
-public sealed record MethodScore(string Method, double Perplexity, int Tokens, IReadOnlyList<double> MeanWeights, long Bytes, double BitsPerByte);
+public sealed record MethodScore(string Method, double Perplexity, int Tokens, IReadOnlyList<double> MeanWeights, long Bytes, double BitsPerByte)
+{
+    /// <summary>The method's diagnostics summed over the windows (byte: decodes, forks, the pruning bound in bits), maxima for shares and peaks; null when none.</summary>
+    public IReadOnlyDictionary<string, double>? Diagnostics { get; init; }
+}
 
 /// <summary>One suite (a set of members) on one text set (a test split's windows, or the mixed text's).</summary>
 public sealed record TextSetScore(string Suite, string TextSet, int Windows, IReadOnlyList<string> Members, IReadOnlyList<MemberAlone> Alone, IReadOnlyList<MethodScore> Methods)

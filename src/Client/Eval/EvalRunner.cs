@@ -22,11 +22,18 @@ public sealed class EvalRunner(ChorusApiClient client, TextWriter progress, IRea
             var tokens = 0;
             long bytes = 0;
             var weights = new double[members.Count];
+            var diagnostics = new SortedDictionary<string, double>(StringComparer.Ordinal);
             for (var i = 0; i < windows.Count; i++)
             {
                 await progress.WriteAsync($"\r{suite,-16} {textSet,-12} {method,-13} window {i + 1}/{windows.Count}   ");
                 var reply = await ScoreOneAsync(members, method, windows[i].Text, cancellationToken);
                 onReply?.Invoke(method, windows[i], reply);
+                foreach (var (key, value) in reply.Diagnostics)
+                {
+                    if (!double.IsFinite(value)) continue;
+                    var peak = key.EndsWith("-share", StringComparison.Ordinal) || key.EndsWith("branches", StringComparison.Ordinal);
+                    diagnostics[key] = diagnostics.TryGetValue(key, out var sum) ? (peak ? Math.Max(sum, value) : sum + value) : value;
+                }
                 nll += reply.MeanNll * reply.Tokens;
                 tokens += reply.Tokens;
                 bytes += reply.Bytes;
@@ -38,7 +45,7 @@ public sealed class EvalRunner(ChorusApiClient client, TextWriter progress, IRea
                 }
             }
             scores.Add(new MethodScore(method, Math.Exp(nll / Math.Max(1, tokens)), tokens, weights.Select(w => w / Math.Max(1, tokens)).ToArray(),
-                bytes, ByteLoss.BitsPerByte(nll, bytes)));
+                bytes, ByteLoss.BitsPerByte(nll, bytes)) { Diagnostics = diagnostics.Count > 0 ? diagnostics : null });
         }
         await progress.WriteLineAsync();
         var aloneScores = members.Select((m, k) => new MemberAlone(m, Math.Exp(alone[k].Nll / Math.Max(1, alone[k].Tokens)), alone[k].Tokens,

@@ -26,6 +26,8 @@ public static class EvalTable
                 var weights = string.Join(" ", m.MeanWeights.Select(w => w.ToString("F2", c)));
                 var versus = bytesFirst ? m.BitsPerByte / best.BitsPerByte - 1 : m.Perplexity / best.Perplexity - 1;
                 output.WriteLine(string.Create(c, $"  {m.Method,-40} {Figures(m.Perplexity, m.BitsPerByte)}  ({versus,7:+0.0%;-0.0%;0.0%} vs best single)  weights [{weights}]"));
+                if (m.Diagnostics is { } d)
+                    output.WriteLine("    " + string.Join(", ", d.Select(p => string.Create(c, $"{p.Key} {p.Value:G4}"))));
             }
         }
         foreach (var r in report.Routing)

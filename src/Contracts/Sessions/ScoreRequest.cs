@@ -29,4 +29,8 @@ public sealed record ScoreResult(
     [property: Id(5)] int PromptTokens,
     [property: Id(6)] float[] MeanWeights,
     [property: Id(7)] long Bytes,
-    [property: Id(8)] double BitsPerByte);
+    [property: Id(8)] double BitsPerByte)
+{
+    /// <summary>What the method measured along the way (method <c>byte</c>: per member the pruning bound in bits, decodes, forks); null when nothing.</summary>
+    [Id(9)] public Dictionary<string, double>? Diagnostics { get; init; }
+}

@@ -24,6 +24,8 @@ public static class FusionMethods
     public const string Deepen = "deepen";
     public const string Mixture = "mixture";
     public const string Gated = "gated";
+    public const string Online = "online";
+    public const string Byte = "byte";
 
     /// <summary>Default members' top-k for the ensembles: 0 = full logits (exact); top-k is opt-in per request.</summary>
     public const int EnsembleTopK = 0;
@@ -32,7 +34,7 @@ public static class FusionMethods
 
     /// <summary>Every known method name.</summary>
     public static IReadOnlyList<string> Names { get; } =
-        [Single, Uniform, Top1Perplexity, Largest, PackLlmSim, PackLlmOpt, ProxyTuning, DynamicLogitFusion, Unite, Deepen, Mixture, Gated];
+        [Single, Uniform, Top1Perplexity, Largest, PackLlmSim, PackLlmOpt, ProxyTuning, DynamicLogitFusion, Unite, Deepen, Mixture, Gated, Online, Byte];
 
     /// <summary>A method by name with its parameters (keys and values as strings; null for defaults).</summary>
     public static FusionMethod Create(string name, IReadOnlyDictionary<string, string>? parameters = null)
@@ -53,6 +55,9 @@ public static class FusionMethods
             Deepen => DeepenMethod.Create(p, TopK(p, 0)),
             Mixture => new MixtureMethod(TopK(p, 0), p.GetChoice("router", MixtureMethod.Auto, MixtureMethod.Auto, MixtureMethod.Perplexity, MixtureMethod.Similarity)),
             Gated => GatedMethod.Create(p, parameters),
+            Online => new OnlineMethod(TopK(p, EnsembleTopK), p.GetDouble("switching-rate", OnlineMethod.DefaultSwitchingRate, 0, 0.999),
+                p.GetChoice("start", OnlineMethod.FromPrompt, OnlineMethod.FromPrompt, OnlineMethod.FromUniform)),
+            Byte => ByteMethod.Create(p),
             _ => throw new FusionParameterException($"unknown fusion method '{name}' (known: {string.Join(", ", Names)})"),
         };
         p.EnsureAllUsed();

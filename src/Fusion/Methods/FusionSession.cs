@@ -44,6 +44,11 @@ public abstract class FusionSession
         return FuseCore(distributions);
     }
 
+    /// <summary>Tells the session which token was chosen after the last <see cref="Fuse"/> (online weights learn from it); most methods ignore it.</summary>
+    public virtual void Observe(int token)
+    {
+    }
+
     /// <summary>The method's step; writes into <see cref="Step"/> (or returns an inner session's step).</summary>
     protected abstract FusedStep FuseCore(IReadOnlyList<TokenDistribution> distributions);
 }

@@ -17,6 +17,9 @@ public enum VocabularyAlignment
 
     /// <summary>Only one member's distribution is used per request (it is projected onto the main vocabulary by MinED if it differs).</summary>
     SingleMember,
+
+    /// <summary>Method <c>byte</c>: every member's next-byte distribution, exact from its own tokens; no token mapping at all.</summary>
+    Bytes,
 }
 
 /// <summary>What a method needs from the cluster; read it before opening member sequences.</summary>

@@ -153,6 +153,7 @@ internal sealed class FusedRun : IAsyncDisposable
     /// </summary>
     public async Task<string> AdvanceAsync(int token, CancellationToken ct)
     {
+        Fusion?.Observe(token); // online weights learn from the chosen token, before the members move on
         var piece = _decoder.Append(token);
         _completion.Append(piece);
         LastPiece = piece;

@@ -55,7 +55,7 @@ internal static class FusedScorer
 
     // The first P tokens are the prompt; P moves forward to a token that starts a word so that every member
     // tokenizes the prompt as a prefix of the whole text.
-    private static int PromptLength(int requested, int[] ids, LlamaVocabulary vocabulary)
+    internal static int PromptLength(int requested, int[] ids, LlamaVocabulary vocabulary)
     {
         var p = requested >= 0 ? requested : Math.Min(128, ids.Length / 4);
         p = Math.Clamp(p, 1, ids.Length - 1);
@@ -65,7 +65,7 @@ internal static class FusedScorer
     }
 
     // Each member alone on the whole text, in its own tokenization: its sequence is re-prefilled with the text.
-    private static async Task<MemberScore> ScoreMember(RunMember m, string text, int promptChars, double weight, CancellationToken ct)
+    internal static async Task<MemberScore> ScoreMember(RunMember m, string text, int promptChars, double weight, CancellationToken ct)
     {
         var opened = await ErrorMapping.GuardAsync(() => m.Grain.Prefill(m.Handle!, text, 1, 0, ct));
         var e = opened.Evidence;

@@ -43,6 +43,15 @@ internal sealed class FusionSessionGrain(
         if (request.DeadlineMilliseconds > 0) deadline.CancelAfter(request.DeadlineMilliseconds);
         var ct = deadline.Token;
         var session = this.GetPrimaryKey();
+        if (method is ByteMethod byteMethod) // byte-level fusion steps per byte, not per token: its own loop (src/Grains/Sessions/Bytes)
+        {
+            if (request.Messages is not null)
+                throw new ChorusException(ChorusErrorKind.InvalidArgument,
+                    "method 'byte' fuses one shared text byte by byte and does not format chat messages per member yet; send a prompt (a completion request) instead of messages, or choose a token-level method");
+            await foreach (var e in ByteGeneration.RunAsync(session, plans, byteMethod, request, sampler, maxTokens, GrainFactory, directory, catalog, logger, ct, cancellationToken))
+                yield return e;
+            yield break;
+        }
         var total = Stopwatch.StartNew();
         await using var run = await ErrorMapping.GuardAsync(() => FusedRun.ResolveAsync(session, plans, method, request.Prompt, GrainFactory, directory, catalog, logger, request.Messages));
         _run = run;
@@ -143,6 +152,8 @@ internal sealed class FusionSessionGrain(
         var method = ErrorMapping.Guard(() => FusionMethods.Create(methodName, parameters));
         try
         {
+            if (method is ByteMethod byteMethod)
+                return await ByteScorer.ScoreAsync(this.GetPrimaryKey(), plans, byteMethod, request, GrainFactory, directory, catalog, logger, cancellationToken);
             return await FusedScorer.ScoreAsync(this.GetPrimaryKey(), plans, method, request, GrainFactory, directory, catalog, logger, cancellationToken);
         }
         finally
@@ -183,7 +194,7 @@ internal sealed class FusionSessionGrain(
         }
     }
 
-    private static MemberStatus Status(RunMember m, bool showTokens)
+    internal static MemberStatus Status(RunMember m, bool showTokens = false)
     {
         var lps = m.Evidence?.LogProbs ?? [];
         var scored = lps.Where(lp => !float.IsNaN(lp)).ToArray();
@@ -210,7 +221,7 @@ internal sealed class FusionSessionGrain(
         return d;
     }
 
-    private static string StopAt(string text, string[]? stops)
+    internal static string StopAt(string text, string[]? stops)
     {
         foreach (var s in stops ?? [])
         {

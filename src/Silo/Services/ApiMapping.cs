@@ -46,6 +46,7 @@ internal static class ApiMapping
     public static ScoreReply ToReply(ScoreResult r)
     {
         var reply = new ScoreReply { Method = r.Method, Tokens = r.Tokens, Perplexity = r.Perplexity, MeanNll = r.MeanNll, BitsPerByte = r.BitsPerByte, Bytes = r.Bytes };
+        if (r.Diagnostics is { } diagnostics) reply.Diagnostics.Add(diagnostics);
         reply.Members.AddRange(r.Members.Select(m => new Api.MemberScore
         {
             Model = m.Model, Tokens = m.Tokens, Perplexity = m.Perplexity, MeanNll = m.MeanNll, Weight = m.Weight, BitsPerByte = m.BitsPerByte, Bytes = m.Bytes,

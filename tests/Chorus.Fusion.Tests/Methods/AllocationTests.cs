@@ -9,7 +9,7 @@ public class AllocationTests
     {
         { "single", 0 }, { "uniform", 0 }, { "uniform", 64 }, { "top1-ppl", 0 }, { "largest", 0 }, { "packllm-sim", 64 },
         { "packllm-opt", 0 }, { "proxy-tuning", 0 }, { "dlf", 0 }, { "unite", 0 }, { "unite", 64 }, { "deepen", 0 },
-        { "mixture", 0 }, { "gated", 64 },
+        { "mixture", 0 }, { "gated", 64 }, { "online", 0 },
     };
 
     [Theory]

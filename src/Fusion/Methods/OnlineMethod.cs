@@ -1,0 +1,50 @@
+namespace Chorus.Fusion;
+
+/// <summary>
+/// <c>online</c>: a probability mixture p = Σ w_k p_k whose weights follow the text — fixed share (Herbster &amp; Warmuth
+/// 1998) over the members, updated after every token (prompt tokens first, then each chosen token), with switching
+/// rate <c>switching-rate</c> (a). Members share one vocabulary, so a token is one symbol for all of them; across
+/// vocabularies the same rule runs per byte as the weighting of method <c>byte</c>.
+/// </summary>
+/// <remarks>
+/// Unlike PackLLM, which fixes λ once from the prompt, the posterior keeps moving: a member that explains the recent
+/// text well gains weight within a few tokens of a domain change (a redistributes a share of the weight uniformly
+/// after every token, so no member's weight falls below a/K and can always recover). <c>start=prompt</c> (default) runs
+/// the rule over the prompt's tokens from uniform weights; <c>start=uniform</c> starts at 1/K after the prompt.
+/// </remarks>
+public sealed class OnlineMethod(int topK, double switchingRate, string start)
+    : FusionMethod(FusionMethods.Online, new MethodRequirements(topK, VocabularyAlignment.SameVocabulary, NeedsPromptEvidence: true))
+{
+    public const string FromPrompt = "prompt";
+    public const string FromUniform = "uniform";
+
+    /// <summary>Default switching rate per token (ALGORITHMS.md: 1e-3..1e-2).</summary>
+    public const double DefaultSwitchingRate = 0.01;
+
+    public double SwitchingRate { get; } = switchingRate;
+
+    protected override FusionSession CreateSession(PreparedPack pack)
+    {
+        var weights = new FixedShareWeights(FixedShareWeights.Uniform(pack.Count), SwitchingRate);
+        if (start == FromPrompt && pack.Evidence is { } evidence) ObservePrompt(weights, evidence);
+        return new OnlineSession(pack, Requirements, weights);
+    }
+
+    // Same vocabulary: every member tokenized the prompt alike, so position t is one symbol for all.
+    private static void ObservePrompt(FixedShareWeights weights, IReadOnlyList<PromptEvidence> evidence)
+    {
+        var n = evidence[0].TokenIds.Count;
+        foreach (var e in evidence) if (e.TokenIds.Count != n) return; // not aligned: start uniform
+        var lps = new double[evidence.Count];
+        for (var t = 0; t < n; t++)
+        {
+            var scored = true;
+            for (var k = 0; k < evidence.Count; k++)
+            {
+                lps[k] = evidence[k].LogProbs[t];
+                scored &= !double.IsNaN(lps[k]);
+            }
+            if (scored) weights.Update(lps);
+        }
+    }
+}
