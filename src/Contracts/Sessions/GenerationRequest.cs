@@ -27,4 +27,11 @@ public sealed record GenerationRequest(
     [property: Id(6)] string[]? Stop = null,
     [property: Id(7)] int DeadlineMilliseconds = 0,
     [property: Id(8)] bool ShowWeights = false,
-    [property: Id(9)] bool ShowMemberTokens = false);
+    [property: Id(9)] bool ShowMemberTokens = false)
+{
+    /// <summary>Speculative ensembling: a drafter proposes this many tokens per round and every member verifies them in one decode (0 = off).</summary>
+    [Id(10)] public int Speculate { get; init; }
+
+    /// <summary>The model that drafts when <see cref="Speculate"/> &gt; 0: a member's model, or another model of the main vocabulary (null = the main member).</summary>
+    [Id(11)] public string? Drafter { get; init; }
+}

@@ -96,6 +96,24 @@ internal sealed class ModelGrain(ModelHost host, IOptions<ChorusOptions> options
         return await Step(lease, plan, cancellationToken);
     }
 
+    public Task<SequenceRows> Extend(SequenceHandle sequence, int keep, int[] tokens, int topK, CancellationToken cancellationToken = default)
+    {
+        var lease = Scheduler.Find(sequence);
+        var edit = lease.Text.PlanAppend(tokens, WireConversions.ToRequest(topK));
+        var length = lease.Sequence.Length;
+        if (keep < 0 || keep > length)
+            throw new ChorusException(ChorusErrorKind.InvalidArgument, $"cannot keep {keep} tokens of a sequence of model '{_modelId}' that holds {length}");
+        edit = edit with { Edit = edit.Edit with { Keep = keep, AllRows = true }, Offsets = edit.Offsets[..(keep + tokens.Length)], RolledBack = length - keep };
+        return Rows(lease, edit, null, cancellationToken);
+    }
+
+    public async Task<SequenceRows> SyncDraft(SequenceHandle sequence, string text, int[] prefixLengths, int topK, CancellationToken cancellationToken = default)
+    {
+        var lease = Scheduler.Find(sequence);
+        var (edit, rows) = await Tokenizing(text.Length * Math.Max(1, prefixLengths.Length), () => DraftSync.Plan(lease.Text, text, prefixLengths, WireConversions.ToRequest(topK)));
+        return await Rows(lease, edit, rows, cancellationToken);
+    }
+
     public async Task<SequenceHandle> Fork(SequenceHandle sequence)
     {
         var fork = await Scheduler.Fork(Scheduler.Find(sequence));
@@ -158,6 +176,32 @@ internal sealed class ModelGrain(ModelHost host, IOptions<ChorusOptions> options
     {
         using var use = lease.Use();
         var started = Stopwatch.GetTimestamp();
+        var result = await Run(lease, plan, cancellationToken);
+        var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        metrics.StepLatency.Record(ms, _tag);
+        return new SequenceStep(result.Next.ToData(), plan.Edit.Tokens, plan.RolledBack, ms);
+    }
+
+    // a multi-row edit: rows[i] picks the edit's row for entry i (null = every row, in order; −1 = not available)
+    private async Task<SequenceRows> Rows(SlotLease lease, TextEdit plan, int[]? rows, CancellationToken cancellationToken)
+    {
+        using var use = lease.Use();
+        var started = Stopwatch.GetTimestamp();
+        var result = await Run(lease, plan, cancellationToken);
+        var all = result.Rows!;
+        var data = rows is null ? new DistributionData?[all.Length] : new DistributionData?[rows.Length];
+        for (var i = 0; i < data.Length; i++)
+        {
+            var row = rows is null ? i : rows[i];
+            data[i] = row >= 0 ? all[row].ToData() : null;
+        }
+        var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        metrics.StepLatency.Record(ms, _tag);
+        return new SequenceRows(data, plan.Edit.Tokens, plan.RolledBack, ms);
+    }
+
+    private async Task<EditResult> Run(SlotLease lease, TextEdit plan, CancellationToken cancellationToken)
+    {
         EditResult result;
         try
         {
@@ -172,9 +216,7 @@ internal sealed class ModelGrain(ModelHost host, IOptions<ChorusOptions> options
             throw mapped;
         }
         lease.Text.Commit(plan);
-        var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        metrics.StepLatency.Record(ms, _tag);
-        return new SequenceStep(result.Next.ToData(), plan.Edit.Tokens, plan.RolledBack, ms);
+        return result;
     }
 
     private static Task<T> Tokenizing<T>(int chars, Func<T> plan) =>

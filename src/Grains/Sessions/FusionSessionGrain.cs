@@ -26,6 +26,7 @@ internal sealed class FusionSessionGrain(
         ArgumentNullException.ThrowIfNull(request);
         var limits = options.Value.Sessions;
         RequestValidator.Check(request, limits); // every front end's requests meet the same limits, before any work
+        SpeculativeGeneration.Check(request);
         var maxTokens = request.MaxTokens > 0 ? request.MaxTokens : limits.DefaultMaxTokens;
         var sampler = ErrorMapping.Guard(() =>
         {
@@ -80,6 +81,12 @@ internal sealed class FusionSessionGrain(
                 yield break;
             }
             yield return new GenerationStarted(session, method.Name, run.Members.Select(Status).ToArray(), run.PrefillMilliseconds);
+            if (request.Speculate > 0)
+            {
+                await foreach (var e in SpeculativeGeneration.RunAsync(run, sampler, request, maxTokens, new(session, GrainFactory, directory, metrics), total, ct, cancellationToken))
+                    yield return e;
+                yield break;
+            }
 
             var stops = new StopStringFilter(request.Stop ?? []);
             var reason = "max_tokens";
