@@ -9,7 +9,10 @@ internal static class ApiMapping
     public static GenerationRequest ToRequest(GenerateRequest r) => new(
         Members(r.Members), NullIfEmpty(r.Method), new Dictionary<string, string>(r.Params), r.Prompt,
         new SamplingSpec(r.Sampling?.Temperature ?? 0, r.Sampling?.TopK ?? 0, r.Sampling?.TopP ?? 0, r.Sampling?.MinP ?? 0, r.Sampling?.Seed ?? 0),
-        r.Limits?.MaxTokens ?? 0, r.Limits?.Stop.ToArray(), r.Limits?.DeadlineMs ?? 0, r.ShowWeights, r.ShowMemberTokens);
+        r.Limits?.MaxTokens ?? 0, r.Limits?.Stop.ToArray(), r.Limits?.DeadlineMs ?? 0, r.ShowWeights, r.ShowMemberTokens)
+    {
+        Speculate = r.Speculate, Drafter = NullIfEmpty(r.Drafter),
+    };
 
     public static Contracts.ScoreRequest ToRequest(Api.ScoreRequest r) =>
         new(Members(r.Members), NullIfEmpty(r.Method), new Dictionary<string, string>(r.Params), r.Text);
@@ -29,6 +32,7 @@ internal static class ApiMapping
                     PrefillMs = f.PrefillMilliseconds, TotalMs = f.TotalMilliseconds,
                     TokensPerSecond = f.CompletionTokens / Math.Max(1e-9, (f.TotalMilliseconds - f.PrefillMilliseconds) / 1000.0),
                     MeanFuseMs = f.MeanFuseMilliseconds, MeanStepMs = f.MeanStepMilliseconds,
+                    DraftedTokens = f.DraftedTokens, AcceptedTokens = f.AcceptedTokens, Rounds = f.Rounds,
                 },
             },
         },
