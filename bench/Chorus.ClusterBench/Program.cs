@@ -1,1 +1,3 @@
-return await Chorus.Bench.Cluster.ClusterBench.RunAsync(args);
+return args.Length > 0 && args[0] == "speculative"
+    ? await Chorus.Bench.Cluster.SpeculativeBench.RunAsync(args[1..])
+    : await Chorus.Bench.Cluster.ClusterBench.RunAsync(args);
