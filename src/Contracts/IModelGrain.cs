@@ -34,6 +34,12 @@ public interface IModelGrain : IGrainWithStringKey
     Task<SequenceRows> Extend(SequenceHandle sequence, int keep, int[] tokens, int topK, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Drafts tokens on a sequence (speculative ensembling): rolls back to <see cref="DraftRequest.Keep"/>, decodes the
+    /// request's tokens and proposes <see cref="DraftRequest.Count"/> more, one decode each, in one call.
+    /// </summary>
+    Task<SequenceDraft> Draft(SequenceHandle sequence, DraftRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Brings a sequence in line with <paramref name="text"/> (as <see cref="SyncText"/>) and returns, for each prefix length
     /// of it, the distribution after that prefix — null where this model's tokenization of the prefix is not a prefix of
     /// the whole text's (speculative verification across vocabularies).

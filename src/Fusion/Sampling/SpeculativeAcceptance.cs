@@ -19,12 +19,15 @@ public sealed class SpeculativeAcceptance(Sampler sampler)
     public Sampler Sampler { get; } = sampler ?? throw new ArgumentNullException(nameof(sampler));
 
     /// <summary>Draws a token from probabilities (by token id order: the same draw gives the same token on every run).</summary>
-    public int Draw(ReadOnlySpan<double> probabilities)
+    public int Draw(ReadOnlySpan<double> probabilities) => Draw(probabilities, Sampler.NextUniform());
+
+    /// <summary>The token a uniform draw <paramref name="uniform"/> in [0, 1) picks (inverse CDF in token id order).</summary>
+    public static int Draw(ReadOnlySpan<double> probabilities, double uniform)
     {
         double total = 0;
         foreach (var p in probabilities) total += p;
         if (!(total > 0)) throw new ArgumentException("cannot draw from a distribution with no mass", nameof(probabilities));
-        var u = Sampler.NextUniform() * total;
+        var u = uniform * total;
         double running = 0;
         var last = -1;
         for (var t = 0; t < probabilities.Length; t++)
@@ -35,6 +38,22 @@ public sealed class SpeculativeAcceptance(Sampler sampler)
             if (u < running) return t;
         }
         return last; // u landed on the rounding edge of the last interval
+    }
+
+    /// <summary>A drafter's distribution as log-probabilities over its whole vocabulary (−∞ outside a top-k): what a proposal is drawn from.</summary>
+    public static void ProposalLogProbs(TokenDistribution distribution, Span<float> logProbs)
+    {
+        ArgumentNullException.ThrowIfNull(distribution);
+        if (distribution.IsFull)
+        {
+            var logits = distribution.Logits;
+            for (var t = 0; t < logProbs.Length; t++) logProbs[t] = logits[t] - distribution.LogSumExp;
+            return;
+        }
+        logProbs.Fill(float.NegativeInfinity);
+        var top = distribution.TopTokens;
+        var lps = distribution.TopLogProbs;
+        for (var t = 0; t < top.Length; t++) logProbs[top[t]] = lps[t];
     }
 
     /// <summary>Keeps <paramref name="token"/>, drafted from <paramref name="proposal"/>, with probability min(1, q/p).</summary>

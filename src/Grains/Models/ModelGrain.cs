@@ -99,12 +99,41 @@ internal sealed class ModelGrain(ModelHost host, IOptions<ChorusOptions> options
     public Task<SequenceRows> Extend(SequenceHandle sequence, int keep, int[] tokens, int topK, CancellationToken cancellationToken = default)
     {
         var lease = Scheduler.Find(sequence);
-        var edit = lease.Text.PlanAppend(tokens, WireConversions.ToRequest(topK));
+        return Rows(lease, PlanExtend(lease, keep, tokens, WireConversions.ToRequest(topK), allRows: true), null, cancellationToken);
+    }
+
+    // keep n tokens, append tokens by id (the text becomes unknown, as with Append)
+    private TextEdit PlanExtend(SlotLease lease, int keep, int[] tokens, DistributionRequest request, bool allRows)
+    {
         var length = lease.Sequence.Length;
         if (keep < 0 || keep > length)
             throw new ChorusException(ChorusErrorKind.InvalidArgument, $"cannot keep {keep} tokens of a sequence of model '{_modelId}' that holds {length}");
-        edit = edit with { Edit = edit.Edit with { Keep = keep, AllRows = true }, Offsets = edit.Offsets[..(keep + tokens.Length)], RolledBack = length - keep };
-        return Rows(lease, edit, null, cancellationToken);
+        var edit = lease.Text.PlanAppend(tokens, request);
+        return edit with { Edit = edit.Edit with { Keep = keep, AllRows = allRows }, Offsets = edit.Offsets[..(keep + tokens.Length)], RolledBack = length - keep };
+    }
+
+    public async Task<SequenceDraft> Draft(SequenceHandle sequence, DraftRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var lease = Scheduler.Find(sequence);
+        using var use = lease.Use();
+        var started = Stopwatch.GetTimestamp();
+        var proposer = ErrorMapping.Guard(() => new DraftProposer(request, Scheduler.Runner.Vocabulary));
+        var wire = WireConversions.ToRequest(request.TopK);
+        var rows = new List<DistributionData>(request.Count + 1);
+        var next = (await Run(lease, PlanExtend(lease, request.Keep, request.Tokens, wire, allRows: false), cancellationToken)).Next;
+        for (var i = 0; i < request.Count; i++)
+        {
+            if (request.ReturnRows) rows.Add(next.ToData());
+            var token = proposer.Propose(next, i);
+            if (proposer.Ended(token) || (i == request.Count - 1 && !request.DecodeLast)) break;
+            next = (await Run(lease, PlanExtend(lease, lease.Sequence.Length, [token], wire, allRows: false), cancellationToken)).Next;
+            if (request.ReturnRows && i == request.Count - 1) rows.Add(next.ToData());
+        }
+        if (request.ReturnRows && request.Count == 0) rows.Add(next.ToData());
+        var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        metrics.StepLatency.Record(ms, _tag);
+        return new SequenceDraft(proposer.Tokens, [.. rows], lease.Sequence.Length, ms);
     }
 
     public async Task<SequenceRows> SyncDraft(SequenceHandle sequence, string text, int[] prefixLengths, int topK, CancellationToken cancellationToken = default)

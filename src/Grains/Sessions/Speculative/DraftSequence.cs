@@ -15,6 +15,9 @@ internal sealed class DraftSequence(IModelGrain grain, SequenceHandle handle, in
     public IModelGrain Grain { get; } = grain;
     public SequenceHandle Handle { get; } = handle;
 
+    /// <summary>The distribution after the prompt (from the prefill).</summary>
+    public TokenDistribution AfterPrompt { get; } = afterPrompt;
+
     /// <summary>Tokens the sequence can still take after the committed ones.</summary>
     public int Room(int committed) => contextSize - promptLength - committed;
 
@@ -34,12 +37,42 @@ internal sealed class DraftSequence(IModelGrain grain, SequenceHandle handle, in
         extra.CopyTo(tokens.AsSpan(committed.Count - common));
         var rollback = _cached.Count - common;
         _cached.RemoveRange(common, rollback);
-        if (tokens.Length == 0) return (afterPrompt, []);
+        if (tokens.Length == 0) return (AfterPrompt, []);
         var step = await Grain.Extend(Handle, promptLength + common, tokens, topK, ct);
         _cached.AddRange(tokens);
         var pending = committed.Count - common;
-        var after = pending > 0 ? step.Rows[pending - 1]!.ToDistribution() : afterPrompt;
+        var after = pending > 0 ? step.Rows[pending - 1]!.ToDistribution() : AfterPrompt;
         return (after, step.Rows[pending..]);
+    }
+
+    /// <summary>
+    /// Drafts on the sequence in one call: decodes the committed tokens it lacks (or, when it lacks none, the
+    /// <paramref name="first"/> draft the caller already proposed) and proposes up to <paramref name="count"/> more.
+    /// </summary>
+    public async Task<SequenceDraft> DraftAsync(IReadOnlyList<int> committed, int? first, int count, bool decodeLast, int topK, bool rows,
+        SamplingSpec? sampling, double[]? uniforms, CancellationToken ct)
+    {
+        var common = Common(committed);
+        var pending = new List<int>(committed.Count - common + 1);
+        if (common == committed.Count && first is { } proposed) pending.Add(proposed);
+        else
+        {
+            if (committed.Count > 0) common = Math.Min(common, committed.Count - 1);
+            for (var i = common; i < committed.Count; i++) pending.Add(committed[i]);
+        }
+        _cached.RemoveRange(common, _cached.Count - common);
+        var draft = await Grain.Draft(Handle, new DraftRequest(promptLength + common, [.. pending], count, decodeLast, topK, rows, sampling, uniforms), ct);
+        // the cache now holds the pending tokens and the proposals the grain decoded
+        _cached.AddRange(pending);
+        for (var i = 0; _cached.Count < draft.Length - promptLength; i++) _cached.Add(draft.Tokens[i]);
+        return draft;
+    }
+
+    private int Common(IReadOnlyList<int> committed)
+    {
+        var common = 0;
+        while (common < _cached.Count && common < committed.Count && _cached[common] == committed[common]) common++;
+        return common;
     }
 
     /// <summary>Appends one token and returns the distribution after it.</summary>

@@ -1,3 +1,4 @@
+using Chorus.Contracts;
 using Chorus.Fusion;
 using Chorus.Llama;
 
@@ -13,19 +14,21 @@ internal sealed class SpeculativeDrafter
 {
     private readonly DraftSequence _sequence;
     private readonly Sampler _sampler;
-    private readonly SpeculativeAcceptance _acceptance;
+    private readonly SamplingSpec? _sampling;
+    private readonly TokenDistribution _afterPrompt;
     private readonly LlamaVocabulary _vocabulary;
     private readonly int _topK;
     private readonly double[][] _proposals;
     private readonly float[] _logProbs;
 
     // memberIndex: the member that drafts, or −1 for a drafter that is not a member
-    public SpeculativeDrafter(DraftSequence sequence, int memberIndex, Sampler sampler, LlamaVocabulary mainVocabulary, int topK, int maxDraft)
+    public SpeculativeDrafter(DraftSequence sequence, int memberIndex, Sampler sampler, SamplingSpec sampling, LlamaVocabulary mainVocabulary, int topK, int maxDraft)
     {
         _sequence = sequence;
+        _afterPrompt = sequence.AfterPrompt;
         MemberIndex = memberIndex;
         _sampler = sampler;
-        _acceptance = new SpeculativeAcceptance(sampler);
+        _sampling = sampler.IsGreedy ? null : sampling;
         _vocabulary = mainVocabulary;
         _topK = topK;
         var size = sampler.IsGreedy ? 0 : mainVocabulary.Count;
@@ -40,42 +43,53 @@ internal sealed class SpeculativeDrafter
     /// <summary>The proposal distribution draft <paramref name="i"/> was drawn from (sampling only).</summary>
     public ReadOnlySpan<double> Proposal(int i) => _proposals[i];
 
-    /// <summary>Drafts up to <paramref name="k"/> tokens after the committed ones (fewer when one ends the generation).</summary>
+    /// <summary>
+    /// Drafts up to <paramref name="k"/> tokens after the committed ones (fewer when one ends the generation), in one
+    /// call to the drafting model; a drafting member's rows go straight into <paramref name="rows"/> (its verification).
+    /// </summary>
     public async Task<int[]> DraftAsync(IReadOnlyList<int> committed, int k, TokenDistribution?[][] rows, CancellationToken ct)
     {
-        var (next, _) = await _sequence.ExtendAsync(committed, [], _topK, ct);
-        if (MemberIndex >= 0) rows[0][MemberIndex] = next;
+        var member = MemberIndex >= 0;
         var drafts = new List<int>(k);
-        for (var i = 0; i < k; i++)
+        int? first = null;
+        var offset = 0;
+        if (committed.Count == 0)
         {
-            var token = Propose(next, i);
-            drafts.Add(token);
-            if (_vocabulary.IsEndOfGeneration(token) || i == k - 1) break;
-            next = await _sequence.AppendAsync(token, _topK, ct);
-            if (MemberIndex >= 0) rows[i + 1][MemberIndex] = next;
+            // nothing to re-decode yet: the first proposal comes from the prefill's distribution
+            if (member) rows[0][MemberIndex] = _afterPrompt;
+            if (k == 0) return [];
+            first = Propose(_afterPrompt, 0);
+            drafts.Add(first.Value);
+            if (_vocabulary.IsEndOfGeneration(first.Value) || (k == 1 && !member)) return [.. drafts];
+            offset = 1;
         }
+        else if (k == 0 && !member) return [];
+        var count = k - offset;
+        var uniforms = _sampling is null ? null : new double[count];
+        for (var i = 0; i < (uniforms?.Length ?? 0); i++) uniforms![i] = _sampler.NextUniform();
+        var draft = await _sequence.DraftAsync(committed, first, count, decodeLast: member, _topK, rows: member || _sampling is not null, _sampling, uniforms, ct);
+        for (var i = 0; i < draft.Rows.Length; i++)
+        {
+            var position = offset + i;
+            var d = draft.Rows[i].ToDistribution();
+            if (member) rows[position][MemberIndex] = d;
+            if (_sampling is not null && position < k) ProposalOf(d, position);
+        }
+        drafts.AddRange(draft.Tokens);
         return [.. drafts];
     }
 
-    /// <summary>The drafting member's verification: decodes the last draft (the others were decoded while drafting).</summary>
-    public Task<TokenDistribution> VerifyLastAsync(int token, CancellationToken ct) => _sequence.AppendAsync(token, _topK, ct);
-
     private int Propose(TokenDistribution d, int i)
     {
-        if (_sampler.IsGreedy) return d.ArgMax();
-        if (d.IsFull)
-        {
-            var logits = d.Logits;
-            for (var t = 0; t < _logProbs.Length; t++) _logProbs[t] = logits[t] - d.LogSumExp;
-        }
-        else
-        {
-            Array.Fill(_logProbs, float.NegativeInfinity);
-            var top = d.TopTokens;
-            var lps = d.TopLogProbs;
-            for (var t = 0; t < top.Length; t++) _logProbs[top[t]] = lps[t];
-        }
+        if (_sampling is null) return d.ArgMax();
+        ProposalOf(d, i);
+        return SpeculativeAcceptance.Draw(_proposals[i], _sampler.NextUniform());
+    }
+
+    // the law draft i is drawn from (as the drafting grain computes it)
+    private void ProposalOf(TokenDistribution d, int i)
+    {
+        SpeculativeAcceptance.ProposalLogProbs(d, _logProbs);
         _sampler.Probabilities(_logProbs, _proposals[i]);
-        return _acceptance.Draw(_proposals[i]);
     }
 }

@@ -39,7 +39,7 @@ internal static class SpeculativeGeneration
                 sequences[i] = new DraftSequence(m.Grain, m.Handle!, m.Evidence!.TokenIds.Length, m.Facts.ContextSize, m.Current!);
         }
         await using var drafterLease = await SpeculativeDrafterLease.OpenAsync(run, request.Drafter, sequences, context, ct);
-        var drafter = new SpeculativeDrafter(drafterLease.Sequence, drafterLease.MemberIndex, sampler, run.Main.Vocabulary,
+        var drafter = new SpeculativeDrafter(drafterLease.Sequence, drafterLease.MemberIndex, sampler, request.Sampling, run.Main.Vocabulary,
             drafterLease.MemberIndex >= 0 ? topK : SpeculativeDrafterLease.DrafterTopK, k);
         var round = new SpeculativeRound(run, drafter, sequences, sampler, k);
         var decoder = new Llama.Utf8TokenDecoder(run.Main.Vocabulary);

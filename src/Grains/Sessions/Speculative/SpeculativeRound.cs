@@ -111,11 +111,8 @@ internal sealed class SpeculativeRound
                 _rows[0][i] = m.Current;
                 continue;
             }
-            if (_drafter.MemberIndex == i)
-            {
-                if (drafts.Length > 0) work.Add(Row(_drafter.VerifyLastAsync(drafts[^1], ct), drafts.Length, index));
-            }
-            else if (_sequences[i] is { } sequence)
+            if (_drafter.MemberIndex == i) continue; // its rows came with the drafts
+            if (_sequences[i] is { } sequence)
             {
                 work.Add(Rows(sequence.ExtendAsync(committed, drafts, _topK, ct), index, committed.Count == 0 ? m.Current! : null));
             }
@@ -126,8 +123,6 @@ internal sealed class SpeculativeRound
         }
         return Task.WhenAll(work);
     }
-
-    private async Task Row(Task<TokenDistribution> row, int j, int member) => _rows[j][member] = await row;
 
     private async Task Rows(Task<(TokenDistribution AfterCommitted, DistributionData?[] AfterExtra)> rows, int member, TokenDistribution? afterPrompt)
     {
