@@ -53,17 +53,19 @@ internal static class SpeculativeGeneration
         int drafted = 0, accepted = 0, rounds = 0;
         double fuseTotal = 0, stepTotal = 0;
         var finished = false;
+        var length = new DraftLength(k);
         while (!finished && committed.Count < maxTokens)
         {
             if (ct.IsCancellationRequested) { reason = caller.IsCancellationRequested ? "cancelled" : "deadline"; break; }
             // the last token of a round is the fused distribution's own: draft one fewer than the tokens still allowed
             var room = Math.Min(drafterLease.Sequence.Room(committed.Count), sequences.Min(s => s?.Room(committed.Count) ?? int.MaxValue));
-            var draft = Math.Max(0, Math.Min(k, Math.Min(maxTokens - committed.Count - 1, room - 2)));
+            var draft = Math.Max(0, Math.Min(length.Next, Math.Min(maxTokens - committed.Count - 1, room - 2)));
             settled.Clear();
             steps.Clear();
             var ended = await RoundOrStop(round, committed, draft, settled, onStep, ct, caller);
             if (ended is not null) { reason = ended; break; }
             rounds++;
+            length.Observe(round.Drafted, round.Accepted);
             drafted += round.Drafted;
             accepted += round.Accepted;
             context.Metrics.FusionTime.Record(round.FuseMilliseconds);

@@ -52,8 +52,19 @@ internal sealed class SpeculativeRound
     {
         var started = Stopwatch.GetTimestamp();
         for (var j = 0; j <= k; j++) Array.Clear(_rows[j]);
-        var drafts = await _drafter.DraftAsync(committed, k, _rows, ct);
-        await VerifyAsync(committed, drafts, ct);
+        int[] drafts;
+        if (k == 0)
+        {
+            // nothing to draft: the drafting member steps alongside the others, as in a plain step
+            var drafting = _drafter.DraftAsync(committed, 0, _rows, ct);
+            await Task.WhenAll(drafting, VerifyAsync(committed, [], ct));
+            drafts = await drafting;
+        }
+        else
+        {
+            drafts = await _drafter.DraftAsync(committed, k, _rows, ct);
+            await VerifyAsync(committed, drafts, ct);
+        }
         var verifiable = Verifiable(drafts.Length);
         if (verifiable < 0) throw new ChorusException(ChorusErrorKind.Internal, "a member returned no distribution after the committed text");
         MemberMilliseconds = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
