@@ -90,6 +90,13 @@ internal sealed class GenerationPrinter(CommandContext context, bool json, bool 
             prefillMs = e.Finished.Timings.PrefillMs, totalMs = e.Finished.Timings.TotalMs, tokensPerSecond = e.Finished.Timings.TokensPerSecond,
             meanFuseMs = e.Finished.Timings.MeanFuseMs, meanStepMs = e.Finished.Timings.MeanStepMs,
             draftedTokens = e.Finished.Timings.DraftedTokens, acceptedTokens = e.Finished.Timings.AcceptedTokens, rounds = e.Finished.Timings.Rounds,
+            split = new
+            {
+                callMs = e.Finished.Timings.MeanCallMs, transportMs = e.Finished.Timings.MeanTransportMs, queueMs = e.Finished.Timings.MeanQueueMs,
+                decodeMs = e.Finished.Timings.MeanDecodeMs, readMs = e.Finished.Timings.MeanReadMs, grainMs = e.Finished.Timings.MeanGrainMs,
+                fuseMs = e.Finished.Timings.MeanFuseMs - e.Finished.Timings.MeanSampleMs, sampleMs = e.Finished.Timings.MeanSampleMs,
+                streamMs = e.Finished.Timings.MeanStreamMs,
+            },
         },
         _ => new { @event = "unknown" },
     };

@@ -49,6 +49,9 @@ public sealed record GenerationFinished(
 
     /// <summary>Speculative generation: draft-and-verify rounds (each one decode per member).</summary>
     [Id(10)] public int Rounds { get; init; }
+
+    /// <summary>Where a step's time went on average (plain generation; null when no step ran).</summary>
+    [Id(11)] public StepSplit? Split { get; init; }
 }
 
 /// <summary>The request waits for a member's slots (before <see cref="GenerationStarted"/>): where it stands in that model's queue.</summary>

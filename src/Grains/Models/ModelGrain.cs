@@ -208,7 +208,10 @@ internal sealed class ModelGrain(ModelHost host, IOptions<ChorusOptions> options
         var result = await Run(lease, plan, cancellationToken);
         var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         metrics.StepLatency.Record(ms, _tag);
-        return new SequenceStep(result.Next.ToData(), plan.Edit.Tokens, plan.RolledBack, ms);
+        return new SequenceStep(result.Next.ToData(), plan.Edit.Tokens, plan.RolledBack, ms)
+        {
+            QueueMilliseconds = result.QueueMilliseconds, DecodeMilliseconds = result.DecodeMilliseconds, ReadMilliseconds = result.ReadMilliseconds,
+        };
     }
 
     // a multi-row edit: rows[i] picks the edit's row for entry i (null = every row, in order; −1 = not available)

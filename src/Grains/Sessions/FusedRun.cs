@@ -44,6 +44,9 @@ internal sealed class FusedRun : IAsyncDisposable
     public int MainIndex { get; }
     public double PrefillMilliseconds { get; private set; }
 
+    /// <summary>Where each step's time went (member calls here; fuse, sample and stream added by the session).</summary>
+    public StepTimings Timings { get; } = new();
+
     /// <summary>Text of the token last appended (complete characters only).</summary>
     public string LastPiece { get; private set; } = "";
 
@@ -150,14 +153,19 @@ internal sealed class FusedRun : IAsyncDisposable
         _completion.Append(piece);
         LastPiece = piece;
         var text = Prompt + _completion;
-        await Task.WhenAll(_members.Where(m => m.Active).Select(async m =>
+        Timings.Begin(_members.Count);
+        await Task.WhenAll(_members.Select((m, i) => (m, i)).Where(x => x.m.Active).Select(async x =>
         {
+            var (m, i) = x;
+            var called = Stopwatch.GetTimestamp();
             var step = m.SharesMainVocabulary
                 ? await m.Grain.Append(m.Handle!, [token], Requirements.TopK, ct)
                 : await m.Grain.SyncText(m.Handle!, text, Requirements.TopK, ct);
+            Timings.Member(i, Stopwatch.GetElapsedTime(called).TotalMilliseconds, step);
             m.Current = step.Next.ToDistribution();
             m.LastTokens = step.Decoded;
         }));
+        Timings.End();
         return piece;
     }
 

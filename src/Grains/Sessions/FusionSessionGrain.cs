@@ -97,7 +97,9 @@ internal sealed class FusionSessionGrain(
                 if (ct.IsCancellationRequested) { reason = cancellationToken.IsCancellationRequested ? "cancelled" : "deadline"; break; }
                 var fuseStart = Stopwatch.GetTimestamp();
                 var fused = ErrorMapping.Guard(run.Fuse);
+                var sampleStart = Stopwatch.GetTimestamp();
                 var token = sampler.Sample(fused.LogProbs);
+                run.Timings.AddSample(Stopwatch.GetElapsedTime(sampleStart).TotalMilliseconds);
                 var fuseMs = Stopwatch.GetElapsedTime(fuseStart).TotalMilliseconds;
                 metrics.FusionTime.Record(fuseMs);
                 if (run.Main.Vocabulary.IsEndOfGeneration(token)) { reason = "eog"; break; }
@@ -114,7 +116,9 @@ internal sealed class FusionSessionGrain(
                 metrics.Tokens.Add(1);
                 var (emit, stopped) = stops.Push(advanced);
                 var memberTokens = request.ShowMemberTokens ? run.Members.ToDictionary(m => m.Name, m => m.LastTokens) : null;
+                var streamStart = Stopwatch.GetTimestamp();
                 yield return new GeneratedToken(index, emit, token, weights, diagnostics, memberTokens, fuseMs, stepMs);
+                run.Timings.AddStream(Stopwatch.GetElapsedTime(streamStart).TotalMilliseconds);
                 if (stopped) { reason = "stop"; break; }
                 if (ended is not null) { reason = ended; break; }
             }
@@ -122,7 +126,9 @@ internal sealed class FusionSessionGrain(
             if (tail.Length > 0) yield return new GeneratedToken(produced, tail, -1, null, null, null, 0, 0);
             var text = StopAt(run.Completion, request.Stop);
             yield return new GenerationFinished(reason, text, run.Main.Evidence?.TokenIds.Length ?? 0, produced, run.PrefillMilliseconds,
-                total.Elapsed.TotalMilliseconds, produced > 0 ? fuseTotal / produced : 0, produced > 0 ? stepTotal / produced : 0);
+                total.Elapsed.TotalMilliseconds, produced > 0 ? fuseTotal / produced : 0, produced > 0 ? stepTotal / produced : 0)
+            { Split = run.Timings.Steps > 0 ? run.Timings.Means() : null };
+            metrics.RecordSplit(run.Timings);
         }
         finally
         {

@@ -140,6 +140,7 @@ public sealed class ModelRunner : IDisposable
         var spans = new List<(int Edit, int Start, int Count, int FirstRow)>();
         var edit = 0;
         var offset = 0;
+        long decodeTicks = 0, readTicks = 0;
         while (edit < edits.Count)
         {
             _batch.Clear();
@@ -155,11 +156,17 @@ public sealed class ModelRunner : IDisposable
                 offset += count;
                 if (offset == e.Tokens.Length) { edit++; offset = 0; }
             }
+            var started = Stopwatch.GetTimestamp();
             Decode(spans, edits, cancellationToken);
+            var decoded = Stopwatch.GetTimestamp();
             foreach (var (index, start, count, firstRow) in spans)
                 outputs[index].Read(this, start, count, firstRow);
+            decodeTicks += decoded - started;
+            readTicks += Stopwatch.GetTimestamp() - decoded;
         }
-        return Array.ConvertAll(outputs, o => o.Result());
+        var decodeMs = decodeTicks * 1000.0 / Stopwatch.Frequency;
+        var readMs = readTicks * 1000.0 / Stopwatch.Frequency;
+        return Array.ConvertAll(outputs, o => o.Result() with { DecodeMilliseconds = decodeMs, ReadMilliseconds = readMs });
     }
 
     private void Decode(List<(int Edit, int Start, int Count, int FirstRow)> spans, IReadOnlyList<SequenceEdit> edits, CancellationToken ct)

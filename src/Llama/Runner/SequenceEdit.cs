@@ -38,4 +38,13 @@ public sealed record EditResult(TokenDistribution Next, float[]? TokenLogProbs, 
 {
     /// <summary>With <see cref="SequenceEdit.AllRows"/>: entry i is the distribution after Tokens[i] (the last entry is <see cref="Next"/>).</summary>
     public TokenDistribution[]? Rows { get; init; }
+
+    /// <summary>Time inside <c>llama_decode</c> for the decode(s) this edit was part of (shared with the edits batched with it).</summary>
+    public double DecodeMilliseconds { get; init; }
+
+    /// <summary>Time spent reading rows after the decode(s): logits copies, log-sum-exp, top-k (all edits of the batch).</summary>
+    public double ReadMilliseconds { get; init; }
+
+    /// <summary>Time the edit waited before its decode began (set by whoever schedules it; 0 when applied directly).</summary>
+    public double QueueMilliseconds { get; init; }
 }
