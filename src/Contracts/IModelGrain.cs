@@ -46,6 +46,12 @@ public interface IModelGrain : IGrainWithStringKey
     /// </summary>
     Task<SequenceRows> SyncDraft(SequenceHandle sequence, string text, int[] prefixLengths, int topK, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// <see cref="SyncText"/> by difference: the new text is the first <paramref name="keepChars"/> chars of the text the
+    /// sequence covers now, then <paramref name="tail"/> — so a long generation does not resend its whole text each step.
+    /// </summary>
+    Task<SequenceStep> SyncTail(SequenceHandle sequence, int keepChars, string tail, int topK, CancellationToken cancellationToken = default);
+
     /// <summary>A new sequence of the same owner holding a copy of this one's cache (ResourceExhausted when no slot is free).</summary>
     Task<SequenceHandle> Fork(SequenceHandle sequence);
 

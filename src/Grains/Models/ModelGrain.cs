@@ -96,6 +96,19 @@ internal sealed class ModelGrain(ModelHost host, IOptions<ChorusOptions> options
         return await Step(lease, plan, cancellationToken);
     }
 
+    public async Task<SequenceStep> SyncTail(SequenceHandle sequence, int keepChars, string tail, int topK, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(tail);
+        var lease = Scheduler.Find(sequence);
+        var covered = lease.Text.Text;
+        if (keepChars < 0 || keepChars > covered.Length)
+            throw new ChorusException(ChorusErrorKind.InvalidArgument,
+                $"cannot keep {keepChars} chars of the text a sequence of model '{_modelId}' covers ({covered.Length} chars); send the whole text with SyncText");
+        var text = string.Concat(covered.AsSpan(0, keepChars), tail);
+        var plan = await Tokenizing(tail.Length, () => lease.Text.PlanSync(text, WireConversions.ToRequest(topK)));
+        return await Step(lease, plan, cancellationToken);
+    }
+
     public Task<SequenceRows> Extend(SequenceHandle sequence, int keep, int[] tokens, int topK, CancellationToken cancellationToken = default)
     {
         var lease = Scheduler.Find(sequence);

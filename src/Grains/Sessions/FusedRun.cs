@@ -111,6 +111,7 @@ internal sealed class FusedRun : IAsyncDisposable
         {
             _members[i].Evidence = opened[i].Evidence;
             _members[i].Current = opened[i].Next.ToDistribution();
+            _members[i].SyncedChars = Prompt.Length;
         }
         var fusionMembers = _members.Select((m, i) => new FusionMember(m.Name, m.Vocabulary, m.Plan.Role)
         {
@@ -152,7 +153,7 @@ internal sealed class FusedRun : IAsyncDisposable
         var piece = _decoder.Append(token);
         _completion.Append(piece);
         LastPiece = piece;
-        var text = Prompt + _completion;
+        var length = Prompt.Length + _completion.Length;
         Timings.Begin(_members.Count);
         await Task.WhenAll(_members.Select((m, i) => (m, i)).Where(x => x.m.Active).Select(async x =>
         {
@@ -160,7 +161,8 @@ internal sealed class FusedRun : IAsyncDisposable
             var called = Stopwatch.GetTimestamp();
             var step = m.SharesMainVocabulary
                 ? await m.Grain.Append(m.Handle!, [token], Requirements.TopK, ct)
-                : await m.Grain.SyncText(m.Handle!, text, Requirements.TopK, ct);
+                : await m.Grain.SyncTail(m.Handle!, m.SyncedChars, piece, Requirements.TopK, ct);
+            m.SyncedChars = length;
             Timings.Member(i, Stopwatch.GetElapsedTime(called).TotalMilliseconds, step);
             m.Current = step.Next.ToDistribution();
             m.LastTokens = step.Decoded;
