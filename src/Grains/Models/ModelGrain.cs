@@ -122,7 +122,7 @@ internal sealed class ModelGrain(ModelHost host, IOptions<ChorusOptions> options
         if (keep < 0 || keep > length)
             throw new ChorusException(ChorusErrorKind.InvalidArgument, $"cannot keep {keep} tokens of a sequence of model '{_modelId}' that holds {length}");
         var edit = lease.Text.PlanAppend(tokens, request);
-        return edit with { Edit = edit.Edit with { Keep = keep, AllRows = allRows }, Offsets = edit.Offsets[..(keep + tokens.Length)], RolledBack = length - keep };
+        return edit with { Edit = edit.Edit with { Keep = keep, AllRows = allRows }, RolledBack = length - keep };
     }
 
     public async Task<SequenceDraft> Draft(SequenceHandle sequence, DraftRequest request, CancellationToken cancellationToken = default)
