@@ -12,7 +12,8 @@ namespace Chorus.Bench.Cluster;
 /// acceptance rate and whether the tokens are identical, for K = 2/4/8, on the zoo's domain pack (three experts,
 /// packllm-sim, full logits; drafted by general-small or by the main member) and on a synthetic pack (two ~20M random
 /// models, uniform; drafted by the main member). Rounds interleave the configurations; the median round is reported.
-/// Usage: speculative [--tokens N] [--rounds N] [--threads N] [--ks 2,4,8] [--out DIR]
+/// Usage: speculative [--tokens N] [--rounds N] [--threads N] [--ks 2,4,8] [--out DIR] [--size small|large (synthetic pack)]
+///        [--gpu (every model on GPU 0; with CHORUS_LLAMA_LIB_DIR = a CUDA build)]
 /// </summary>
 public static class SpeculativeBench
 {
@@ -31,19 +32,22 @@ public static class SpeculativeBench
         Directory.CreateDirectory(dir);
         LlamaBackend.Initialize();
         var zoo = FindZoo();
-        var synthetic = new[] { await BenchModels.EnsureAsync("small", dir, 0), await BenchModels.EnsureAsync("small", dir, 1) };
+        var size = StrArg(args, "--size", "small");
+        int? gpu = args.Contains("--gpu") ? 0 : null;
+        var synthetic = new[] { await BenchModels.EnsureAsync(size, dir, 0), await BenchModels.EnsureAsync(size, dir, 1), await BenchModels.EnsureAsync(size, dir, 2) };
         var models = new[] { "wiki-expert", "shakespeare-expert", "linux-expert", "general-small", "general-large" }
-            .Select(id => new ModelOptions { Id = id, Path = Path.Combine(zoo, id + ".gguf"), Threads = threads, ContextSize = 256, MaxSequences = 4 })
-            .Concat(synthetic.Select((p, i) => new ModelOptions { Id = $"s{i}", Path = p, Threads = threads, ContextSize = 512, MaxSequences = 4 }))
+            .Select(id => new ModelOptions { Id = id, Path = Path.Combine(zoo, id + ".gguf"), Threads = threads, ContextSize = 256, MaxSequences = 4, Gpu = gpu })
+            .Concat(synthetic.Select((p, i) => new ModelOptions { Id = $"s{i}", Path = p, Threads = threads, ContextSize = 512, MaxSequences = 4, Gpu = gpu }))
             .ToList();
         Pack[] packs =
         [
             new("domains, drafter general-small", "packllm-sim", ["wiki-expert", "shakespeare-expert", "linux-expert"], "general-small", DomainPrompt, true),
             new("domains, drafter main (wiki-expert)", "packllm-sim", ["wiki-expert", "shakespeare-expert", "linux-expert"], null, DomainPrompt, true),
             new("general-large + wiki-expert, drafter general-small", "uniform", ["general-large", "wiki-expert"], "general-small", DomainPrompt, true),
-            new("synthetic ~20M × 2, drafter main", "uniform", ["s0", "s1"], null, SyntheticPrompt, true),
+            new($"synthetic {size} × 2, drafter main", "uniform", ["s0", "s1"], null, SyntheticPrompt, true),
+            new($"synthetic {size} × 3, drafter main", "uniform", ["s0", "s1", "s2"], null, SyntheticPrompt, true),
         ];
-        Console.WriteLine($"# speculative benchmark  {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC  cores={Environment.ProcessorCount}  threads/model={threads}  tokens={tokens}  rounds={rounds} (median)");
+        Console.WriteLine($"# speculative benchmark  {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC  cores={Environment.ProcessorCount}  threads/model={threads}  tokens={tokens}  rounds={rounds} (median)  {(gpu is null ? "CPU" : "GPU 0")}");
         var grpc = FreePorts.Next();
         var app = ChorusSiloHost.Build(["--Logging:LogLevel:Default=Warning"], o =>
         {
