@@ -3,13 +3,15 @@ namespace Chorus.Grains;
 /// <summary>
 /// How many tokens the next round drafts, from how the last rounds went (at most the requested k): grow after a round
 /// whose drafts were all kept, shrink to one past the kept prefix otherwise, and pause drafting for a few rounds when
-/// single drafts keep being rejected (a drafter that disagrees costs a decode per token and saves nothing). The choice
+/// single drafts keep being rejected (a drafter that disagrees costs a decode per token and saves nothing), twice as
+/// long after each probe that fails again. The choice
 /// depends only on past rounds, so greedy output and the sampled distribution are unchanged.
 /// </summary>
 internal sealed class DraftLength(int max)
 {
     private readonly int _max = max;
-    private const int PauseRounds = 4;
+    private const int FirstPause = 4, LongestPause = 64;
+    private int _pause = FirstPause;
     private int _next = max;
     private int _rejectedSingles;
     private int _paused;
@@ -29,12 +31,15 @@ internal sealed class DraftLength(int max)
         {
             _next = Math.Min(_max, drafted + 2);
             _rejectedSingles = 0;
+            _pause = FirstPause;
             return;
         }
         _next = Math.Max(1, accepted + 1);
+        if (accepted > 0) _pause = FirstPause;
         _rejectedSingles = accepted == 0 && drafted == 1 ? _rejectedSingles + 1 : 0;
         if (_rejectedSingles < 2) return;
-        _paused = PauseRounds; // then probe again with one draft
-        _rejectedSingles = 0;
+        _paused = _pause; // then probe again with one draft
+        _pause = Math.Min(LongestPause, _pause * 2);
+        _rejectedSingles = 1; // one more failed probe pauses again
     }
 }
