@@ -7,8 +7,8 @@ namespace Chorus.Cluster.Tests;
 /// <summary>One in-process silo serving trained zoo models of different sizes and both vocabularies (models/zoo).</summary>
 public sealed class ZooClusterFixture : IAsyncLifetime
 {
-    // 3 × 192 (spm8k), 2 × 128 (spm8k), 2 × 64 (spm8k), 2 × 128 (gpt2-8k)
-    public static readonly string[] Served = ["general-large", "wiki-expert", "general-small", "wiki-expert-gpt2"];
+    // 3 × 192 (spm8k), 2 × 128 (spm8k, three domains), 2 × 64 (spm8k), 2 × 128 (gpt2-8k)
+    public static readonly string[] Served = ["general-large", "wiki-expert", "shakespeare-expert", "linux-expert", "general-small", "wiki-expert-gpt2"];
 
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
