@@ -11,10 +11,17 @@ namespace Chorus.Bench.Cluster;
 /// Fused step latency ÷ the slowest member's single-step latency (2 and 4 members, in-process and across two silo
 /// processes), and aggregate tokens/s for 1, 4 and 16 concurrent sessions.
 /// Usage: cluster [--tokens N] [--threads N] [--top-k N (members send top-k; default: the method's full logits)] [--out DIR]
+///        [--size small|large] [--members 2,4] [--gpu (every model on GPU 0, all layers; with CHORUS_LLAMA_LIB_DIR = a CUDA build)] [--in-process-only]
 /// </summary>
 public static class ClusterBench
 {
     private static int _topK = -1;
+    private static bool _gpu;
+
+    /// <summary>GPU 0 for every model when --gpu was given.</summary>
+    internal static int? Gpu => _gpu ? 0 : null;
+
+    private static LlamaModelOptions ModelOptions => new() { GpuLayers = _gpu ? -1 : 0 };
 
     private const string Prompt = "The history of the river valley begins with the first farmers who settled along its banks, and";
 
@@ -23,23 +30,26 @@ public static class ClusterBench
         var tokens = Arg(args, "--tokens", 32);
         var threads = Arg(args, "--threads", 1);
         _topK = Arg(args, "--top-k", -1);
+        _gpu = args.Contains("--gpu");
+        var size = StrArg(args, "--size", "small");
+        var memberCounts = StrArg(args, "--members", "2,4").Split(',').Select(int.Parse).ToArray();
         var dir = StrArg(args, "--out", Path.Combine(Path.GetTempPath(), "chorus-bench-models"));
         Directory.CreateDirectory(dir);
         LlamaBackend.Initialize();
         var paths = new List<string>();
-        for (var i = 0; i < 4; i++) paths.Add(await BenchModels.EnsureAsync($"small", dir, seedOffset: (ulong)i));
-        Console.WriteLine($"# cluster benchmark  {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC  cores={Environment.ProcessorCount}  threads/model={threads}  tokens={tokens}  members send: {(_topK > 0 ? $"top-{_topK}" : "full logits")}");
+        for (var i = 0; i < memberCounts.Max(); i++) paths.Add(await BenchModels.EnsureAsync(size, dir, seedOffset: (ulong)i));
+        Console.WriteLine($"# cluster benchmark  {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC  cores={Environment.ProcessorCount}  threads/model={threads}  tokens={tokens}  size={size}  {(_gpu ? "GPU 0" : "CPU")}  members send: {(_topK > 0 ? $"top-{_topK}" : "full logits")}");
 
         var single = paths.Select(p => SingleStepMs(p, tokens, threads)).ToArray();
-        var concurrentIdeal = new Dictionary<int, double> { [2] = ConcurrentStepMs(paths.Take(2).ToList(), tokens, threads), [4] = ConcurrentStepMs(paths, tokens, threads) };
-        Console.WriteLine($"single-member step: {string.Join(", ", single.Select(s => $"{s:F2}"))} ms; all members stepping at once without Orleans: K=2 {concurrentIdeal[2]:F2} ms, K=4 {concurrentIdeal[4]:F2} ms");
+        var concurrentIdeal = memberCounts.ToDictionary(k => k, k => ConcurrentStepMs(paths.Take(k).ToList(), tokens, threads));
+        Console.WriteLine($"single-member step: {string.Join(", ", single.Select(s => $"{s:F2}"))} ms; all members stepping at once without Orleans: {string.Join(", ", memberCounts.Select(k => $"K={k} {concurrentIdeal[k]:F2} ms"))}");
         Console.WriteLine();
         Console.WriteLine("| topology | members | fused step (ms) | ÷ slowest single step | ÷ members stepping at once, no cluster |");
         Console.WriteLine("|---|---|---|---|---|");
 
         await using (var inProcess = await InProcessSilo.StartAsync(paths, threads))
         {
-            foreach (var k in new[] { 2, 4 })
+            foreach (var k in memberCounts)
             {
                 var fused = await FusedStepMs(inProcess.Client, k, tokens);
                 Console.WriteLine($"| one silo, in-process | {k} | {fused:F2} | {fused / single.Take(k).Max():F2} | {fused / concurrentIdeal[k]:F2} |");
@@ -54,12 +64,13 @@ public static class ClusterBench
             }
         }
 
+        if (args.Contains("--in-process-only")) return 0; // (no dotnet host to start silo processes with, e.g. a self-contained GPU run)
         await using (var twoProcesses = await SiloProcesses.StartAsync(paths, threads))
         {
             Console.WriteLine();
             Console.WriteLine("| topology | members | fused step (ms) | ÷ slowest single step | ÷ members stepping at once, no cluster |");
             Console.WriteLine("|---|---|---|---|---|");
-            foreach (var k in new[] { 2, 4 })
+            foreach (var k in memberCounts)
             {
                 var fused = await FusedStepMs(twoProcesses.Client, k, tokens);
                 Console.WriteLine($"| two silo processes | {k} | {fused:F2} | {fused / single.Take(k).Max():F2} | {fused / concurrentIdeal[k]:F2} |");
@@ -71,7 +82,7 @@ public static class ClusterBench
     /// <summary>Mean decode-step time of one model alone (one token appended per step).</summary>
     private static double SingleStepMs(string path, int tokens, int threads)
     {
-        using var model = LlamaModel.Load(path);
+        using var model = LlamaModel.Load(path, ModelOptions);
         using var runner = new ModelRunner(model, new LlamaContextOptions { ContextSize = 512, Threads = threads });
         var seq = runner.Open();
         var next = runner.Prefill(seq, model.Vocabulary.Tokenize(Prompt, addSpecial: true), DistributionRequest.Top(256)).Next;
@@ -83,7 +94,7 @@ public static class ClusterBench
     /// <summary>All members stepping at once on their own threads, no Orleans: the floor this hardware allows.</summary>
     private static double ConcurrentStepMs(List<string> paths, int tokens, int threads)
     {
-        var models = paths.Select(p => LlamaModel.Load(p)).ToList();
+        var models = paths.Select(p => LlamaModel.Load(p, ModelOptions)).ToList();
         var runners = models.Select(m => new ModelRunner(m, new LlamaContextOptions { ContextSize = 512, Threads = threads })).ToList();
         try
         {

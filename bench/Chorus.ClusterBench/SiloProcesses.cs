@@ -43,6 +43,7 @@ internal sealed class SiloProcesses : IAsyncDisposable
                 args.Add($"--Chorus:Models:{index}:Path={paths[m]}");
                 args.Add($"--Chorus:Models:{index}:Threads={threads}");
                 args.Add($"--Chorus:Models:{index}:ContextSize=512");
+                if (ClusterBench.Gpu is { } gpu) args.Add($"--Chorus:Models:{index}:Gpu={gpu}");
             }
             var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             foreach (var a in args) info.ArgumentList.Add(a);

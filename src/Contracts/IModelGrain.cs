@@ -33,6 +33,31 @@ public interface IModelGrain : IGrainWithStringKey
     /// <summary>Brings a sequence in line with the shared text: keeps the common token prefix, rolls back the rest, decodes the new tail.</summary>
     Task<SequenceStep> SyncText(SequenceHandle sequence, string text, int topK, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Rolls a sequence back to its first <paramref name="keep"/> tokens, appends tokens of this model's vocabulary and
+    /// returns the distribution after each of them — one decode (speculative drafting and verification).
+    /// </summary>
+    Task<SequenceRows> Extend(SequenceHandle sequence, int keep, int[] tokens, int topK, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Drafts tokens on a sequence (speculative ensembling): rolls back to <see cref="DraftRequest.Keep"/>, decodes the
+    /// request's tokens and proposes <see cref="DraftRequest.Count"/> more, one decode each, in one call.
+    /// </summary>
+    Task<SequenceDraft> Draft(SequenceHandle sequence, DraftRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Brings a sequence in line with <paramref name="text"/> (as <see cref="SyncText"/>) and returns, for each prefix length
+    /// of it, the distribution after that prefix — null where this model's tokenization of the prefix is not a prefix of
+    /// the whole text's (speculative verification across vocabularies).
+    /// </summary>
+    Task<SequenceRows> SyncDraft(SequenceHandle sequence, string text, int[] prefixLengths, int topK, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// <see cref="SyncText"/> by difference: the new text is the first <paramref name="keepChars"/> chars of the text the
+    /// sequence covers now, then <paramref name="tail"/> — so a long generation does not resend its whole text each step.
+    /// </summary>
+    Task<SequenceStep> SyncTail(SequenceHandle sequence, int keepChars, string tail, int topK, CancellationToken cancellationToken = default);
+
     /// <summary>A new sequence of the same owner holding a copy of this one's cache (ResourceExhausted when no slot is free).</summary>
     Task<SequenceHandle> Fork(SequenceHandle sequence);
 

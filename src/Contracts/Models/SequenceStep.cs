@@ -10,4 +10,14 @@ public sealed record SequenceStep(
     [property: Id(0)] DistributionData Next,
     [property: Id(1)] int[] Decoded,
     [property: Id(2)] int RolledBack,
-    [property: Id(3)] double Milliseconds);
+    [property: Id(3)] double Milliseconds)
+{
+    /// <summary>Of <see cref="Milliseconds"/>: waiting in the model's scheduler for a decode to start.</summary>
+    [Id(4)] public double QueueMilliseconds { get; init; }
+
+    /// <summary>Of <see cref="Milliseconds"/>: inside <c>llama_decode</c> (the whole batch the step was part of).</summary>
+    [Id(5)] public double DecodeMilliseconds { get; init; }
+
+    /// <summary>Of <see cref="Milliseconds"/>: copying logits and building the distribution (log-sum-exp, top-k).</summary>
+    [Id(6)] public double ReadMilliseconds { get; init; }
+}

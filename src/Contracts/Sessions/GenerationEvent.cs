@@ -51,7 +51,19 @@ public sealed record GenerationFinished(
     [property: Id(4)] double PrefillMilliseconds,
     [property: Id(5)] double TotalMilliseconds,
     [property: Id(6)] double MeanFuseMilliseconds,
-    [property: Id(7)] double MeanStepMilliseconds) : GenerationEvent;
+    [property: Id(7)] double MeanStepMilliseconds) : GenerationEvent
+{
+    /// <summary>Speculative generation: tokens the drafter proposed, and how many of them the fused distribution accepted.</summary>
+    [Id(8)] public int DraftedTokens { get; init; }
+
+    [Id(9)] public int AcceptedTokens { get; init; }
+
+    /// <summary>Speculative generation: draft-and-verify rounds (each one decode per member).</summary>
+    [Id(10)] public int Rounds { get; init; }
+
+    /// <summary>Where a step's time went on average (plain generation; null when no step ran).</summary>
+    [Id(11)] public StepSplit? Split { get; init; }
+}
 
 /// <summary>The request waits for a member's slots (before <see cref="GenerationStarted"/>): where it stands in that model's queue.</summary>
 [GenerateSerializer, Immutable, Alias("chorus.GenerationQueued")]

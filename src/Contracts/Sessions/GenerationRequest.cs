@@ -37,4 +37,10 @@ public sealed record GenerationRequest(
 
     /// <summary>Log-probabilities of the fused distribution for each token: -1 none, 0 the chosen token's, n also the n most likely.</summary>
     [Id(21)] public int TopLogProbs { get; init; } = -1;
+
+    /// <summary>Speculative ensembling: a drafter proposes this many tokens per round and every member verifies them in one decode (0 = off).</summary>
+    [Id(10)] public int Speculate { get; init; }
+
+    /// <summary>The model that drafts when <see cref="Speculate"/> &gt; 0: a member's model, or another model of the main vocabulary (null = the main member).</summary>
+    [Id(11)] public string? Drafter { get; init; }
 }

@@ -78,6 +78,20 @@ public sealed class TokenDistribution
         return new TokenDistribution(logits.Length, logits, null, null, LogSumExpOf(logits));
     }
 
+    /// <summary>
+    /// Wraps full logits that arrive with their log-sum-exp already computed by the member that produced them (the wire
+    /// carries both): no second pass over the vocabulary. The array is owned by the distribution from now on.
+    /// </summary>
+    internal static TokenDistribution FromLogits(float[] logits, float logSumExp)
+    {
+        ArgumentNullException.ThrowIfNull(logits);
+        if (logits.Length == 0) throw new ArgumentException("logits are empty", nameof(logits));
+        return new TokenDistribution(logits.Length, logits, null, null, logSumExp);
+    }
+
+    /// <summary>The arrays behind the distribution, to hand on without a copy (callers never write to them).</summary>
+    internal (float[]? Logits, int[]? TopTokens, float[]? TopLogProbs) Arrays => (_logits, _logits is null ? _topTokens : null, _logits is null ? _topLogProbs : null);
+
     /// <summary>Copies full logits.</summary>
     public static TokenDistribution FromLogits(ReadOnlySpan<float> logits) => FromLogits(logits.ToArray());
 

@@ -31,13 +31,51 @@ public sealed class Sampler
     /// <summary>Picks a token from normalised (or unnormalised) log-probabilities; −∞ entries are never picked.</summary>
     public int Sample(ReadOnlySpan<float> logProbs)
     {
+        var kept = Filter(logProbs, out var best, out var top, out var total);
+        if (kept == 0) return best;
+        var u = _random.NextDouble() * total;
+        double running = 0;
+        for (var i = 0; i < kept; i++)
+        {
+            running += Math.Exp(_scaled[_ids[i]] - top);
+            if (u < running) return _ids[i];
+        }
+        return _ids[kept - 1]; // u landed on the rounding edge of the last interval
+    }
+
+    /// <summary>True when every draw is the arg-max (temperature 0 or top-k 1).</summary>
+    public bool IsGreedy => _options.Temperature == 0 || _options.TopK == 1;
+
+    /// <summary>
+    /// Writes the probability with which <see cref="Sample"/> draws each token from <paramref name="logProbs"/> into
+    /// <paramref name="probabilities"/> (same length; 0 for tokens it never draws) — the target and proposal
+    /// distributions of speculative sampling.
+    /// </summary>
+    public void Probabilities(ReadOnlySpan<float> logProbs, Span<double> probabilities)
+    {
+        if (probabilities.Length != logProbs.Length) throw new ArgumentException($"need {logProbs.Length} entries, got {probabilities.Length}", nameof(probabilities));
+        probabilities.Clear();
+        var kept = Filter(logProbs, out var best, out var top, out var total);
+        if (kept == 0) { probabilities[best] = 1; return; }
+        for (var i = 0; i < kept; i++) probabilities[_ids[i]] = Math.Exp(_scaled[_ids[i]] - top) / total;
+    }
+
+    /// <summary>A uniform draw in [0, 1) from this request's stream.</summary>
+    public double NextUniform() => _random.NextDouble();
+
+    // Temperature, top-k, min-p and top-p: the kept tokens (most probable first) in _ids with their scaled logits in
+    // _scaled and their unnormalised total relative to the top; 0 when the draw is the arg-max (best).
+    private int Filter(ReadOnlySpan<float> logProbs, out int best, out float top, out double total)
+    {
         if (logProbs.Length == 0) throw new ArgumentException("cannot sample from an empty distribution", nameof(logProbs));
-        var best = ArgMax(logProbs);
-        if (_options.Temperature == 0 || _options.TopK == 1 || float.IsNegativeInfinity(logProbs[best])) return best;
+        best = ArgMax(logProbs);
+        top = 0;
+        total = 0;
+        if (_options.Temperature == 0 || _options.TopK == 1 || float.IsNegativeInfinity(logProbs[best])) return 0;
 
         if (_ids.Length < logProbs.Length) { _ids = new int[logProbs.Length]; _scaled = new float[logProbs.Length]; }
         var inverseT = 1f / _options.Temperature;
-        var top = logProbs[best] * inverseT;
+        top = logProbs[best] * inverseT;
         var count = 0;
         for (var t = 0; t < logProbs.Length; t++)
         {
@@ -52,7 +90,6 @@ public sealed class Sampler
         if (_options.TopK > 0) count = Math.Min(count, _options.TopK);
 
         // Probabilities relative to the top token (p_0 = 1), then min-p and top-p cut-offs.
-        double total = 0;
         var kept = 0;
         for (var i = 0; i < count; i++)
         {
@@ -72,15 +109,7 @@ public sealed class Sampler
             total = 0;
             for (var i = 0; i < kept; i++) total += Math.Exp(_scaled[_ids[i]] - top);
         }
-
-        var u = _random.NextDouble() * total;
-        double running = 0;
-        for (var i = 0; i < kept; i++)
-        {
-            running += Math.Exp(_scaled[_ids[i]] - top);
-            if (u < running) return _ids[i];
-        }
-        return _ids[kept - 1]; // u landed on the rounding edge of the last interval
+        return kept;
     }
 
     /// <summary>Index of the largest value, lowest index on ties; NaN is never chosen.</summary>

@@ -18,6 +18,8 @@ public sealed class ChorusMetrics : IDisposable
         ActiveSequences = _meter.CreateUpDownCounter<long>("chorus.sequences.active", "{sequence}", "Member sequences holding a KV slot");
         QueueLength = _meter.CreateUpDownCounter<long>("chorus.queue.length", "{request}", "Requests waiting for a model's slots");
         QueueWait = _meter.CreateHistogram<double>("chorus.queue.wait.duration", "ms", "How long a request waited for a model's slots");
+        StepPart = _meter.CreateHistogram<double>("chorus.step.part.duration", "ms",
+            "Mean time per fused step of one generation, by part (tag part: call, transport, queue, decode, read, grain, sample, stream)");
         SweptSequences = _meter.CreateCounter<long>("chorus.sequences.swept", "{sequence}", "Sequences the idle sweep had to free (their owner never did; should stay 0)");
     }
 
@@ -29,6 +31,23 @@ public sealed class ChorusMetrics : IDisposable
     public UpDownCounter<long> QueueLength { get; }
     public Histogram<double> QueueWait { get; }
     public Counter<long> SweptSequences { get; }
+    public Histogram<double> StepPart { get; }
+
+    internal void RecordSplit(StepTimings timings)
+    {
+        if (timings.Steps == 0) return;
+        var m = timings.Means();
+        Record(m.CallMilliseconds, "call");
+        Record(m.TransportMilliseconds, "transport");
+        Record(m.QueueMilliseconds, "queue");
+        Record(m.DecodeMilliseconds, "decode");
+        Record(m.ReadMilliseconds, "read");
+        Record(m.GrainMilliseconds, "grain");
+        Record(m.SampleMilliseconds, "sample");
+        Record(m.StreamMilliseconds, "stream");
+    }
+
+    private void Record(double ms, string part) => StepPart.Record(ms, new KeyValuePair<string, object?>("part", part));
 
     public void Dispose() => _meter.Dispose();
 }

@@ -103,6 +103,66 @@ internal sealed class ModelGrain(ModelHost host, IOptions<ChorusOptions> options
         return await Step(lease, plan, cancellationToken);
     }
 
+    public async Task<SequenceStep> SyncTail(SequenceHandle sequence, int keepChars, string tail, int topK, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(tail);
+        var lease = Scheduler.Find(sequence);
+        var covered = lease.Text.Text;
+        if (keepChars < 0 || keepChars > covered.Length)
+            throw new ChorusException(ChorusErrorKind.InvalidArgument,
+                $"cannot keep {keepChars} chars of the text a sequence of model '{_modelId}' covers ({covered.Length} chars); send the whole text with SyncText");
+        var text = string.Concat(covered.AsSpan(0, keepChars), tail);
+        var plan = await Tokenizing(tail.Length, () => lease.Text.PlanSync(text, WireConversions.ToRequest(topK)));
+        return await Step(lease, plan, cancellationToken);
+    }
+
+    public Task<SequenceRows> Extend(SequenceHandle sequence, int keep, int[] tokens, int topK, CancellationToken cancellationToken = default)
+    {
+        var lease = Scheduler.Find(sequence);
+        return Rows(lease, PlanExtend(lease, keep, tokens, WireConversions.ToRequest(topK), allRows: true), null, cancellationToken);
+    }
+
+    // keep n tokens, append tokens by id (the text becomes unknown, as with Append)
+    private TextEdit PlanExtend(SlotLease lease, int keep, int[] tokens, DistributionRequest request, bool allRows)
+    {
+        var length = lease.Sequence.Length;
+        if (keep < 0 || keep > length)
+            throw new ChorusException(ChorusErrorKind.InvalidArgument, $"cannot keep {keep} tokens of a sequence of model '{_modelId}' that holds {length}");
+        var edit = lease.Text.PlanAppend(tokens, request);
+        return edit with { Edit = edit.Edit with { Keep = keep, AllRows = allRows }, RolledBack = length - keep };
+    }
+
+    public async Task<SequenceDraft> Draft(SequenceHandle sequence, DraftRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var lease = Scheduler.Find(sequence);
+        using var use = lease.Use();
+        var started = Stopwatch.GetTimestamp();
+        var proposer = ErrorMapping.Guard(() => new DraftProposer(request, Scheduler.Runner.Vocabulary));
+        var wire = WireConversions.ToRequest(request.TopK);
+        var rows = new List<DistributionData>(request.Count + 1);
+        var next = (await Run(lease, PlanExtend(lease, request.Keep, request.Tokens, wire, allRows: false), cancellationToken)).Next;
+        for (var i = 0; i < request.Count; i++)
+        {
+            if (request.ReturnRows) rows.Add(next.ToData());
+            var token = proposer.Propose(next, i);
+            if (proposer.Ended(token) || (i == request.Count - 1 && !request.DecodeLast)) break;
+            next = (await Run(lease, PlanExtend(lease, lease.Sequence.Length, [token], wire, allRows: false), cancellationToken)).Next;
+            if (request.ReturnRows && i == request.Count - 1) rows.Add(next.ToData());
+        }
+        if (request.ReturnRows && request.Count == 0) rows.Add(next.ToData());
+        var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        metrics.StepLatency.Record(ms, _tag);
+        return new SequenceDraft(proposer.Tokens, [.. rows], lease.Sequence.Length, ms);
+    }
+
+    public async Task<SequenceRows> SyncDraft(SequenceHandle sequence, string text, int[] prefixLengths, int topK, CancellationToken cancellationToken = default)
+    {
+        var lease = Scheduler.Find(sequence);
+        var (edit, rows) = await Tokenizing(text.Length * Math.Max(1, prefixLengths.Length), () => DraftSync.Plan(lease.Text, text, prefixLengths, WireConversions.ToRequest(topK)));
+        return await Rows(lease, edit, rows, cancellationToken);
+    }
+
     public async Task<SequenceHandle> Fork(SequenceHandle sequence)
     {
         var fork = await Scheduler.Fork(Scheduler.Find(sequence));
@@ -180,6 +240,35 @@ internal sealed class ModelGrain(ModelHost host, IOptions<ChorusOptions> options
     {
         using var use = lease.Use();
         var started = Stopwatch.GetTimestamp();
+        var result = await Run(lease, plan, cancellationToken);
+        var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        metrics.StepLatency.Record(ms, _tag);
+        return new SequenceStep(result.Next.ToData(), plan.Edit.Tokens, plan.RolledBack, ms)
+        {
+            QueueMilliseconds = result.QueueMilliseconds, DecodeMilliseconds = result.DecodeMilliseconds, ReadMilliseconds = result.ReadMilliseconds,
+        };
+    }
+
+    // a multi-row edit: rows[i] picks the edit's row for entry i (null = every row, in order; −1 = not available)
+    private async Task<SequenceRows> Rows(SlotLease lease, TextEdit plan, int[]? rows, CancellationToken cancellationToken)
+    {
+        using var use = lease.Use();
+        var started = Stopwatch.GetTimestamp();
+        var result = await Run(lease, plan, cancellationToken);
+        var all = result.Rows!;
+        var data = rows is null ? new DistributionData?[all.Length] : new DistributionData?[rows.Length];
+        for (var i = 0; i < data.Length; i++)
+        {
+            var row = rows is null ? i : rows[i];
+            data[i] = row >= 0 ? all[row].ToData() : null;
+        }
+        var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        metrics.StepLatency.Record(ms, _tag);
+        return new SequenceRows(data, plan.Edit.Tokens, plan.RolledBack, ms);
+    }
+
+    private async Task<EditResult> Run(SlotLease lease, TextEdit plan, CancellationToken cancellationToken)
+    {
         EditResult result;
         try
         {
@@ -194,9 +283,7 @@ internal sealed class ModelGrain(ModelHost host, IOptions<ChorusOptions> options
             throw mapped;
         }
         lease.Text.Commit(plan);
-        var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        metrics.StepLatency.Record(ms, _tag);
-        return new SequenceStep(result.Next.ToData(), plan.Edit.Tokens, plan.RolledBack, ms);
+        return result;
     }
 
     private static Task<T> Tokenizing<T>(int chars, Func<T> plan) =>

@@ -196,10 +196,12 @@ internal sealed class ModelScheduler : IDisposable
         try
         {
             // a lone edit may be aborted mid-decode by its caller; a shared decode is never aborted for one of many
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var results = _runner.Apply(ready.ConvertAll(e => e.Edit), ready.Count == 1 ? ready[0].Cancellation : CancellationToken.None);
             if (ready.Count > 1) Interlocked.Increment(ref _batchedSteps);
             Volatile.Write(ref _consecutiveFaults, 0);
-            for (var i = 0; i < ready.Count; i++) ready[i].Completion.TrySetResult(results[i]);
+            for (var i = 0; i < ready.Count; i++)
+                ready[i].Completion.TrySetResult(results[i] with { QueueMilliseconds = (started - ready[i].Posted) * 1000.0 / System.Diagnostics.Stopwatch.Frequency });
         }
         catch (Exception e) when (ready.Count > 1)
         {

@@ -17,6 +17,9 @@ internal sealed class EditWork(SlotLease lease, SequenceEdit edit, CancellationT
     public CancellationToken Cancellation { get; } = cancellation;
     public TaskCompletionSource<EditResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>When the edit was posted (to tell its queueing from its decode).</summary>
+    public long Posted { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
+
     public override void Fail(Exception e)
     {
         if (e is OperationCanceledException && Cancellation.IsCancellationRequested) Completion.TrySetCanceled(Cancellation);

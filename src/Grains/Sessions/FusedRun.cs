@@ -45,6 +45,9 @@ internal sealed class FusedRun : IAsyncDisposable
     public int MainIndex { get; }
     public double PrefillMilliseconds { get; private set; }
 
+    /// <summary>Where each step's time went (member calls here; fuse, sample and stream added by the session).</summary>
+    public StepTimings Timings { get; } = new();
+
     /// <summary>Text of the token last appended (complete characters only).</summary>
     public string LastPiece { get; private set; } = "";
 
@@ -115,6 +118,7 @@ internal sealed class FusedRun : IAsyncDisposable
         {
             _members[i].Evidence = opened[i].Evidence;
             _members[i].Current = opened[i].Next.ToDistribution();
+            _members[i].SyncedChars = _members[i].Prompt.Length;
         }
         var fusionMembers = _members.Select((m, i) => new FusionMember(m.Name, m.Vocabulary, m.Plan.Role)
         {
@@ -157,15 +161,21 @@ internal sealed class FusedRun : IAsyncDisposable
         var piece = _decoder.Append(token);
         _completion.Append(piece);
         LastPiece = piece;
-        var completion = _completion.ToString();
-        await Task.WhenAll(_members.Where(m => m.Active).Select(async m =>
+        var completionLength = _completion.Length;
+        Timings.Begin(_members.Count);
+        await Task.WhenAll(_members.Select((m, i) => (m, i)).Where(x => x.m.Active).Select(async x =>
         {
+            var (m, i) = x;
+            var called = Stopwatch.GetTimestamp();
             var step = m.SharesMainVocabulary
                 ? await m.Grain.Append(m.Handle!, [token], Requirements.TopK, ct)
-                : await m.Grain.SyncText(m.Handle!, m.Prompt + completion, Requirements.TopK, ct);
+                : await m.Grain.SyncTail(m.Handle!, m.SyncedChars, piece, Requirements.TopK, ct);
+            m.SyncedChars = m.Prompt.Length + completionLength; // each member's own prompt (its chat template) + the shared completion
+            Timings.Member(i, Stopwatch.GetElapsedTime(called).TotalMilliseconds, step);
             m.Current = step.Next.ToDistribution();
             m.LastTokens = step.Decoded;
         }));
+        Timings.End();
         return piece;
     }
 

@@ -26,6 +26,7 @@ internal sealed class FusionSessionGrain(
         ArgumentNullException.ThrowIfNull(request);
         var limits = options.Value.Sessions;
         RequestValidator.Check(request, limits); // every front end's requests meet the same limits, before any work
+        SpeculativeGeneration.Check(request);
         var maxTokens = request.MaxTokens > 0 ? request.MaxTokens : limits.DefaultMaxTokens;
         var sampler = ErrorMapping.Guard(() =>
         {
@@ -89,6 +90,12 @@ internal sealed class FusionSessionGrain(
                 yield break;
             }
             yield return new GenerationStarted(session, method.Name, run.Members.Select(m => Status(m, request.ShowMemberTokens)).ToArray(), run.PrefillMilliseconds);
+            if (request.Speculate > 0)
+            {
+                await foreach (var e in SpeculativeGeneration.RunAsync(run, sampler, request, maxTokens, new(session, GrainFactory, directory, metrics), total, ct, cancellationToken))
+                    yield return e;
+                yield break;
+            }
             var logProbs = request.TopLogProbs >= 0 ? new FusedLogProbs(run.Main.Vocabulary, request.TopLogProbs) : null;
 
             var stops = new StopStringFilter(request.Stop ?? []);
@@ -100,7 +107,9 @@ internal sealed class FusionSessionGrain(
                 if (ct.IsCancellationRequested) { reason = cancellationToken.IsCancellationRequested ? "cancelled" : "deadline"; break; }
                 var fuseStart = Stopwatch.GetTimestamp();
                 var fused = ErrorMapping.Guard(run.Fuse);
+                var sampleStart = Stopwatch.GetTimestamp();
                 var token = sampler.Sample(fused.LogProbs);
+                run.Timings.AddSample(Stopwatch.GetElapsedTime(sampleStart).TotalMilliseconds);
                 var fuseMs = Stopwatch.GetElapsedTime(fuseStart).TotalMilliseconds;
                 metrics.FusionTime.Record(fuseMs);
                 if (run.Main.Vocabulary.IsEndOfGeneration(token)) { reason = "eog"; break; }
@@ -118,7 +127,9 @@ internal sealed class FusionSessionGrain(
                 metrics.Tokens.Add(1);
                 var (emit, stopped) = stops.Push(advanced);
                 var memberTokens = request.ShowMemberTokens ? run.Members.ToDictionary(m => m.Name, m => m.LastTokens) : null;
+                var streamStart = Stopwatch.GetTimestamp();
                 yield return new GeneratedToken(index, emit, token, weights, diagnostics, memberTokens, fuseMs, stepMs) { LogProb = chosenLogProb, TopLogProbs = topLogProbs };
+                run.Timings.AddStream(Stopwatch.GetElapsedTime(streamStart).TotalMilliseconds);
                 if (stopped) { reason = "stop"; break; }
                 if (ended is not null) { reason = ended; break; }
             }
@@ -126,7 +137,9 @@ internal sealed class FusionSessionGrain(
             if (tail.Length > 0) yield return new GeneratedToken(produced, tail, -1, null, null, null, 0, 0);
             var text = StopAt(run.Completion, request.Stop);
             yield return new GenerationFinished(reason, text, run.Main.Evidence?.TokenIds.Length ?? 0, produced, run.PrefillMilliseconds,
-                total.Elapsed.TotalMilliseconds, produced > 0 ? fuseTotal / produced : 0, produced > 0 ? stepTotal / produced : 0);
+                total.Elapsed.TotalMilliseconds, produced > 0 ? fuseTotal / produced : 0, produced > 0 ? stepTotal / produced : 0)
+            { Split = run.Timings.Steps > 0 ? run.Timings.Means() : null };
+            metrics.RecordSplit(run.Timings);
         }
         finally
         {

@@ -30,4 +30,7 @@ internal sealed class RunMember(MemberPlan plan, IModelGrain grain, ModelFacts f
     public PromptEvidenceData? Evidence { get; set; }
     public TokenDistribution? Current { get; set; }
     public int[] LastTokens { get; set; } = [];
+
+    /// <summary>Chars of the shared text this member's sequence covers (members of another vocabulary are sent only what follows).</summary>
+    public int SyncedChars { get; set; }
 }

@@ -140,6 +140,7 @@ public sealed class ModelRunner : IDisposable
         var spans = new List<(int Edit, int Start, int Count, int FirstRow)>();
         var edit = 0;
         var offset = 0;
+        long decodeTicks = 0, readTicks = 0;
         while (edit < edits.Count)
         {
             _batch.Clear();
@@ -150,16 +151,22 @@ public sealed class ModelRunner : IDisposable
                 var count = Math.Min(e.Tokens.Length - offset, _batch.Capacity - _batch.Count);
                 var firstRow = _batch.Count;
                 for (var j = offset; j < offset + count; j++)
-                    _batch.Add(e.Tokens[j], e.Keep + j, e.Sequence.Id, e.TokenLogProbs || j == e.Tokens.Length - 1);
+                    _batch.Add(e.Tokens[j], e.Keep + j, e.Sequence.Id, e.TokenLogProbs || e.AllRows || j == e.Tokens.Length - 1);
                 spans.Add((edit, offset, count, firstRow));
                 offset += count;
                 if (offset == e.Tokens.Length) { edit++; offset = 0; }
             }
+            var started = Stopwatch.GetTimestamp();
             Decode(spans, edits, cancellationToken);
+            var decoded = Stopwatch.GetTimestamp();
             foreach (var (index, start, count, firstRow) in spans)
                 outputs[index].Read(this, start, count, firstRow);
+            decodeTicks += decoded - started;
+            readTicks += Stopwatch.GetTimestamp() - decoded;
         }
-        return Array.ConvertAll(outputs, o => o.Result());
+        var decodeMs = decodeTicks * 1000.0 / Stopwatch.Frequency;
+        var readMs = readTicks * 1000.0 / Stopwatch.Frequency;
+        return Array.ConvertAll(outputs, o => o.Result() with { DecodeMilliseconds = decodeMs, ReadMilliseconds = readMs });
     }
 
     private void Decode(List<(int Edit, int Start, int Count, int FirstRow)> spans, IReadOnlyList<SequenceEdit> edits, CancellationToken ct)
@@ -227,6 +234,7 @@ public sealed class ModelRunner : IDisposable
     {
         private readonly float[]? _logProbs = edit.TokenLogProbs ? NewLogProbs(edit.Tokens.Length) : null;
         private readonly TokenDistribution?[]? _positions = edit.TokenLogProbs && edit.PositionsTopK > 0 ? new TokenDistribution?[edit.Tokens.Length] : null;
+        private readonly TokenDistribution[]? _rows = edit.AllRows ? new TokenDistribution[edit.Tokens.Length] : null;
         private TokenDistribution? _next;
 
         // rows of tokens [start, start+count) of this edit start at firstRow of the batch just decoded
@@ -244,10 +252,16 @@ public sealed class ModelRunner : IDisposable
                     if (_positions is not null) _positions[target] = TokenDistribution.TopK(logits, edit.PositionsTopK);
                 }
             }
-            if (start + count == tokens.Length) _next = runner.Distribution(firstRow + count - 1, edit.Request);
+            if (_rows is not null)
+                for (var i = 0; i < count && start + i < tokens.Length - 1; i++) _rows[start + i] = runner.Distribution(firstRow + i, edit.Request);
+            if (start + count == tokens.Length)
+            {
+                _next = runner.Distribution(firstRow + count - 1, edit.Request);
+                if (_rows is not null) _rows[^1] = _next;
+            }
         }
 
-        public EditResult Result() => new(_next!, _logProbs, _positions);
+        public EditResult Result() => new(_next!, _logProbs, _positions) { Rows = _rows };
 
         private static float[] NewLogProbs(int n)
         {

@@ -56,7 +56,7 @@ public sealed class TextSequence
 
     /// <summary>Tokens appended by id: afterwards the text is unknown, and the next sync re-tokenizes the whole text.</summary>
     public TextEdit PlanAppend(int[] tokens, DistributionRequest request) =>
-        new(SequenceEdit.Append(Sequence, tokens, request), "", Enumerable.Repeat(int.MaxValue, Sequence.Length + tokens.Length).ToArray(), 0);
+        new(SequenceEdit.Append(Sequence, tokens, request), "", [], 0) { ByTokenId = true };
 
     /// <summary>
     /// Makes the sequence cover <paramref name="text"/>: re-tokenizes from a word boundary a few tokens back, keeps
@@ -96,6 +96,14 @@ public sealed class TextSequence
     {
         ArgumentNullException.ThrowIfNull(edit);
         _text = edit.Text;
+        if (edit.ByTokenId)
+        {
+            // the text is unknown from now on; offsets before the kept tokens stay as they were
+            var keep = Math.Min(edit.Edit.Keep, _offsets.Count);
+            _offsets.RemoveRange(keep, _offsets.Count - keep);
+            for (var i = _offsets.Count; i < edit.Edit.Keep + edit.Edit.Tokens.Length; i++) _offsets.Add(int.MaxValue);
+            return;
+        }
         _offsets.Clear();
         _offsets.AddRange(edit.Offsets);
     }

@@ -13,6 +13,7 @@ internal static class ApiMapping
     {
         Messages = r.Messages.Count > 0 ? r.Messages.Select(m => new ChatTurn(m.Role, m.Content)).ToArray() : null,
         TopLogProbs = r.Logprobs ? r.TopLogprobs : -1,
+        Speculate = r.Speculate, Drafter = NullIfEmpty(r.Drafter),
     };
 
     public static Contracts.ScoreRequest ToRequest(Api.ScoreRequest r) =>
@@ -33,6 +34,11 @@ internal static class ApiMapping
                     PrefillMs = f.PrefillMilliseconds, TotalMs = f.TotalMilliseconds,
                     TokensPerSecond = f.CompletionTokens / Math.Max(1e-9, (f.TotalMilliseconds - f.PrefillMilliseconds) / 1000.0),
                     MeanFuseMs = f.MeanFuseMilliseconds, MeanStepMs = f.MeanStepMilliseconds,
+                    DraftedTokens = f.DraftedTokens, AcceptedTokens = f.AcceptedTokens, Rounds = f.Rounds,
+                    MeanCallMs = f.Split?.CallMilliseconds ?? 0, MeanTransportMs = f.Split?.TransportMilliseconds ?? 0,
+                    MeanQueueMs = f.Split?.QueueMilliseconds ?? 0, MeanDecodeMs = f.Split?.DecodeMilliseconds ?? 0,
+                    MeanReadMs = f.Split?.ReadMilliseconds ?? 0, MeanGrainMs = f.Split?.GrainMilliseconds ?? 0,
+                    MeanSampleMs = f.Split?.SampleMilliseconds ?? 0, MeanStreamMs = f.Split?.StreamMilliseconds ?? 0,
                 },
             },
         },

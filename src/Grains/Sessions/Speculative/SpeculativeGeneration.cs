@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Chorus.Contracts;
+using Chorus.Fusion;
+
+namespace Chorus.Grains;
+
+/// <summary>
+/// The token loop of a speculative fused generation (request field <c>speculate</c> = k): rounds of
+/// <see cref="SpeculativeRound"/> instead of one cluster round trip per token, streamed as the plain loop streams
+/// (token events, stop strings, the finished event with how many drafts were accepted). Starts once the members are
+/// prefilled; a drafter that is not a member is admitted and prefilled here and released when the loop ends.
+/// </summary>
+internal static class SpeculativeGeneration
+{
+    /// <summary>The most tokens one round may draft.</summary>
+    public const int MaxDraft = 32;
+
+    /// <summary>Checks the speculative fields of a request before any work.</summary>
+    public static void Check(GenerationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Speculate is < 0 or > MaxDraft)
+            throw new ChorusException(ChorusErrorKind.InvalidArgument, $"speculate must be between 0 (off) and {MaxDraft} drafted tokens per round, got {request.Speculate}");
+        if (request.Speculate == 0 && !string.IsNullOrWhiteSpace(request.Drafter))
+            throw new ChorusException(ChorusErrorKind.InvalidArgument, $"a drafter ('{request.Drafter}') only drafts with speculate > 0; set speculate to the tokens per round");
+        // not yet combined: drafts and cross-vocabulary rows are built on the main member's prompt text, and rounds report no log-probabilities
+        if (request.Speculate > 0 && request.Messages is not null)
+            throw new ChorusException(ChorusErrorKind.InvalidArgument, "speculate works on a prompt, not on chat messages formatted per member yet; send a prompt, or set speculate to 0");
+        if (request.Speculate > 0 && request.TopLogProbs >= 0)
+            throw new ChorusException(ChorusErrorKind.InvalidArgument, "speculate does not report log-probabilities yet; drop logprobs, or set speculate to 0");
+    }
+
+    public static async IAsyncEnumerable<GenerationEvent> RunAsync(FusedRun run, Sampler sampler, GenerationRequest request, int maxTokens,
+        SpeculativeContext context, Stopwatch total, [EnumeratorCancellation] CancellationToken ct, CancellationToken caller)
+    {
+        var k = request.Speculate;
+        var topK = run.Method.Requirements.TopK;
+        var sequences = new DraftSequence?[run.Members.Count];
+        for (var i = 0; i < sequences.Length; i++)
+        {
+            var m = run.Members[i];
+            if (m.Active && m.SharesMainVocabulary)
+                sequences[i] = new DraftSequence(m.Grain, m.Handle!, m.Evidence!.TokenIds.Length, m.Facts.ContextSize, m.Current!);
+        }
+        await using var drafterLease = await SpeculativeDrafterLease.OpenAsync(run, request.Drafter, sequences, context, ct);
+        var drafter = new SpeculativeDrafter(drafterLease.Sequence, drafterLease.MemberIndex, sampler, request.Sampling, run.Main.Vocabulary,
+            drafterLease.MemberIndex >= 0 ? topK : SpeculativeDrafterLease.DrafterTopK, k);
+        var round = new SpeculativeRound(run, drafter, sequences, sampler, k);
+        var decoder = new Llama.Utf8TokenDecoder(run.Main.Vocabulary);
+        var completion = new System.Text.StringBuilder();
+        var stops = new StopStringFilter(request.Stop ?? []);
+        var committed = new List<int>();
+        var settled = new List<int>(k + 1);
+        var steps = new List<Dictionary<string, double>?>(k + 1);
+        Action<FusedStep>? onStep = request.ShowWeights ? s => steps.Add(Weights(run, s)) : null;
+        string reason = "max_tokens";
+        int drafted = 0, accepted = 0, rounds = 0;
+        double fuseTotal = 0, stepTotal = 0;
+        var finished = false;
+        var length = new DraftLength(k);
+        while (!finished && committed.Count < maxTokens)
+        {
+            if (ct.IsCancellationRequested) { reason = caller.IsCancellationRequested ? "cancelled" : "deadline"; break; }
+            // the last token of a round is the fused distribution's own: draft one fewer than the tokens still allowed
+            var room = Math.Min(drafterLease.Sequence.Room(committed.Count), sequences.Min(s => s?.Room(committed.Count) ?? int.MaxValue));
+            var draft = Math.Max(0, Math.Min(length.Next, Math.Min(maxTokens - committed.Count - 1, room - 2)));
+            settled.Clear();
+            steps.Clear();
+            var ended = await RoundOrStop(round, committed, draft, settled, onStep, ct, caller);
+            if (ended is not null) { reason = ended; break; }
+            rounds++;
+            length.Observe(round.Drafted, round.Accepted);
+            drafted += round.Drafted;
+            accepted += round.Accepted;
+            context.Metrics.FusionTime.Record(round.FuseMilliseconds);
+            var share = 1.0 / settled.Count;
+            for (var i = 0; i < settled.Count; i++)
+            {
+                var token = settled[i];
+                if (run.Main.Vocabulary.IsEndOfGeneration(token)) { reason = "eog"; finished = true; break; }
+                committed.Add(token);
+                fuseTotal += round.FuseMilliseconds * share;
+                stepTotal += round.MemberMilliseconds * share;
+                context.Metrics.Tokens.Add(1);
+                var piece = decoder.Append(token);
+                completion.Append(piece);
+                var (emit, stopped) = stops.Push(piece);
+                yield return new GeneratedToken(committed.Count - 1, emit, token, i < steps.Count ? steps[i] : null, null, null,
+                    round.FuseMilliseconds * share, round.MemberMilliseconds * share);
+                if (stopped) { reason = "stop"; finished = true; break; }
+            }
+        }
+        var produced = committed.Count;
+        if (reason != "stop")
+        {
+            var rest = decoder.Flush();
+            completion.Append(rest);
+            var tail = stops.Push(rest).Emit + stops.Flush();
+            if (tail.Length > 0) yield return new GeneratedToken(produced, tail, -1, null, null, null, 0, 0);
+        }
+        yield return new GenerationFinished(reason, StopAt(completion.ToString(), request.Stop), run.Main.Evidence?.TokenIds.Length ?? 0, produced,
+            run.PrefillMilliseconds, total.Elapsed.TotalMilliseconds, produced > 0 ? fuseTotal / produced : 0, produced > 0 ? stepTotal / produced : 0)
+        {
+            DraftedTokens = drafted, AcceptedTokens = accepted, Rounds = rounds,
+        };
+    }
+
+    // null, or why the generation ends: cancelled, deadline, or "length" when a member's context is full
+    private static async Task<string?> RoundOrStop(SpeculativeRound round, List<int> committed, int draft, List<int> settled,
+        Action<FusedStep>? onStep, CancellationToken ct, CancellationToken caller)
+    {
+        try
+        {
+            await ErrorMapping.GuardAsync(async () => { await round.RunAsync(committed, draft, settled, onStep, ct); return true; });
+            return null;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return caller.IsCancellationRequested ? "cancelled" : "deadline";
+        }
+        catch (ChorusException e) when (e.Kind == ChorusErrorKind.OutOfRange)
+        {
+            return "length";
+        }
+    }
+
+    private static Dictionary<string, double> Weights(FusedRun run, FusedStep fused)
+    {
+        var w = new Dictionary<string, double>();
+        for (var i = 0; i < run.Members.Count; i++) w[run.Members[i].Name] = fused.MemberWeights[i];
+        return w;
+    }
+
+    private static string StopAt(string text, string[]? stops)
+    {
+        foreach (var s in stops ?? [])
+        {
+            if (string.IsNullOrEmpty(s)) continue;
+            var at = text.IndexOf(s, StringComparison.Ordinal);
+            if (at >= 0) text = text[..at];
+        }
+        return text;
+    }
+}
+
+/// <summary>What the speculative loop needs from the session grain's services.</summary>
+internal sealed record SpeculativeContext(Guid Session, IGrainFactory Grains, ClusterModelDirectory Directory, ChorusMetrics Metrics);

@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using Chorus.Contracts;
+using Chorus.Fusion;
+
+namespace Chorus.Grains;
+
+/// <summary>
+/// One draft-and-verify round of speculative ensembling (Fu et al. 2025): the drafter proposes up to k tokens, every
+/// member reads the distribution after each of them in one decode, and the fused distribution keeps the longest
+/// agreeing prefix plus one token of its own (the correction, or a bonus when every draft was kept). Greedy: a draft is
+/// kept exactly when it is the fused arg-max, so the tokens equal the plain ensemble's. Sampling: the acceptance rule
+/// of <see cref="SpeculativeAcceptance"/>, so they follow the same distribution. Buffers live as long as the generation.
+/// </summary>
+internal sealed class SpeculativeRound
+{
+    private readonly FusedRun _run;
+    private readonly SpeculativeDrafter _drafter;
+    private readonly DraftSequence?[] _sequences; // per member: same-vocabulary members stepped by token id
+    private readonly DraftText? _text;
+    private readonly Sampler _sampler;
+    private readonly SpeculativeAcceptance _acceptance;
+    private readonly int _topK;
+    private readonly TokenDistribution?[][] _rows; // [position j][member]: the distribution after committed + drafts[..j]
+    private readonly List<TokenDistribution> _step = [];
+    private readonly double[] _target;
+    private readonly double[] _scratch;
+
+    public SpeculativeRound(FusedRun run, SpeculativeDrafter drafter, DraftSequence?[] sequences, Sampler sampler, int maxDraft)
+    {
+        _run = run;
+        _drafter = drafter;
+        _sequences = sequences;
+        _sampler = sampler;
+        _acceptance = new SpeculativeAcceptance(sampler);
+        _topK = run.Method.Requirements.TopK;
+        _rows = new TokenDistribution?[maxDraft + 1][];
+        for (var j = 0; j < _rows.Length; j++) _rows[j] = new TokenDistribution?[run.Members.Count];
+        if (run.Members.Any(m => m.Active && !m.SharesMainVocabulary)) _text = new DraftText(run.Prompt, run.Main.Vocabulary);
+        var vocabulary = run.Main.Facts.VocabularySize;
+        _target = sampler.IsGreedy ? [] : new double[vocabulary];
+        _scratch = sampler.IsGreedy ? [] : new double[vocabulary];
+    }
+
+    /// <summary>Drafted and accepted tokens of the last round, and the time it spent in members and in fusing.</summary>
+    public int Drafted { get; private set; }
+    public int Accepted { get; private set; }
+    public double MemberMilliseconds { get; private set; }
+    public double FuseMilliseconds { get; private set; }
+
+    /// <summary>Runs a round with up to <paramref name="k"/> drafts after <paramref name="committed"/>; appends the tokens it settles to <paramref name="output"/> with each one's fused step.</summary>
+    public async Task RunAsync(IReadOnlyList<int> committed, int k, List<int> output, Action<FusedStep>? onStep, CancellationToken ct)
+    {
+        var started = Stopwatch.GetTimestamp();
+        for (var j = 0; j <= k; j++) Array.Clear(_rows[j]);
+        int[] drafts;
+        if (k == 0)
+        {
+            // nothing to draft: the drafting member steps alongside the others, as in a plain step
+            var drafting = _drafter.DraftAsync(committed, 0, _rows, ct);
+            await Task.WhenAll(drafting, VerifyAsync(committed, [], ct));
+            drafts = await drafting;
+        }
+        else
+        {
+            drafts = await _drafter.DraftAsync(committed, k, _rows, ct);
+            await VerifyAsync(committed, drafts, ct);
+        }
+        var verifiable = Verifiable(drafts.Length);
+        if (verifiable < 0) throw new ChorusException(ChorusErrorKind.Internal, "a member returned no distribution after the committed text");
+        MemberMilliseconds = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+
+        var fuseStart = Stopwatch.GetTimestamp();
+        Drafted = drafts.Length;
+        Accepted = 0;
+        for (var j = 0; j <= verifiable; j++)
+        {
+            _step.Clear();
+            foreach (var d in _rows[j]) _step.Add(d!);
+            var fused = ErrorMapping.Guard(() => _run.Fusion!.Fuse(_step));
+            onStep?.Invoke(fused);
+            if (j == drafts.Length)
+            {
+                output.Add(_sampler.Sample(fused.LogProbs)); // every draft kept: a bonus token from the last row
+                break;
+            }
+            var draft = drafts[j];
+            int? replacement;
+            if (_sampler.IsGreedy)
+            {
+                var best = _sampler.Sample(fused.LogProbs);
+                replacement = best == draft ? null : best;
+            }
+            else
+            {
+                _sampler.Probabilities(fused.LogProbs, _target);
+                var proposal = _drafter.Proposal(j);
+                replacement = _acceptance.Accept(_target, proposal, draft) ? null : _acceptance.Resample(_target, proposal, _scratch);
+            }
+            if (replacement is { } r)
+            {
+                output.Add(r);
+                break;
+            }
+            output.Add(draft);
+            Accepted++;
+        }
+        FuseMilliseconds = Stopwatch.GetElapsedTime(fuseStart).TotalMilliseconds;
+    }
+
+    // every active member reads the rows after the committed tokens and after each draft, in one decode each
+    private Task VerifyAsync(IReadOnlyList<int> committed, int[] drafts, CancellationToken ct)
+    {
+        var members = _run.Members;
+        var text = _text is not null && committed.Count + drafts.Length > 0 ? _text.Build(committed, drafts) : default;
+        var work = new List<Task>(members.Count);
+        for (var i = 0; i < members.Count; i++)
+        {
+            var m = members[i];
+            var index = i;
+            if (!m.Active || (committed.Count == 0 && drafts.Length == 0))
+            {
+                _rows[0][i] = m.Current;
+                continue;
+            }
+            if (_drafter.MemberIndex == i) continue; // its rows came with the drafts
+            if (_sequences[i] is { } sequence)
+            {
+                work.Add(Rows(sequence.ExtendAsync(committed, drafts, _topK, ct), index, committed.Count == 0 ? m.Current! : null));
+            }
+            else
+            {
+                work.Add(TextRows(m, text.Text, text.PrefixLengths, index, committed.Count == 0, ct));
+            }
+        }
+        return Task.WhenAll(work);
+    }
+
+    private async Task Rows(Task<(TokenDistribution AfterCommitted, DistributionData?[] AfterExtra)> rows, int member, TokenDistribution? afterPrompt)
+    {
+        var (first, rest) = await rows;
+        _rows[0][member] = afterPrompt ?? first;
+        for (var j = 0; j < rest.Length; j++) _rows[j + 1][member] = rest[j]!.ToDistribution();
+    }
+
+    private async Task TextRows(RunMember m, string text, int[] prefixLengths, int member, bool atPrompt, CancellationToken ct)
+    {
+        var step = await m.Grain.SyncDraft(m.Handle!, text, prefixLengths, _topK, ct);
+        for (var j = 0; j < step.Rows.Length; j++) _rows[j][member] = step.Rows[j]?.ToDistribution();
+        if (atPrompt) _rows[0][member] = m.Current; // the plain path's first step reads the prefill's row
+    }
+
+    // the last position every member has a row for (a member of another vocabulary may lack the later ones)
+    private int Verifiable(int drafts)
+    {
+        for (var j = 0; j <= drafts; j++)
+            foreach (var d in _rows[j])
+                if (d is null) return j - 1;
+        return drafts;
+    }
+}

@@ -1,0 +1,98 @@
+using Chorus.Contracts;
+
+namespace Chorus.Cluster.Tests;
+
+/// <summary>
+/// Speculative ensembling through the three-silo cluster (random synthetic members: drafts are often rejected, so
+/// roll-backs are exercised on every member): greedy output equals the plain ensemble's token for token.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class SpeculativeGenerationTests(ClusterFixture fixture)
+{
+    private const string Prompt = "Once upon a time, in a cluster far away,";
+
+    [Fact]
+    public async Task Greedy_speculation_equals_the_plain_ensemble_for_every_draft_length_from_1_to_8()
+    {
+        var plain = await Tokens(Requests.Greedy(Prompt, 24, "uniform", "a", "b", "c"));
+        Assert.Equal(24, plain.Count);
+        for (var k = 1; k <= 8; k++)
+        {
+            var (tokens, finished, _) = await Requests.Collect(fixture.Client, Requests.Greedy(Prompt, 24, "uniform", "a", "b", "c") with { Speculate = k });
+            Assert.Equal(plain, tokens.Select(t => t.TokenId).ToList());
+            Assert.Equal(Enumerable.Range(0, 24), tokens.Select(t => t.Index));
+            Assert.Equal("max_tokens", finished.Reason);
+            Assert.True(finished.Rounds > 0 && finished.AcceptedTokens <= finished.DraftedTokens, $"k={k}: {finished.AcceptedTokens}/{finished.DraftedTokens} in {finished.Rounds}");
+            Assert.Equal(24, finished.Rounds + finished.AcceptedTokens); // every round settles its accepted drafts plus one token
+        }
+    }
+
+    [Theory]
+    [InlineData("packllm-sim", null, 3)]
+    [InlineData("uniform", "c", 4)] // a drafter that is not a member (on another silo)
+    [InlineData("top1-ppl", "b", 6)] // a member other than main drafts
+    public async Task Greedy_speculation_equals_the_plain_ensemble_with_any_drafter(string method, string? drafter, int k)
+    {
+        var plain = await Tokens(Requests.Greedy(Prompt, 20, method, "a", "b"));
+        var speculative = await Tokens(Requests.Greedy(Prompt, 20, method, "a", "b") with { Speculate = k, Drafter = drafter });
+        Assert.Equal(plain, speculative);
+        if (drafter is "c") Assert.Equal(0, (await SlotsEventually("c", s => s.ActiveSequences == 0)).ActiveSequences);
+        Assert.Equal(0, (await SlotsEventually("a", s => s.ActiveSequences == 0)).ActiveSequences);
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(5)]
+    public async Task Greedy_speculation_across_vocabularies_equals_the_plain_ensemble(int k)
+    {
+        var plain = await Tokens(Requests.Greedy(Prompt, 20, "unite", "a", "g"));
+        var speculative = await Tokens(Requests.Greedy(Prompt, 20, "unite", "a", "g") with { Speculate = k });
+        Assert.Equal(plain, speculative);
+    }
+
+    [Fact]
+    public async Task Sampled_speculation_runs_to_the_limit_and_frees_every_slot()
+    {
+        var request = Requests.Greedy(Prompt, 30, "uniform", "a", "b") with
+        {
+            Sampling = new SamplingSpec(Temperature: 0.9f, TopP: 0.95f, Seed: 5), Speculate = 4, Drafter = "c",
+        };
+        var (tokens, finished, _) = await Requests.Collect(fixture.Client, request);
+        Assert.True(finished.Reason is "max_tokens" or "eog", finished.Reason);
+        Assert.Equal(tokens.Count, finished.CompletionTokens);
+        // a round settles its accepted drafts and one token of the fused distribution's own (an end-of-generation ends it early)
+        if (finished.Reason == "max_tokens") Assert.Equal(tokens.Count, finished.Rounds + finished.AcceptedTokens);
+        else Assert.True(tokens.Count <= finished.Rounds + finished.AcceptedTokens);
+        foreach (var model in new[] { "a", "b", "c" })
+            Assert.Equal(0, (await SlotsEventually(model, s => s.ActiveSequences == 0)).ActiveSequences);
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(33)]
+    public async Task An_out_of_range_draft_length_is_refused(int k)
+    {
+        var e = await Assert.ThrowsAsync<ChorusException>(() => Tokens(Requests.Greedy(Prompt, 4, "uniform", "a", "b") with { Speculate = k }));
+        Assert.Equal(ChorusErrorKind.InvalidArgument, e.Kind);
+    }
+
+    [Fact]
+    public async Task A_drafter_of_another_vocabulary_is_refused()
+    {
+        var e = await Assert.ThrowsAsync<ChorusException>(() => Tokens(Requests.Greedy(Prompt, 4, "uniform", "a", "b") with { Speculate = 2, Drafter = "g" }));
+        Assert.Equal(ChorusErrorKind.FailedPrecondition, e.Kind);
+        Assert.Contains("vocabulary", e.Message, StringComparison.Ordinal);
+    }
+
+    private async Task<List<int>> Tokens(GenerationRequest request) =>
+        (await Requests.Collect(fixture.Client, request)).Tokens.Select(t => t.TokenId).ToList();
+
+    private async Task<SlotUsage> SlotsEventually(string model, Func<SlotUsage, bool> condition)
+    {
+        var grain = fixture.Client.GetGrain<IModelGrain>(model);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        SlotUsage slots;
+        while (!condition(slots = await grain.Slots()) && DateTime.UtcNow < deadline) await Task.Delay(50);
+        return slots;
+    }
+}

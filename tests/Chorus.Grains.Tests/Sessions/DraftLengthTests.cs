@@ -1,0 +1,56 @@
+using Chorus.Grains;
+
+namespace Chorus.Grains.Tests.Sessions;
+
+/// <summary>The speculative loop's draft length: grows while drafts are kept, shrinks past the kept prefix, pauses (longer each time) while few drafts are kept.</summary>
+public sealed class DraftLengthTests
+{
+    [Fact]
+    public void Starts_at_the_requested_length_and_never_exceeds_it()
+    {
+        var length = new DraftLength(6);
+        Assert.Equal(6, length.Next);
+        length.Observe(drafted: 6, accepted: 6);
+        Assert.Equal(6, length.Next);
+    }
+
+    [Fact]
+    public void Shrinks_to_one_past_the_kept_prefix_and_grows_back_after_full_rounds()
+    {
+        var length = new DraftLength(8);
+        length.Observe(drafted: 8, accepted: 6);
+        Assert.Equal(7, length.Next);
+        length.Observe(drafted: 7, accepted: 7);
+        Assert.Equal(8, length.Next);
+        length.Observe(drafted: 8, accepted: 4);
+        Assert.Equal(5, length.Next);
+    }
+
+    [Fact]
+    public void Pauses_while_few_drafts_are_kept_longer_after_each_poor_probe_and_resumes_after_a_good_one()
+    {
+        var length = new DraftLength(4);
+        length.Observe(4, 0); // rate 0.7
+        Assert.Equal(1, length.Next);
+        length.Observe(1, 0); // 0.49: below one half
+        Assert.Equal(4, CountPaused(length));
+        length.Observe(1, 0); // the probe fails
+        Assert.Equal(8, CountPaused(length));
+        length.Observe(1, 1); // the probe is kept: drafting resumes and grows
+        Assert.Equal(3, length.Next);
+        Assert.True(length.AcceptanceRate >= 0.5);
+        length.Observe(3, 0);
+        Assert.Equal(4, CountPaused(length)); // the pause started over
+    }
+
+    private static int CountPaused(DraftLength length)
+    {
+        var n = 0;
+        while (length.Next == 0 && n < 1000)
+        {
+            length.Observe(0, 0);
+            n++;
+        }
+        return n;
+    }
+}
