@@ -16,6 +16,7 @@ public static class ChorusCommandLine
         root.Subcommands.Add(ForgeCommand.Create(context));
         root.Subcommands.Add(DemoCommand.Create(context));
         root.Subcommands.Add(EvalCommand.Create(context));
+        root.Subcommands.Add(ClusterCommand.Create(context));
         return root;
     }
 

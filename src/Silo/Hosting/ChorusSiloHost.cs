@@ -27,6 +27,7 @@ public static class ChorusSiloHost
         configure?.Invoke(options);
         var apiKeys = ApiKeySet.Load(options.Security);
         ConfigurationCheck.ThrowIfInvalid(options, apiKeys);
+        Membership.MembershipStoreCheck.ThrowIfUnusable(options.Cluster);
         var certificate = SiloCertificate.Load(options.Security);
 
         builder.UseOrleans(silo =>

@@ -24,6 +24,7 @@ internal static class ConfigurationCheck
             if (p.Members.Count == 0) problems.Add($"pack '{p.Name}' has no members");
         }
         problems.AddRange(SessionProblems(o.Sessions));
+        problems.AddRange(Membership.ClusterProviders.Problems(o.Cluster));
         problems.AddRange(SecurityProblems(o, apiKeys));
         if (problems.Count > 0)
             throw new InvalidOperationException($"invalid Chorus configuration:\n  - {string.Join("\n  - ", problems)}");
