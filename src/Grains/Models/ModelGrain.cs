@@ -16,7 +16,7 @@ namespace Chorus.Grains;
 /// on the scheduler's decode thread. Never migrates.
 /// </summary>
 [ModelPlacement, Immovable, Reentrant]
-internal sealed class ModelGrain(ModelHost host, IOptions<ChorusOptions> options, ILocalSiloDetails silo, ChorusMetrics metrics, ILogger<ModelGrain> logger)
+internal sealed class ModelGrain(ModelHost host, IOptions<ChorusOptions> options, ILocalSiloDetails silo, ChorusMetrics metrics, SiloDrain drain, ILogger<ModelGrain> logger)
     : Grain, IModelGrain
 {
     // texts longer than this are tokenized on the thread pool, so a large prompt does not hold this activation's turn
@@ -47,6 +47,7 @@ internal sealed class ModelGrain(ModelHost host, IOptions<ChorusOptions> options
         };
         var scheduler = _scheduler;
         host.TrackHealth(this.GetPrimaryKeyString(), () => scheduler.Healthy);
+        host.TrackSequences(this.GetPrimaryKeyString(), () => scheduler.Runner.ActiveSequences);
         _sweep = this.RegisterGrainTimer(SweepIdle, new GrainTimerCreationOptions(s.IdleSweepInterval, s.IdleSweepInterval) { Interleave = true });
         logger.LogInformation("model {Model} active on {Silo}: {Description}, {Slots} slots of {Context} tokens", this.GetPrimaryKeyString(), silo.SiloAddress,
             runner.Model.Description, runner.MaxSequences, runner.SequenceContextSize);
@@ -65,6 +66,9 @@ internal sealed class ModelGrain(ModelHost host, IOptions<ChorusOptions> options
 
     public async IAsyncEnumerable<AdmissionEvent> Admit(Guid owner, int count, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        // a draining silo lets its sessions finish but opens no new sequences: they would be cut off when it leaves
+        if (drain.IsDraining)
+            throw new ChorusException(ChorusErrorKind.Unavailable, $"model '{_modelId}' is on silo {silo.SiloAddress}, which is shutting down; retry once it has left (another silo serving '{_modelId}' then takes the request)");
         var updates = Scheduler.Admit(owner, count, cancellationToken);
         while (await updates.WaitToReadAsync(cancellationToken))
             while (updates.TryRead(out var update))

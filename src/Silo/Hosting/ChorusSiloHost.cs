@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using OpenTelemetry.Metrics;
 
 namespace Chorus.Silo;
@@ -43,7 +44,10 @@ public static class ChorusSiloHost
             o.EnableDetailedErrors = false;
             o.Interceptors.Add<ErrorTranslationInterceptor>();
         });
-        builder.Services.AddGrpcHealthChecks().AddCheck<ModelsHealthCheck>("models");
+        builder.Services.AddGrpcHealthChecks().AddCheck<ModelsHealthCheck>("models").AddCheck<DrainHealthCheck>("drain");
+        // registered after the silo: on SIGTERM it drains before Orleans and the gRPC server stop
+        builder.Services.AddHostedService<DrainOnShutdown>();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = DrainOnShutdown.ShutdownTimeout(options.Cluster));
         builder.Services.AddGrpcReflection();
         builder.Services.AddOpenTelemetry().WithMetrics(m =>
         {

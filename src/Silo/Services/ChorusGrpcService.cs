@@ -4,6 +4,7 @@ using Chorus.Grains;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Runtime;
 
 namespace Chorus.Silo.Services;
 
@@ -12,16 +13,19 @@ namespace Chorus.Silo.Services;
 /// (errors: <see cref="ErrorTranslationInterceptor"/>; requests that are not valid protobuf or UTF-8: <see cref="CheckedChorusBinding"/>).
 /// </summary>
 [BindServiceMethod(typeof(CheckedChorusBinding), nameof(CheckedChorusBinding.BindService))]
-internal sealed class ChorusGrpcService(IGrainFactory grains, ClusterModelDirectory directory, IOptions<ChorusOptions> options, ILogger<ChorusGrpcService> logger)
+internal sealed class ChorusGrpcService(
+    IGrainFactory grains, ClusterModelDirectory directory, IOptions<ChorusOptions> options, SiloDrain drain, ILocalSiloDetails silo, ILogger<ChorusGrpcService> logger)
     : Api.Chorus.ChorusBase
 {
     private Grains.SessionOptions Limits => options.Value.Sessions;
 
     public override async Task Generate(GenerateRequest request, IServerStreamWriter<GenerateEvent> responseStream, ServerCallContext context)
     {
-        var ct = context.CancellationToken;
         var generation = ApiMapping.ToRequest(request);
         RequestValidator.Check(generation, Limits);
+        using var drained = drain.Enter(silo.SiloAddress.ToString());
+        using var call = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, drain.Expired);
+        var ct = call.Token;
         var session = grains.GetGrain<IFusionSessionGrain>(Guid.NewGuid());
         var completed = false;
         try
@@ -29,6 +33,10 @@ internal sealed class ChorusGrpcService(IGrainFactory grains, ClusterModelDirect
             await foreach (var e in session.Generate(generation, ct).WithCancellation(ct))
                 await responseStream.WriteAsync(ApiMapping.ToEvent(e), ct);
             completed = true;
+        }
+        catch (Exception e) when (drain.Expired.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested && e is not ChorusException { Kind: not ChorusErrorKind.Cancelled })
+        {
+            throw DrainRanOut();
         }
         finally
         {
@@ -55,9 +63,21 @@ internal sealed class ChorusGrpcService(IGrainFactory grains, ClusterModelDirect
     {
         var score = ApiMapping.ToRequest(request);
         RequestValidator.Check(score, Limits);
+        using var drained = drain.Enter(silo.SiloAddress.ToString());
+        using var call = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, drain.Expired);
         var session = grains.GetGrain<IFusionSessionGrain>(Guid.NewGuid());
-        return ApiMapping.ToReply(await session.Score(score, context.CancellationToken));
+        try
+        {
+            return ApiMapping.ToReply(await session.Score(score, call.Token));
+        }
+        catch (Exception e) when (drain.Expired.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested && e is not ChorusException { Kind: not ChorusErrorKind.Cancelled })
+        {
+            throw DrainRanOut();
+        }
     }
+
+    private ChorusException DrainRanOut() => new(ChorusErrorKind.Unavailable,
+        $"silo {silo.SiloAddress} shut down before this request finished (its drain time, Chorus:Cluster:DrainSeconds={options.Value.Cluster.DrainSeconds}, ran out); its slots are freed — retry: the other silos serve it");
 
     public override async Task<ListModelsReply> ListModels(ListModelsRequest request, ServerCallContext context)
     {
