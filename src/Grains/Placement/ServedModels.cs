@@ -39,7 +39,25 @@ public static class ServedModels
         return result;
     }
 
-    /// <summary>True when the silo serves the model (and has the replica).</summary>
-    public static bool Serves(ISiloMetadataCache cache, SiloAddress silo, string grainKey) =>
-        Decode(cache.GetSiloMetadata(silo)).TryGetValue(ModelId(grainKey), out var replicas) && Replica(grainKey) < replicas;
+    /// <summary>True when the silo serves the grain key's model (any replica count).</summary>
+    public static bool ServesModel(ISiloMetadataCache cache, SiloAddress silo, string grainKey) =>
+        Decode(cache.GetSiloMetadata(silo)).ContainsKey(ModelId(grainKey));
+
+    /// <summary>
+    /// The silo that holds replica r of a model: the serving silos, in address order, each own as many consecutive replica
+    /// indexes as they declare (silo A with 2 and B with 1: 0, 1 → A; 2 → B); an index past the live total wraps.
+    /// </summary>
+    public static SiloAddress Owner(ISiloMetadataCache cache, IReadOnlyList<SiloAddress> serving, string grainKey)
+    {
+        var id = ModelId(grainKey);
+        var ordered = serving.OrderBy(s => s.ToParsableString(), StringComparer.Ordinal).ToArray();
+        var counts = ordered.Select(s => Decode(cache.GetSiloMetadata(s)).GetValueOrDefault(id, 1)).ToArray();
+        var r = Replica(grainKey) % Math.Max(1, counts.Sum());
+        for (var i = 0; i < ordered.Length; i++)
+        {
+            if (r < counts[i]) return ordered[i];
+            r -= counts[i];
+        }
+        return ordered[^1];
+    }
 }

@@ -23,12 +23,12 @@ public sealed class ClusterModelDirectory(IClusterMembershipService membership, 
         return result;
     }
 
-    /// <summary>Replica count of a model on the live silos (0 when none serves it).</summary>
+    /// <summary>Replicas of a model over all live silos (0 when none serves it): sessions spread over all of them.</summary>
     public int Replicas(string modelId)
     {
         var count = 0;
         foreach (var (_, models) in ActiveSilos())
-            if (models.TryGetValue(modelId, out var n)) count = Math.Max(count, n);
+            if (models.TryGetValue(modelId, out var n)) count += n;
         return count;
     }
 

@@ -37,6 +37,7 @@ public static class ChorusSiloHost
             if (options.Security.SiloTls && certificate is not null)
                 silo.UseTls(certificate, tls => tls.RemoteCertificateValidation = (remote, _, _) => SiloCertificate.IsSameCertificate(certificate, remote));
             silo.AddChorus(options);
+            DashboardSetup.AddTo(silo, options.Cluster);
         });
         builder.Services.AddSingleton(apiKeys);
         builder.Services.AddGrpc(o =>
@@ -75,6 +76,7 @@ public static class ChorusSiloHost
         {
             app.MapPrometheusScrapingEndpoint();
             app.MapGet("/healthz", () => "ok");
+            DashboardSetup.MapOn(app, options.Cluster);
         }
         return app;
     }

@@ -88,6 +88,12 @@ internal sealed class ChorusGrpcService(
             var facts = await grain.Describe();
             var slots = await grain.Slots();
             reply.Models.Add(ApiMapping.ToDescription(facts, slots, silos.Count));
+            for (var r = 0; r < directory.Replicas(id); r++)
+            {
+                var key = r == 0 ? id : $"{id}/{r}";
+                var replica = r == 0 ? grain : grains.GetGrain<IModelGrain>(key);
+                reply.Replicas.Add(ApiMapping.ToReplica(key, r == 0 ? facts : await replica.Describe(), r == 0 ? slots : await replica.Slots()));
+            }
         }
         return reply;
     }
