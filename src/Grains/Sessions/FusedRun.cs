@@ -102,7 +102,7 @@ internal sealed class FusedRun : IAsyncDisposable
             : null;
         var positionsTopK = Requirements.NeedsPromptDistributions ? Math.Max(Requirements.TopK, Requirements.PromptPositionsTopK) : 0;
         var started = Stopwatch.GetTimestamp();
-        var opened = await Task.WhenAll(_members.Select(m => m.Grain.Prefill(m.Handle!, Prompt, Requirements.TopK, positionsTopK, ct)));
+        var opened = await Task.WhenAll(_members.Select(m => MemberLoss.Guard(m, () => m.Grain.Prefill(m.Handle!, Prompt, Requirements.TopK, positionsTopK, ct))));
         PrefillMilliseconds = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         for (var i = 0; i < _members.Count; i++)
         {
@@ -152,9 +152,9 @@ internal sealed class FusedRun : IAsyncDisposable
         var text = Prompt + _completion;
         await Task.WhenAll(_members.Where(m => m.Active).Select(async m =>
         {
-            var step = m.SharesMainVocabulary
-                ? await m.Grain.Append(m.Handle!, [token], Requirements.TopK, ct)
-                : await m.Grain.SyncText(m.Handle!, text, Requirements.TopK, ct);
+            var step = await MemberLoss.Guard(m, () => m.SharesMainVocabulary
+                ? m.Grain.Append(m.Handle!, [token], Requirements.TopK, ct)
+                : m.Grain.SyncText(m.Handle!, text, Requirements.TopK, ct));
             m.Current = step.Next.ToDistribution();
             m.LastTokens = step.Decoded;
         }));

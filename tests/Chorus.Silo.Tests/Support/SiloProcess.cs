@@ -113,6 +113,14 @@ internal sealed class SiloProcess : IDisposable
         }
     }
 
+    /// <summary>Asks the silo to stop gracefully (SIGTERM, as Kubernetes does when it deletes a pod); does not wait.</summary>
+    public void Terminate()
+    {
+        if (_process.HasExited) return;
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
+        kill.WaitForExit();
+    }
+
     /// <summary>Kills the silo and its children (SIGKILL: no graceful shutdown, as when a machine dies).</summary>
     public void Kill()
     {
