@@ -30,8 +30,9 @@ internal sealed class ChorusGrpcService(
         var completed = false;
         try
         {
+            // the drain cancels the session, never a write: a cancelled write resets the stream and the client would not see why
             await foreach (var e in session.Generate(generation, ct).WithCancellation(ct))
-                await responseStream.WriteAsync(ApiMapping.ToEvent(e), ct);
+                await responseStream.WriteAsync(ApiMapping.ToEvent(e), context.CancellationToken);
             completed = true;
         }
         catch (Exception e) when (drain.Expired.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested && e is not ChorusException { Kind: not ChorusErrorKind.Cancelled })
