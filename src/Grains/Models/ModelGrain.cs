@@ -55,6 +55,8 @@ internal sealed class ModelGrain(ModelHost host, IOptions<ChorusOptions> options
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        logger.LogInformation("model {Model} deactivating on {Silo} with {Sequences} sequence(s) open: {Reason}", this.GetPrimaryKeyString(), silo.SiloAddress,
+            _scheduler?.Runner.ActiveSequences ?? 0, reason);
         _sweep?.Dispose();
         host.UntrackHealth(this.GetPrimaryKeyString());
         _scheduler?.Dispose(); // fails waiters, frees every sequence, then the thread ends

@@ -40,6 +40,12 @@ internal static class ClusteringSetup
             default:
                 throw new InvalidOperationException($"unknown clustering provider '{cluster.Provider}' ({string.Join(", ", ClusterProviders.All)})");
         }
+        // Orleans' default directory deactivates every activation whose directory entry lived on a silo that left — a graceful
+        // stop of one silo would cut sessions whose models run on the others. The distributed directory (experimental in
+        // Orleans 10) recovers the departed silo's entries from the live silos instead: activations elsewhere keep running.
+#pragma warning disable ORLEANSEXP003
+        silo.AddDistributedGrainDirectory();
+#pragma warning restore ORLEANSEXP003
         // a dead silo is declared dead within seconds, so sessions that used it fail fast with Unavailable
         silo.Configure<ClusterMembershipOptions>(o =>
         {
