@@ -23,6 +23,7 @@ public static class ChorusSiloHost
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddEnvironmentVariables("CHORUS_");
+        ConfigFile.AddIfConfigured(builder, args);
         var options = new ChorusOptions();
         builder.Configuration.GetSection(ChorusOptions.Section).Bind(options);
         configure?.Invoke(options);
@@ -45,7 +46,9 @@ public static class ChorusSiloHost
             o.EnableDetailedErrors = false;
             o.Interceptors.Add<ErrorTranslationInterceptor>();
         });
-        builder.Services.AddGrpcHealthChecks().AddCheck<ModelsHealthCheck>("models").AddCheck<DrainHealthCheck>("drain");
+        // "" (readiness): every check, draining included; "liveness": only what a restart can cure (a drain must not restart the pod)
+        builder.Services.AddGrpcHealthChecks(o => o.Services.Map(LivenessService, r => r.Tags.Contains(LivenessService)))
+            .AddCheck<ModelsHealthCheck>("models", tags: [LivenessService]).AddCheck<DrainHealthCheck>("drain");
         // registered after the silo: on SIGTERM it drains before Orleans and the gRPC server stop
         builder.Services.AddHostedService<DrainOnShutdown>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = DrainOnShutdown.ShutdownTimeout(options.Cluster));
@@ -80,6 +83,9 @@ public static class ChorusSiloHost
         }
         return app;
     }
+
+    /// <summary>The gRPC health service name of the liveness probe.</summary>
+    public const string LivenessService = "liveness";
 
     private static void Serve(ListenOptions listen, HttpProtocols protocols, X509Certificate2? certificate)
     {
