@@ -81,6 +81,21 @@ public sealed partial class ChartEnvironmentTests(MembershipStoresFixture stores
                 Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new HealthCheckRequest { Service = "" })).Status);
                 Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new HealthCheckRequest { Service = "liveness" })).Status);
 
+                // the trial turns the Orleans dashboard on: served on the metrics port
+                using (var http = new HttpClient())
+                {
+                    var dashboard = await http.GetAsync(new Uri($"http://127.0.0.1:{ports[3]}/dashboard/"));
+                    Assert.True(dashboard.IsSuccessStatusCode, $"GET /dashboard/ → {(int)dashboard.StatusCode}");
+                }
+
+                // `chorus models` shows the silo with its replicas, sessions and KV slots
+                using (var stdout = new StringWriter())
+                {
+                    Assert.Equal(0, await Chorus.Client.ChorusCommandLine.RunAsync(["models", "--endpoint", silo.Endpoint], stdout, TextWriter.Null));
+                    output.WriteLine(stdout.ToString());
+                    Assert.Matches(@"silo \S+: 2 replica\(s\), 0 session\(s\), 0/8 KV slots, 0 queued", stdout.ToString());
+                }
+
                 // the example's pack, by name
                 var request = new GenerateRequest { Members = new Members { Pack = "domains" }, Prompt = "The", Limits = new Limits { MaxTokens = 4 } };
                 GenerateEvent? last = null;
