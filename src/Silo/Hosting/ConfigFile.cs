@@ -4,8 +4,9 @@ using Microsoft.Extensions.Configuration;
 namespace Chorus.Silo;
 
 /// <summary>
-/// <c>CHORUS_CONFIG_FILE=/etc/chorus/chorus.json</c> (environment or command line): an appsettings-style JSON file read
-/// before the environment and the command line, which still override it — how the Helm chart hands a silo its ConfigMap.
+/// <c>CHORUS_CONFIG_FILE=/etc/chorus/chorus.json</c> (environment or command line): an appsettings-style JSON file —
+/// how the Helm chart hands a silo its ConfigMap. It overrides appsettings and the environment (the image's ENV
+/// defaults, such as its metrics port); only the command line overrides it.
 /// </summary>
 internal static class ConfigFile
 {
@@ -16,9 +17,6 @@ internal static class ConfigFile
         if (builder.Configuration[Key] is not { Length: > 0 } path) return;
         if (!File.Exists(path)) throw new InvalidOperationException($"{Key} names '{path}', which does not exist; mount the file or unset {Key}");
         builder.Configuration.AddJsonFile(path, optional: false, reloadOnChange: false);
-        // environment and command line keep the last word
-        builder.Configuration.AddEnvironmentVariables();
-        builder.Configuration.AddEnvironmentVariables("CHORUS_");
         builder.Configuration.AddCommandLine(args);
     }
 }

@@ -14,7 +14,8 @@ namespace Chorus.Silo.Tests.Deploy;
 /// configuration file and environment the chart gives a pod of the CPU trial (the same chorus.json the ConfigMap holds,
 /// the same variables the StatefulSet sets, the image's own ENV) serves the example's models and pack. Only what a
 /// pod gets from Kubernetes is substituted: the pod IP (127.0.0.1), the /models volume (a temp folder), the in-chart
-/// Redis (a real redis-server), and free ports instead of the fixed ones (other tests share this machine).
+/// Redis (a real redis-server), and free ports instead of the fixed ones (other tests share this machine; the
+/// dashboard answering on the file's metrics port shows the file wins over the image's ENV default).
 /// </summary>
 [Collection(MembershipStoresCollection.Name)]
 public sealed partial class ChartEnvironmentTests(MembershipStoresFixture stores, ITestOutputHelper output)
@@ -67,7 +68,8 @@ public sealed partial class ChartEnvironmentTests(MembershipStoresFixture stores
                 ["Chorus__Cluster__AdvertisedAddress"] = "127.0.0.1",
                 ["Chorus__Cluster__ConnectionString"] = stores.Redis.ConnectionString, // the in-chart Redis
                 ["Chorus__Security__AllowAnonymous"] = "true",                          // cpu-trial: security.allowAnonymous
-                ["Chorus__Cluster__ListenOnAnyAddress"] = "true",                       // deploy/docker/Dockerfile's ENV
+                ["Chorus__Cluster__ListenOnAnyAddress"] = "true",                       // deploy/docker/Dockerfile's ENV …
+                ["Chorus__Cluster__MetricsPort"] = "9464",                              // … which the chart's file overrides
             };
             using var silo = SiloProcess.Start("chart-pod", ports[0], ports[2], [], environment: environment);
             try
