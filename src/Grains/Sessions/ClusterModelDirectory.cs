@@ -32,6 +32,14 @@ public sealed class ClusterModelDirectory(IClusterMembershipService membership, 
         return count;
     }
 
+    /// <summary>True while the silo (as <see cref="SiloAddress.ToString"/> writes it) is an Active member of the cluster.</summary>
+    public bool IsActive(string silo)
+    {
+        foreach (var member in membership.CurrentSnapshot.Members.Values)
+            if (member.Status == SiloStatus.Active && member.SiloAddress.ToString() == silo) return true;
+        return false;
+    }
+
     // Each live silo with the models (id → replicas) its metadata declares.
     private IEnumerable<(SiloAddress Silo, IReadOnlyDictionary<string, int> Models)> ActiveSilos()
     {

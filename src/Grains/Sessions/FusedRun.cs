@@ -22,11 +22,13 @@ internal sealed class FusedRun : IAsyncDisposable
     private readonly System.Text.StringBuilder _completion = new();
     private readonly List<IModelGrain> _asked = [];
     private readonly ILogger _logger;
+    private readonly ClusterModelDirectory _directory;
     private bool _ended;
 
-    private FusedRun(Guid session, List<RunMember> members, FusionMethod method, string prompt, ILogger logger)
+    private FusedRun(Guid session, List<RunMember> members, FusionMethod method, string prompt, ClusterModelDirectory directory, ILogger logger)
     {
         _session = session;
+        _directory = directory;
         _logger = logger;
         _members = members;
         Method = method;
@@ -61,7 +63,7 @@ internal sealed class FusedRun : IAsyncDisposable
         var facts = await Task.WhenAll(grainRefs.Select(g => g.Describe()));
         var vocabularies = await Task.WhenAll(grainRefs.Select((g, i) => catalog.Vocabulary(g, facts[i])));
         var members = plans.Select((p, i) => new RunMember(p, grainRefs[i], facts[i], vocabularies[i])).ToList();
-        var run = new FusedRun(session, members, method, prompt, logger);
+        var run = new FusedRun(session, members, method, prompt, directory, logger);
         run.CheckVocabularies();
         return run;
     }
@@ -175,6 +177,13 @@ internal sealed class FusedRun : IAsyncDisposable
         _ended = true; // ends admission too: a session released while it still waits asks no further model
         await Task.WhenAll(_asked.ToList().Select(async g =>
         {
+            // a member whose silo left took its sequences with it; calling its grain would only activate a new replica elsewhere
+            var silo = _members.First(m => m.Grain.GetPrimaryKeyString() == g.GetPrimaryKeyString()).Facts.Silo;
+            if (!_directory.IsActive(silo))
+            {
+                _logger.LogDebug("session {Session}: {Model}'s silo {Silo} has left; nothing to release there", _session, g.GetPrimaryKeyString(), silo);
+                return;
+            }
             try
             {
                 var freed = await g.ReleaseOwner(_session).WaitAsync(TimeSpan.FromSeconds(10));
