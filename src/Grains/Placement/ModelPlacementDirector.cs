@@ -23,6 +23,8 @@ internal sealed class ModelPlacementDirector(ISiloMetadataCache metadata) : IPla
             throw new ChorusException(ChorusErrorKind.Unavailable,
                 $"model '{ServedModels.ModelId(key)}' is not served by any live silo (served now: {string.Join(", ", served)}); start a silo that serves it");
         }
-        return Task.FromResult(ServedModels.Owner(metadata, candidates, key));
+        var id = ServedModels.ModelId(key);
+        var serving = candidates.Select(s => (s, ServedModels.Decode(metadata.GetSiloMetadata(s)).GetValueOrDefault(id, 1))).ToList();
+        return Task.FromResult(ServedModels.Owner(serving, ServedModels.Replica(key)));
     }
 }

@@ -44,20 +44,19 @@ public static class ServedModels
         Decode(cache.GetSiloMetadata(silo)).ContainsKey(ModelId(grainKey));
 
     /// <summary>
-    /// The silo that holds replica r of a model: the serving silos, in address order, each own as many consecutive replica
-    /// indexes as they declare (silo A with 2 and B with 1: 0, 1 → A; 2 → B); an index past the live total wraps.
+    /// The silo that holds replica <paramref name="replica"/> of a model: the serving silos, in address order, each own as
+    /// many consecutive replica indexes as they declare (silo A with 2 and B with 1: 0, 1 → A; 2 → B); an index past the
+    /// live total wraps.
     /// </summary>
-    public static SiloAddress Owner(ISiloMetadataCache cache, IReadOnlyList<SiloAddress> serving, string grainKey)
+    public static SiloAddress Owner(IReadOnlyList<(SiloAddress Silo, int Replicas)> serving, int replica)
     {
-        var id = ModelId(grainKey);
-        var ordered = serving.OrderBy(s => s.ToParsableString(), StringComparer.Ordinal).ToArray();
-        var counts = ordered.Select(s => Decode(cache.GetSiloMetadata(s)).GetValueOrDefault(id, 1)).ToArray();
-        var r = Replica(grainKey) % Math.Max(1, counts.Sum());
-        for (var i = 0; i < ordered.Length; i++)
+        var ordered = serving.OrderBy(s => s.Silo.ToParsableString(), StringComparer.Ordinal).ToArray();
+        var r = replica % Math.Max(1, ordered.Sum(s => Math.Max(1, s.Replicas)));
+        foreach (var (silo, replicas) in ordered)
         {
-            if (r < counts[i]) return ordered[i];
-            r -= counts[i];
+            if (r < Math.Max(1, replicas)) return silo;
+            r -= Math.Max(1, replicas);
         }
-        return ordered[^1];
+        return ordered[^1].Silo;
     }
 }
