@@ -92,7 +92,7 @@ public sealed class DrainTests(ITestOutputHelper output)
         var silo = SiloProcess.Start("draining", ports[0], ports[2],
         [
             $"--Chorus:Cluster:SiloPort={ports[0]}", $"--Chorus:Cluster:GatewayPort={ports[1]}", $"--Chorus:Cluster:GrpcPort={ports[2]}",
-            $"--Chorus:Cluster:ClusterId=drain-{Guid.NewGuid():N}", $"--Chorus:Cluster:DrainSeconds={drainSeconds}",
+            $"--Chorus:Cluster:ClusterId=drain-{Guid.NewGuid():N}", $"--Chorus:Sessions:DrainSeconds={drainSeconds}",
             .. SiloArguments.Model(0, "a", TestModels.Spm(31), contextSize: 2048),
             "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Chorus=Information",
         ]);

@@ -15,9 +15,6 @@ public sealed class ClusterSettings
     /// <summary>How long start-up waits for the membership store to answer before it fails naming the store.</summary>
     public int StoreTimeoutSeconds { get; set; } = 10;
 
-    /// <summary>How long a stopping silo lets in-flight sessions finish before it cancels the rest (SIGTERM, drain).</summary>
-    public int DrainSeconds { get; set; } = 30;
-
     /// <summary>The Orleans dashboard on the metrics port (<see cref="MetricsPort"/>) under /dashboard.</summary>
     public bool Dashboard { get; set; }
 

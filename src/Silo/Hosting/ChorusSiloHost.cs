@@ -51,7 +51,7 @@ public static class ChorusSiloHost
             .AddCheck<ModelsHealthCheck>("models", tags: [LivenessService]).AddCheck<DrainHealthCheck>("drain");
         // registered after the silo: on SIGTERM it drains before Orleans and the gRPC server stop
         builder.Services.AddHostedService<DrainOnShutdown>();
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = DrainOnShutdown.ShutdownTimeout(options.Cluster));
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = DrainOnShutdown.ShutdownTimeout(options.Sessions));
         builder.Services.AddGrpcReflection();
         builder.Services.AddOpenTelemetry().WithMetrics(m =>
         {

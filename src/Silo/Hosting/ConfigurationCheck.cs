@@ -32,6 +32,7 @@ internal static class ConfigurationCheck
 
     private static IEnumerable<string> SessionProblems(Grains.SessionOptions s)
     {
+        if (s.DrainSeconds < 0) yield return $"Chorus:Sessions:DrainSeconds must be ≥ 0, got {s.DrainSeconds}";
         if (s.QueueDepth < 0) yield return $"Chorus:Sessions:QueueDepth must be ≥ 0 (0 = no queue), got {s.QueueDepth}";
         if (s.MaxQueueMilliseconds < 0) yield return $"Chorus:Sessions:MaxQueueMilliseconds must be ≥ 0, got {s.MaxQueueMilliseconds}";
         // a session holds the slots it was granted while it waits for its next model's: the sweep must not take them meanwhile

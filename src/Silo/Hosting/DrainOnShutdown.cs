@@ -10,7 +10,7 @@ namespace Chorus.Silo;
 /// <summary>
 /// Graceful shutdown (SIGTERM, Kubernetes' pod termination): before the Orleans silo and the gRPC server stop, the silo
 /// drains — health says NOT_SERVING, no new sessions or sequences are taken, in-flight sessions get up to
-/// <c>Chorus:Cluster:DrainSeconds</c> to finish, and the rest are cancelled with Unavailable (their slots freed by the
+/// <c>Chorus:Sessions:DrainSeconds</c> to finish, and the rest are cancelled with Unavailable (their slots freed by the
 /// sessions' own clean-up). Then Orleans stops, which leaves the membership table.
 /// </summary>
 internal sealed class DrainOnShutdown(SiloDrain drain, ModelHost models, ILocalSiloDetails silo, IOptions<ChorusOptions> options, ILogger<DrainOnShutdown> logger)
@@ -22,12 +22,12 @@ internal sealed class DrainOnShutdown(SiloDrain drain, ModelHost models, ILocalS
     private static readonly TimeSpan Unwind = TimeSpan.FromSeconds(5);
 
     /// <summary>The host's stop budget: the drain, the unwinding, and Orleans' own shutdown after them.</summary>
-    public static TimeSpan ShutdownTimeout(ClusterSettings cluster) => TimeSpan.FromSeconds(Math.Max(0, cluster.DrainSeconds)) + Unwind + TimeSpan.FromSeconds(30);
+    public static TimeSpan ShutdownTimeout(Grains.SessionOptions sessions) => TimeSpan.FromSeconds(Math.Max(0, sessions.DrainSeconds)) + Unwind + TimeSpan.FromSeconds(30);
 
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
         drain.Begin();
-        var limit = TimeSpan.FromSeconds(Math.Max(0, options.Value.Cluster.DrainSeconds));
+        var limit = TimeSpan.FromSeconds(Math.Max(0, options.Value.Sessions.DrainSeconds));
         var watch = Stopwatch.StartNew();
         logger.LogInformation("silo {Silo} is draining: {Sessions} session(s) and {Sequences} sequence(s) in flight, up to {Drain} s",
             silo.SiloAddress, drain.ActiveSessions, models.OpenSequences, limit.TotalSeconds);

@@ -26,7 +26,6 @@ public static class ClusterProviders
         if (!System.Net.IPAddress.TryParse(c.AdvertisedAddress, out _))
             yield return $"Chorus:Cluster:AdvertisedAddress '{c.AdvertisedAddress}' is not an IP address (in Kubernetes: the pod IP, status.podIP)";
         if (c.StoreTimeoutSeconds < 1) yield return $"Chorus:Cluster:StoreTimeoutSeconds must be ≥ 1, got {c.StoreTimeoutSeconds}";
-        if (c.DrainSeconds < 0) yield return $"Chorus:Cluster:DrainSeconds must be ≥ 0, got {c.DrainSeconds}";
         if (c.Dashboard && c.MetricsPort <= 0) yield return "Chorus:Cluster:Dashboard=true needs Chorus:Cluster:MetricsPort (the dashboard is served there under /dashboard)";
     }
 }

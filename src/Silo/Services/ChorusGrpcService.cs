@@ -78,7 +78,7 @@ internal sealed class ChorusGrpcService(
     }
 
     private ChorusException DrainRanOut() => new(ChorusErrorKind.Unavailable,
-        $"silo {silo.SiloAddress} shut down before this request finished (its drain time, Chorus:Cluster:DrainSeconds={options.Value.Cluster.DrainSeconds}, ran out); its slots are freed — retry: the other silos serve it");
+        $"silo {silo.SiloAddress} shut down before this request finished (its drain time, Chorus:Sessions:DrainSeconds={options.Value.Sessions.DrainSeconds}, ran out); its slots are freed — retry: the other silos serve it");
 
     public override async Task<ListModelsReply> ListModels(ListModelsRequest request, ServerCallContext context)
     {

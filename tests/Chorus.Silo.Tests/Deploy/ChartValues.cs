@@ -22,7 +22,7 @@ internal static class ChartValues
         {
             ["Provider"] = Copy(v["membership"]!["provider"]), ["ClusterId"] = Copy(v["cluster"]!["clusterId"]), ["ServiceId"] = Copy(v["cluster"]!["serviceId"]),
             ["SiloPort"] = Copy(v["ports"]!["silo"]), ["GatewayPort"] = Copy(v["ports"]!["gateway"]), ["GrpcPort"] = Copy(v["ports"]!["grpc"]),
-            ["MetricsPort"] = Copy(v["ports"]!["metrics"]), ["ListenOnAnyAddress"] = true, ["DrainSeconds"] = Copy(v["cluster"]!["drainSeconds"]),
+            ["MetricsPort"] = Copy(v["ports"]!["metrics"]), ["ListenOnAnyAddress"] = true,
             ["Dashboard"] = Copy(v["cluster"]!["dashboard"]), ["InitializeStore"] = Copy(v["membership"]!["initializeStore"]),
         };
         var known = new JsonArray();
@@ -32,9 +32,17 @@ internal static class ChartValues
         {
             ["Chorus"] = new JsonObject
             {
-                ["Cluster"] = cluster, ["Models"] = Copy(g["models"]), ["Packs"] = Copy(v["packs"]), ["Sessions"] = Copy(v["sessions"]), ["KnownModels"] = known,
+                ["Cluster"] = cluster, ["Models"] = Copy(g["models"]), ["Packs"] = Copy(v["packs"]), ["Sessions"] = Sessions(v), ["KnownModels"] = known,
             },
         };
+    }
+
+    // the chart's sessions overrides with the drain time from cluster.drainSeconds
+    private static JsonObject Sessions(JsonObject v)
+    {
+        var sessions = v["sessions"]?.DeepClone() as JsonObject ?? [];
+        sessions["DrainSeconds"] = Copy(v["cluster"]!["drainSeconds"]);
+        return sessions;
     }
 
     private static JsonNode? Copy(JsonNode? node) => node?.DeepClone();

@@ -99,7 +99,7 @@ public sealed class StoreCluster : IAsyncDisposable
         yield return $"--Chorus:Cluster:SiloPort={ports[0]}";
         yield return $"--Chorus:Cluster:GatewayPort={ports[1]}";
         yield return $"--Chorus:Cluster:GrpcPort={ports[2]}";
-        yield return $"--Chorus:Cluster:DrainSeconds={_drainSeconds}";
+        yield return $"--Chorus:Sessions:DrainSeconds={_drainSeconds}";
         yield return $"--Chorus:CacheDirectory={_cacheDirectory}";
         var served = Served[index];
         for (var i = 0; i < served.Length; i++)

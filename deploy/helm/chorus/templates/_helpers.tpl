@@ -10,9 +10,10 @@
 {{- $v := .root.Values -}}
 {{- $cluster := dict "Provider" $v.membership.provider "ClusterId" $v.cluster.clusterId "ServiceId" $v.cluster.serviceId
       "SiloPort" $v.ports.silo "GatewayPort" $v.ports.gateway "GrpcPort" $v.ports.grpc "MetricsPort" $v.ports.metrics
-      "ListenOnAnyAddress" true "DrainSeconds" $v.cluster.drainSeconds "Dashboard" $v.cluster.dashboard
+      "ListenOnAnyAddress" true "Dashboard" $v.cluster.dashboard
       "InitializeStore" $v.membership.initializeStore -}}
-{{- $chorus := dict "Cluster" $cluster "Models" .group.models "Packs" $v.packs "Sessions" $v.sessions
+{{- $sessions := merge (dict "DrainSeconds" $v.cluster.drainSeconds) (deepCopy ($v.sessions | default dict)) -}}
+{{- $chorus := dict "Cluster" $cluster "Models" .group.models "Packs" $v.packs "Sessions" $sessions
       "KnownModels" (include "chorus.knownModels" .root | fromJsonArray) -}}
 {{- dict "Chorus" $chorus | toPrettyJson -}}
 {{- end -}}
