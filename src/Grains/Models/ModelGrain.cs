@@ -16,7 +16,8 @@ namespace Chorus.Grains;
 /// on the scheduler's decode thread. Never migrates.
 /// </summary>
 [ModelPlacement, Immovable, Reentrant]
-internal sealed class ModelGrain(ModelHost host, IOptions<ChorusOptions> options, ILocalSiloDetails silo, ChorusMetrics metrics, SiloDrain drain, ILogger<ModelGrain> logger)
+internal sealed class ModelGrain(
+    ModelHost host, IOptions<ChorusOptions> options, ILocalSiloDetails silo, ChorusMetrics metrics, SiloDrain drain, ClusterModelDirectory directory, ILogger<ModelGrain> logger)
     : Grain, IModelGrain
 {
     // texts longer than this are tokenized on the thread pool, so a large prompt does not hold this activation's turn
@@ -189,10 +190,22 @@ internal sealed class ModelGrain(ModelHost host, IOptions<ChorusOptions> options
     private async Task SweepIdle(CancellationToken cancellationToken)
     {
         var owners = await Scheduler.Sweep(options.Value.Sessions.IdleTimeout);
+        MoveIfIdleAndMisplaced();
         if (owners.Count == 0) return;
         metrics.SweptSequences.Add(owners.Count, _tag);
         logger.LogWarning("model {Model}: the idle sweep freed {Count} sequence(s) whose session never released them (sessions {Sessions})",
             this.GetPrimaryKeyString(), owners.Count, string.Join(", ", owners.Distinct()));
+    }
+
+    // After silos came and went, two replica keys of a model can share a silo (an activation stays where it was placed):
+    // an idle replica whose key now belongs on another live silo deactivates, and its next use places it there.
+    private void MoveIfIdleAndMisplaced()
+    {
+        if (Scheduler.Runner.ActiveSequences > 0 || Scheduler.Waiting > 0 || drain.IsDraining) return;
+        if (directory.Owner(this.GetPrimaryKeyString()) is not { } owner || owner.Equals(silo.SiloAddress)) return;
+        logger.LogInformation("model {Model}: idle on {Silo} but its replica key belongs on {Owner} now (silos came or went); deactivating so that its next use lands there",
+            this.GetPrimaryKeyString(), silo.SiloAddress, owner);
+        this.DeactivateOnIdle();
     }
 
     private ModelFacts BuildFacts()

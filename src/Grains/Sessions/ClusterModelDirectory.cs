@@ -32,6 +32,16 @@ public sealed class ClusterModelDirectory(IClusterMembershipService membership, 
         return count;
     }
 
+    /// <summary>The live silo a replica key belongs on now (<see cref="ServedModels.Owner"/>), or null when no live silo serves the model.</summary>
+    public SiloAddress? Owner(string grainKey)
+    {
+        var id = ServedModels.ModelId(grainKey);
+        var serving = new List<(SiloAddress Silo, int Replicas)>();
+        foreach (var (silo, models) in ActiveSilos())
+            if (models.TryGetValue(id, out var n)) serving.Add((silo, n));
+        return serving.Count == 0 ? null : ServedModels.Owner(serving, ServedModels.Replica(grainKey));
+    }
+
     /// <summary>True while the silo (as <see cref="SiloAddress.ToString"/> writes it) is an Active member of the cluster.</summary>
     public bool IsActive(string silo)
     {

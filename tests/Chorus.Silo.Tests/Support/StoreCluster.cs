@@ -101,6 +101,8 @@ public sealed class StoreCluster : IAsyncDisposable
         yield return $"--Chorus:Cluster:GrpcPort={ports[2]}";
         yield return $"--Chorus:Sessions:DrainSeconds={_drainSeconds}";
         yield return $"--Chorus:CacheDirectory={_cacheDirectory}";
+        // idle replicas misplaced by the churn move within seconds (default 15 s)
+        yield return "--Chorus:Sessions:IdleSweepInterval=00:00:02";
         var served = Served[index];
         for (var i = 0; i < served.Length; i++)
             foreach (var arg in SiloArguments.Model(i, served[i], _models[served[i]], contextSize: 2048)) yield return arg;
