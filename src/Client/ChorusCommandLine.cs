@@ -18,6 +18,7 @@ public static class ChorusCommandLine
         root.Subcommands.Add(EvalCommand.Create(context));
         root.Subcommands.Add(MergeCommand.Create(context));
         root.Subcommands.Add(CheckPackCommand.Create(context));
+        root.Subcommands.Add(ClusterCommand.Create(context));
         return root;
     }
 

@@ -68,6 +68,10 @@ public sealed partial class ChorusApiClient : IDisposable
     public async Task<IReadOnlyList<ModelDescription>> ListModelsAsync(CancellationToken cancellationToken = default) =>
         (await _api.ListModelsAsync(new ListModelsRequest(), cancellationToken: cancellationToken)).Models;
 
+    /// <summary>The models (one entry each) and every replica on its silo (the per-silo view).</summary>
+    public async Task<ListModelsReply> ListModelsReplyAsync(CancellationToken cancellationToken = default) =>
+        await _api.ListModelsAsync(new ListModelsRequest(), cancellationToken: cancellationToken);
+
     /// <summary>Token ids and pieces of a text in one model's vocabulary.</summary>
     public async Task<TokenizeReply> TokenizeAsync(string model, string text, bool addSpecial = false, CancellationToken cancellationToken = default) =>
         await _api.TokenizeAsync(new TokenizeRequest { Model = model, Text = text, AddSpecial = addSpecial }, cancellationToken: cancellationToken);

@@ -15,7 +15,8 @@ internal static class ModelsCommand
         command.SetAction((parse, ct) => context.Guard(parse.GetValue(cluster.Verbose), async () =>
         {
             await using var connection = await ClusterConnection.OpenAsync(cluster.Target(parse), context.Error, ct);
-            var models = await connection.Client.ListModelsAsync(ct);
+            var reply = await connection.Client.ListModelsReplyAsync(ct);
+            var models = reply.Models;
             if (parse.GetValue(json))
             {
                 await context.Output.WriteLineAsync(JsonOutput.Serialize(new
@@ -27,6 +28,7 @@ internal static class ModelsCommand
                         waiting = m.Waiting, sweptSequences = m.SweptSequences, unhealthy = m.Unhealthy, description = m.Description, device = m.Device,
                         chatTemplate = m.ChatTemplate.Length > 0 ? m.ChatTemplate : null,
                     }),
+                    silos = SiloView.Json(reply.Replicas),
                 }));
                 return 0;
             }
@@ -41,6 +43,7 @@ internal static class ModelsCommand
             foreach (var m in models)
                 await context.Output.WriteLineAsync($"{m.Id.PadRight(idWidth)}  {m.Silo.PadRight(siloWidth)}  {$"{m.Vocabulary} {m.VocabularySize}",-16}  " +
                     $"{m.Parameters / 1e6,7:F1}M  {m.ContextSize,6}  {$"{m.ActiveSequences}/{m.MaxSequences}",7}  {m.Waiting,6}  {ChatKind(m.ChatTemplate),-6}  {m.Device}{(m.Unhealthy ? "  UNHEALTHY" : "")}");
+            await SiloView.WriteAsync(context.Output, reply.Replicas);
             return 0;
         }));
         return command;

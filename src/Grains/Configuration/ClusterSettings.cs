@@ -1,10 +1,22 @@
 namespace Chorus.Grains;
 
-/// <summary>Clustering: localhost (one process), development (several processes, one primary silo), or a provider.</summary>
+/// <summary>Clustering: localhost (one process), development (several processes, one primary silo), or a membership store (redis, adonet).</summary>
 public sealed class ClusterSettings
 {
-    /// <summary>localhost | development.</summary>
+    /// <summary>localhost | development | redis | adonet (PostgreSQL).</summary>
     public string Provider { get; set; } = "localhost";
+
+    /// <summary>The membership store (redis: a StackExchange.Redis configuration string; adonet: an Npgsql connection string).</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>adonet: create the Orleans membership tables and queries at start-up when the database lacks them.</summary>
+    public bool InitializeStore { get; set; }
+
+    /// <summary>How long start-up waits for the membership store to answer before it fails naming the store.</summary>
+    public int StoreTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>The Orleans dashboard on the metrics port (<see cref="MetricsPort"/>) under /dashboard.</summary>
+    public bool Dashboard { get; set; }
 
     public string ClusterId { get; set; } = "chorus";
 

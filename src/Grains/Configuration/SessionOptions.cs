@@ -36,4 +36,7 @@ public sealed class SessionOptions
     public int MaxParameters { get; set; } = 32;
 
     public int MaxParameterBytes { get; set; } = 256;
+
+    /// <summary>How long a stopping silo (SIGTERM) lets in-flight sessions finish before it cancels the rest.</summary>
+    public int DrainSeconds { get; set; } = 30;
 }

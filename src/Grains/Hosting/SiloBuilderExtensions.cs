@@ -16,6 +16,7 @@ public static class SiloBuilderExtensions
         builder.Services.AddSingleton<VocabularyCatalog>();
         builder.Services.AddSingleton<ClusterModelDirectory>();
         builder.Services.AddSingleton<ChorusMetrics>();
+        builder.Services.AddSingleton<SiloDrain>();
         builder.Services.AddPlacementDirector<ModelPlacement, ModelPlacementDirector>();
         builder.Configure<Orleans.Configuration.SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromMinutes(5));
         return builder;

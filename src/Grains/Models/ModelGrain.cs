@@ -17,7 +17,8 @@ namespace Chorus.Grains;
 /// on the scheduler's decode thread. Never migrates.
 /// </summary>
 [ModelPlacement, Immovable, Reentrant]
-internal sealed class ModelGrain(ModelHost host, IOptions<ChorusOptions> options, ILocalSiloDetails silo, ChorusMetrics metrics, ILogger<ModelGrain> logger)
+internal sealed class ModelGrain(
+    ModelHost host, IOptions<ChorusOptions> options, ILocalSiloDetails silo, ChorusMetrics metrics, SiloDrain drain, ClusterModelDirectory directory, ILogger<ModelGrain> logger)
     : Grain, IModelGrain
 {
     // texts longer than this are tokenized on the thread pool, so a large prompt does not hold this activation's turn
@@ -48,6 +49,7 @@ internal sealed class ModelGrain(ModelHost host, IOptions<ChorusOptions> options
         };
         var scheduler = _scheduler;
         host.TrackHealth(this.GetPrimaryKeyString(), () => scheduler.Healthy);
+        host.TrackSequences(this.GetPrimaryKeyString(), () => scheduler.Runner.ActiveSequences);
         _sweep = this.RegisterGrainTimer(SweepIdle, new GrainTimerCreationOptions(s.IdleSweepInterval, s.IdleSweepInterval) { Interleave = true });
         logger.LogInformation("model {Model} active on {Silo}: {Description}, {Slots} slots of {Context} tokens", this.GetPrimaryKeyString(), silo.SiloAddress,
             runner.Model.Description, runner.MaxSequences, runner.SequenceContextSize);
@@ -55,6 +57,8 @@ internal sealed class ModelGrain(ModelHost host, IOptions<ChorusOptions> options
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        logger.LogInformation("model {Model} deactivating on {Silo} with {Sequences} sequence(s) open: {Reason}", this.GetPrimaryKeyString(), silo.SiloAddress,
+            _scheduler?.Runner.ActiveSequences ?? 0, reason);
         _sweep?.Dispose();
         host.UntrackHealth(this.GetPrimaryKeyString());
         _scheduler?.Dispose(); // fails waiters, frees every sequence, then the thread ends
@@ -66,6 +70,9 @@ internal sealed class ModelGrain(ModelHost host, IOptions<ChorusOptions> options
 
     public async IAsyncEnumerable<AdmissionEvent> Admit(Guid owner, int count, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        // a draining silo lets its sessions finish but opens no new sequences: they would be cut off when it leaves
+        if (drain.IsDraining)
+            throw new ChorusException(ChorusErrorKind.Unavailable, $"model '{_modelId}' is on silo {silo.SiloAddress}, which is shutting down; retry once it has left (another silo serving '{_modelId}' then takes the request)");
         var updates = Scheduler.Admit(owner, count, cancellationToken);
         while (await updates.WaitToReadAsync(cancellationToken))
             while (updates.TryRead(out var update))
@@ -292,10 +299,22 @@ internal sealed class ModelGrain(ModelHost host, IOptions<ChorusOptions> options
     private async Task SweepIdle(CancellationToken cancellationToken)
     {
         var owners = await Scheduler.Sweep(options.Value.Sessions.IdleTimeout);
+        MoveIfIdleAndMisplaced();
         if (owners.Count == 0) return;
         metrics.SweptSequences.Add(owners.Count, _tag);
         logger.LogWarning("model {Model}: the idle sweep freed {Count} sequence(s) whose session never released them (sessions {Sessions})",
             this.GetPrimaryKeyString(), owners.Count, string.Join(", ", owners.Distinct()));
+    }
+
+    // After silos came and went, two replica keys of a model can share a silo (an activation stays where it was placed):
+    // an idle replica whose key now belongs on another live silo deactivates, and its next use places it there.
+    private void MoveIfIdleAndMisplaced()
+    {
+        if (Scheduler.Runner.ActiveSequences > 0 || Scheduler.Waiting > 0 || drain.IsDraining) return;
+        if (directory.Owner(this.GetPrimaryKeyString()) is not { } owner || owner.Equals(silo.SiloAddress)) return;
+        logger.LogInformation("model {Model}: idle on {Silo} but its replica key belongs on {Owner} now (silos came or went); deactivating so that its next use lands there",
+            this.GetPrimaryKeyString(), silo.SiloAddress, owner);
+        this.DeactivateOnIdle();
     }
 
     private ModelFacts BuildFacts()

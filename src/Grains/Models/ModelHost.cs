@@ -15,6 +15,7 @@ public sealed class ModelHost : IDisposable
     private readonly Dictionary<string, ModelOptions> _models;
     private readonly ConcurrentDictionary<string, Lazy<LlamaModel>> _loaded = new();
     private readonly ConcurrentDictionary<string, Func<bool>> _replicaHealth = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Func<int>> _replicaSequences = new(StringComparer.Ordinal);
     private readonly ILogger<ModelHost> _logger;
 
     public ModelHost(IOptions<ChorusOptions> options, ILoggerFactory loggerFactory)
@@ -37,7 +38,25 @@ public sealed class ModelHost : IDisposable
     /// <summary>An active replica reports how it is (false once its context stops decoding); untracked on deactivation.</summary>
     public void TrackHealth(string replica, Func<bool> healthy) => _replicaHealth[replica] = healthy;
 
-    public void UntrackHealth(string replica) => _replicaHealth.TryRemove(replica, out _);
+    public void UntrackHealth(string replica)
+    {
+        _replicaHealth.TryRemove(replica, out _);
+        _replicaSequences.TryRemove(replica, out _);
+    }
+
+    /// <summary>An active replica reports its open sequences (a draining silo waits for them); untracked with its health.</summary>
+    public void TrackSequences(string replica, Func<int> open) => _replicaSequences[replica] = open;
+
+    /// <summary>Sequences open on this silo's active replicas now.</summary>
+    public int OpenSequences
+    {
+        get
+        {
+            var total = 0;
+            foreach (var open in _replicaSequences.Values) total += open();
+            return total;
+        }
+    }
 
     /// <summary>Active replicas whose context no longer decodes.</summary>
     public IReadOnlyList<string> UnhealthyReplicas => [.. _replicaHealth.Where(p => !p.Value()).Select(p => p.Key).Order(StringComparer.Ordinal)];

@@ -39,7 +39,24 @@ public static class ServedModels
         return result;
     }
 
-    /// <summary>True when the silo serves the model (and has the replica).</summary>
-    public static bool Serves(ISiloMetadataCache cache, SiloAddress silo, string grainKey) =>
-        Decode(cache.GetSiloMetadata(silo)).TryGetValue(ModelId(grainKey), out var replicas) && Replica(grainKey) < replicas;
+    /// <summary>True when the silo serves the grain key's model (any replica count).</summary>
+    public static bool ServesModel(ISiloMetadataCache cache, SiloAddress silo, string grainKey) =>
+        Decode(cache.GetSiloMetadata(silo)).ContainsKey(ModelId(grainKey));
+
+    /// <summary>
+    /// The silo that holds replica <paramref name="replica"/> of a model: the serving silos, in address order, each own as
+    /// many consecutive replica indexes as they declare (silo A with 2 and B with 1: 0, 1 → A; 2 → B); an index past the
+    /// live total wraps.
+    /// </summary>
+    public static SiloAddress Owner(IReadOnlyList<(SiloAddress Silo, int Replicas)> serving, int replica)
+    {
+        var ordered = serving.OrderBy(s => s.Silo.ToParsableString(), StringComparer.Ordinal).ToArray();
+        var r = replica % Math.Max(1, ordered.Sum(s => Math.Max(1, s.Replicas)));
+        foreach (var (silo, replicas) in ordered)
+        {
+            if (r < Math.Max(1, replicas)) return silo;
+            r -= Math.Max(1, replicas);
+        }
+        return ordered[^1].Silo;
+    }
 }

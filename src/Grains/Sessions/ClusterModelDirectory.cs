@@ -23,13 +23,31 @@ public sealed class ClusterModelDirectory(IClusterMembershipService membership, 
         return result;
     }
 
-    /// <summary>Replica count of a model on the live silos (0 when none serves it).</summary>
+    /// <summary>Replicas of a model over all live silos (0 when none serves it): sessions spread over all of them.</summary>
     public int Replicas(string modelId)
     {
         var count = 0;
         foreach (var (_, models) in ActiveSilos())
-            if (models.TryGetValue(modelId, out var n)) count = Math.Max(count, n);
+            if (models.TryGetValue(modelId, out var n)) count += n;
         return count;
+    }
+
+    /// <summary>The live silo a replica key belongs on now (<see cref="ServedModels.Owner"/>), or null when no live silo serves the model.</summary>
+    public SiloAddress? Owner(string grainKey)
+    {
+        var id = ServedModels.ModelId(grainKey);
+        var serving = new List<(SiloAddress Silo, int Replicas)>();
+        foreach (var (silo, models) in ActiveSilos())
+            if (models.TryGetValue(id, out var n)) serving.Add((silo, n));
+        return serving.Count == 0 ? null : ServedModels.Owner(serving, ServedModels.Replica(grainKey));
+    }
+
+    /// <summary>True while the silo (as <see cref="SiloAddress.ToString"/> writes it) is an Active member of the cluster.</summary>
+    public bool IsActive(string silo)
+    {
+        foreach (var member in membership.CurrentSnapshot.Members.Values)
+            if (member.Status == SiloStatus.Active && member.SiloAddress.ToString() == silo) return true;
+        return false;
     }
 
     // Each live silo with the models (id → replicas) its metadata declares.

@@ -22,11 +22,13 @@ internal sealed class FusedRun : IAsyncDisposable
     private readonly System.Text.StringBuilder _completion = new();
     private readonly List<IModelGrain> _asked = [];
     private readonly ILogger _logger;
+    private readonly ClusterModelDirectory _directory;
     private bool _ended;
 
-    private FusedRun(Guid session, List<RunMember> members, FusionMethod method, ILogger logger)
+    private FusedRun(Guid session, List<RunMember> members, FusionMethod method, ClusterModelDirectory directory, ILogger logger)
     {
         _session = session;
+        _directory = directory;
         _logger = logger;
         _members = members;
         Method = method;
@@ -69,7 +71,7 @@ internal sealed class FusedRun : IAsyncDisposable
         var vocabularies = await Task.WhenAll(grainRefs.Select((g, i) => catalog.Vocabulary(g, facts[i])));
         var prompts = messages is null ? null : await Task.WhenAll(grainRefs.Select(g => g.FormatChat(messages)));
         var members = plans.Select((p, i) => new RunMember(p, grainRefs[i], facts[i], vocabularies[i]) { Prompt = prompts?[i] ?? prompt, IsChat = prompts is not null }).ToList();
-        var run = new FusedRun(session, members, method, logger);
+        var run = new FusedRun(session, members, method, directory, logger);
         run.CheckVocabularies();
         return run;
     }
@@ -110,9 +112,9 @@ internal sealed class FusedRun : IAsyncDisposable
             : null;
         var positionsTopK = Requirements.NeedsPromptDistributions ? Math.Max(Requirements.TopK, Requirements.PromptPositionsTopK) : 0;
         var started = Stopwatch.GetTimestamp();
-        var opened = await Task.WhenAll(_members.Select(m => m.IsChat
+        var opened = await Task.WhenAll(_members.Select(m => MemberLoss.Guard(m, () => m.IsChat
             ? m.Grain.PrefillChat(m.Handle!, m.Prompt, Requirements.TopK, positionsTopK, ct)
-            : m.Grain.Prefill(m.Handle!, m.Prompt, Requirements.TopK, positionsTopK, ct)));
+            : m.Grain.Prefill(m.Handle!, m.Prompt, Requirements.TopK, positionsTopK, ct))));
         PrefillMilliseconds = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         for (var i = 0; i < _members.Count; i++)
         {
@@ -167,9 +169,9 @@ internal sealed class FusedRun : IAsyncDisposable
         {
             var (m, i) = x;
             var called = Stopwatch.GetTimestamp();
-            var step = m.SharesMainVocabulary
-                ? await m.Grain.Append(m.Handle!, [token], Requirements.TopK, ct)
-                : await m.Grain.SyncTail(m.Handle!, m.SyncedChars, piece, Requirements.TopK, ct);
+            var step = await MemberLoss.Guard(m, () => m.SharesMainVocabulary
+                ? m.Grain.Append(m.Handle!, [token], Requirements.TopK, ct)
+                : m.Grain.SyncTail(m.Handle!, m.SyncedChars, piece, Requirements.TopK, ct));
             m.SyncedChars = m.Prompt.Length + completionLength; // each member's own prompt (its chat template) + the shared completion
             Timings.Member(i, Stopwatch.GetElapsedTime(called).TotalMilliseconds, step);
             m.Current = step.Next.ToDistribution();
@@ -193,6 +195,13 @@ internal sealed class FusedRun : IAsyncDisposable
         _ended = true; // ends admission too: a session released while it still waits asks no further model
         await Task.WhenAll(_asked.ToList().Select(async g =>
         {
+            // a member whose silo left took its sequences with it; calling its grain would only activate a new replica elsewhere
+            var silo = _members.First(m => m.Grain.GetPrimaryKeyString() == g.GetPrimaryKeyString()).Facts.Silo;
+            if (!_directory.IsActive(silo))
+            {
+                _logger.LogDebug("session {Session}: {Model}'s silo {Silo} has left; nothing to release there", _session, g.GetPrimaryKeyString(), silo);
+                return;
+            }
             try
             {
                 var freed = await g.ReleaseOwner(_session).WaitAsync(TimeSpan.FromSeconds(10));

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using OpenTelemetry.Metrics;
 
 namespace Chorus.Silo;
@@ -23,11 +24,13 @@ public static class ChorusSiloHost
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddEnvironmentVariables("CHORUS_");
+        ConfigFile.AddIfConfigured(builder, args);
         var options = new ChorusOptions();
         builder.Configuration.GetSection(ChorusOptions.Section).Bind(options);
         configure?.Invoke(options);
         var apiKeys = ApiKeySet.Load(options.Security);
         ConfigurationCheck.ThrowIfInvalid(options, apiKeys);
+        Membership.MembershipStoreCheck.ThrowIfUnusable(options.Cluster);
         var certificate = SiloCertificate.Load(options.Security);
 
         builder.UseOrleans(silo =>
@@ -36,6 +39,7 @@ public static class ChorusSiloHost
             if (options.Security.SiloTls && certificate is not null)
                 silo.UseTls(certificate, tls => tls.RemoteCertificateValidation = (remote, _, _) => SiloCertificate.IsSameCertificate(certificate, remote));
             silo.AddChorus(options);
+            DashboardSetup.AddTo(silo, options.Cluster);
         });
         builder.Services.AddSingleton(apiKeys);
         builder.Services.AddGrpc(o =>
@@ -44,7 +48,12 @@ public static class ChorusSiloHost
             o.Interceptors.Add<ErrorTranslationInterceptor>();
         });
         builder.Services.AddOpenAiApi();
-        builder.Services.AddGrpcHealthChecks().AddCheck<ModelsHealthCheck>("models");
+        // "" (readiness): every check, draining included; "liveness": only what a restart can cure (a drain must not restart the pod)
+        builder.Services.AddGrpcHealthChecks(o => o.Services.Map(LivenessService, r => r.Tags.Contains(LivenessService)))
+            .AddCheck<ModelsHealthCheck>("models", tags: [LivenessService]).AddCheck<DrainHealthCheck>("drain");
+        // registered after the silo: on SIGTERM it drains before Orleans and the gRPC server stop
+        builder.Services.AddHostedService<DrainOnShutdown>();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = DrainOnShutdown.ShutdownTimeout(options.Sessions));
         builder.Services.AddGrpcReflection();
         builder.Services.AddOpenTelemetry().WithMetrics(m =>
         {
@@ -75,9 +84,13 @@ public static class ChorusSiloHost
         {
             app.MapPrometheusScrapingEndpoint();
             app.MapGet("/healthz", () => "ok");
+            DashboardSetup.MapOn(app, options.Cluster);
         }
         return app;
     }
+
+    /// <summary>The gRPC health service name of the liveness probe.</summary>
+    public const string LivenessService = "liveness";
 
     private static void Serve(ListenOptions listen, HttpProtocols protocols, X509Certificate2? certificate)
     {

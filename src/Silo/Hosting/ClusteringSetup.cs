@@ -1,29 +1,51 @@
 using System.Net;
 using Chorus.Grains;
+using Chorus.Silo.Membership;
 using Orleans.Configuration;
 
 namespace Chorus.Silo;
 
-/// <summary>Clustering: localhost for one process, development (a primary silo) for several processes on one or more hosts.</summary>
+/// <summary>
+/// Clustering: localhost for one process, development (a primary silo) for trials on several processes, and a real
+/// membership store — Redis or PostgreSQL (ADO.NET) — for clusters whose silos come and go. With a store every silo
+/// advertises an explicit address and ports (in Kubernetes: the pod IP), as the Orleans Kubernetes guidance asks.
+/// </summary>
 internal static class ClusteringSetup
 {
     public static void Apply(ISiloBuilder silo, ClusterSettings cluster)
     {
         var address = IPAddress.Parse(cluster.AdvertisedAddress);
-        switch (cluster.Provider.Trim().ToLowerInvariant())
+        switch (ClusterProviders.Normalize(cluster.Provider))
         {
-            case "localhost":
+            case ClusterProviders.Localhost:
                 silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
                 break;
-            case "development":
+            case ClusterProviders.Development:
                 var primary = ParseEndpoint(cluster.PrimarySilo) ?? new IPEndPoint(address, cluster.SiloPort);
                 silo.UseDevelopmentClustering(primary);
-                silo.Configure<Orleans.Configuration.ClusterOptions>(o => { o.ClusterId = cluster.ClusterId; o.ServiceId = cluster.ServiceId; });
-                silo.ConfigureEndpoints(address, cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: cluster.ListenOnAnyAddress);
+                Identify(silo, cluster, address);
+                break;
+            case ClusterProviders.Redis:
+                silo.UseRedisClustering(cluster.ConnectionString!);
+                Identify(silo, cluster, address);
+                break;
+            case ClusterProviders.AdoNet:
+                silo.UseAdoNetClustering(o =>
+                {
+                    o.Invariant = "Npgsql";
+                    o.ConnectionString = cluster.ConnectionString!;
+                });
+                Identify(silo, cluster, address);
                 break;
             default:
-                throw new InvalidOperationException($"unknown clustering provider '{cluster.Provider}' (localhost, development)");
+                throw new InvalidOperationException($"unknown clustering provider '{cluster.Provider}' ({string.Join(", ", ClusterProviders.All)})");
         }
+        // Orleans' default directory deactivates every activation whose directory entry lived on a silo that left — a graceful
+        // stop of one silo would cut sessions whose models run on the others. The distributed directory (experimental in
+        // Orleans 10) recovers the departed silo's entries from the live silos instead: activations elsewhere keep running.
+#pragma warning disable ORLEANSEXP003
+        silo.AddDistributedGrainDirectory();
+#pragma warning restore ORLEANSEXP003
         // a dead silo is declared dead within seconds, so sessions that used it fail fast with Unavailable
         silo.Configure<ClusterMembershipOptions>(o =>
         {
@@ -33,6 +55,12 @@ internal static class ClusteringSetup
             o.TableRefreshTimeout = TimeSpan.FromSeconds(2);
             o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(10);
         });
+    }
+
+    private static void Identify(ISiloBuilder silo, ClusterSettings cluster, IPAddress address)
+    {
+        silo.Configure<Orleans.Configuration.ClusterOptions>(o => { o.ClusterId = cluster.ClusterId; o.ServiceId = cluster.ServiceId; });
+        silo.ConfigureEndpoints(address, cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: cluster.ListenOnAnyAddress);
     }
 
     // "ip:port" or "host:port" (a Kubernetes pod DNS name, resolved once at start-up).

@@ -26,6 +26,7 @@ internal static class ConfigurationCheck
         if (o.Cluster.HttpPort > 0 && (o.Cluster.HttpPort == o.Cluster.GrpcPort || o.Cluster.HttpPort == o.Cluster.MetricsPort))
             problems.Add($"Chorus:Cluster:HttpPort {o.Cluster.HttpPort} is also the gRPC or metrics port: give the OpenAI-compatible API a port of its own");
         problems.AddRange(SessionProblems(o.Sessions));
+        problems.AddRange(Membership.ClusterProviders.Problems(o.Cluster));
         problems.AddRange(SecurityProblems(o, apiKeys));
         if (problems.Count > 0)
             throw new InvalidOperationException($"invalid Chorus configuration:\n  - {string.Join("\n  - ", problems)}");
@@ -33,6 +34,7 @@ internal static class ConfigurationCheck
 
     private static IEnumerable<string> SessionProblems(Grains.SessionOptions s)
     {
+        if (s.DrainSeconds < 0) yield return $"Chorus:Sessions:DrainSeconds must be ≥ 0, got {s.DrainSeconds}";
         if (s.QueueDepth < 0) yield return $"Chorus:Sessions:QueueDepth must be ≥ 0 (0 = no queue), got {s.QueueDepth}";
         if (s.MaxQueueMilliseconds < 0) yield return $"Chorus:Sessions:MaxQueueMilliseconds must be ≥ 0, got {s.MaxQueueMilliseconds}";
         // a session holds the slots it was granted while it waits for its next model's: the sweep must not take them meanwhile

@@ -4,6 +4,7 @@ using Chorus.Grains;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Runtime;
 
 namespace Chorus.Silo.OpenAi;
 
@@ -13,7 +14,8 @@ namespace Chorus.Silo.OpenAi;
 /// or as server-sent events. Errors before the first byte get their HTTP status; a stream that fails later ends with an
 /// error event. A client that disconnects cancels the session, which frees its slots.
 /// </summary>
-internal sealed class CompletionEndpoint(IGrainFactory grains, ClusterModelDirectory directory, IOptions<ChorusOptions> options, ILogger<CompletionEndpoint> logger)
+internal sealed class CompletionEndpoint(
+    IGrainFactory grains, ClusterModelDirectory directory, IOptions<ChorusOptions> options, SiloDrain drain, ILocalSiloDetails silo, ILogger<CompletionEndpoint> logger)
 {
     public async Task HandleAsync(HttpContext context, CompletionShape shape)
     {
@@ -25,9 +27,20 @@ internal sealed class CompletionEndpoint(IGrainFactory grains, ClusterModelDirec
             var request = OpenAiRequestBinder.Bind(body.RootElement, shape.IsChat, options.Value, directory);
             RequestValidator.Check(request.Generation, options.Value.Sessions);
             var response = new CompletionResponse(shape, request);
-            var generation = FusedGeneration.RunAsync(grains, request.Generation, logger, ct);
+            // a stopping silo takes no new sessions and waits for these (Chorus:Sessions:DrainSeconds); when the drain time
+            // runs out it cancels the session, never a write, so the client still reads why (503 below)
+            using var drained = drain.Enter(silo.SiloAddress.ToString());
+            using var session = CancellationTokenSource.CreateLinkedTokenSource(ct, drain.Expired);
+            var generation = FusedGeneration.RunAsync(grains, request.Generation, logger, session.Token);
             if (request.Stream) await StreamAsync(generation, response, request, events, ct);
             else await RespondAsync(context.Response, generation, response, ct);
+        }
+        catch (Exception e) when (drain.Expired.IsCancellationRequested && !ct.IsCancellationRequested && e is not ChorusException { Kind: not ChorusErrorKind.Cancelled })
+        {
+            var error = OpenAiError.From(SiloDrain.RanOut(silo.SiloAddress.ToString(), options.Value.Sessions.DrainSeconds), clientGone: false);
+            logger.LogInformation("{Path} → {Status}: {Message}", context.Request.Path.Value, error.Status, error.Message);
+            if (events.Started) await events.WriteAsync(error.WriteTo, CancellationToken.None);
+            else if (!context.Response.HasStarted) await error.WriteAsync(context.Response);
         }
         catch (Exception) when (ct.IsCancellationRequested)
         {

@@ -68,6 +68,15 @@ internal static class ApiMapping
         Waiting = slots.Waiting, SweptSequences = slots.SweptSequences, Unhealthy = !slots.Healthy, ChatTemplate = f.ChatTemplate ?? "",
     };
 
+    /// <summary>One replica on its silo (ListModelsReply.replicas).</summary>
+    public static ModelDescription ToReplica(string key, ModelFacts f, SlotUsage slots)
+    {
+        var d = ToDescription(f, slots, 1);
+        d.Replica = key;
+        d.Sessions = slots.Sessions.Length;
+        return d;
+    }
+
     public static StepLogitsReply ToReply(DistributionData d, int contextTokens)
     {
         var reply = new StepLogitsReply { VocabularySize = d.VocabularySize, LogSumExp = d.LogSumExp, ContextTokens = contextTokens };

@@ -4,6 +4,7 @@ using Chorus.Grains;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Runtime;
 
 namespace Chorus.Silo.Services;
 
@@ -12,23 +13,31 @@ namespace Chorus.Silo.Services;
 /// (errors: <see cref="ErrorTranslationInterceptor"/>; requests that are not valid protobuf or UTF-8: <see cref="CheckedChorusBinding"/>).
 /// </summary>
 [BindServiceMethod(typeof(CheckedChorusBinding), nameof(CheckedChorusBinding.BindService))]
-internal sealed partial class ChorusGrpcService(IGrainFactory grains, ClusterModelDirectory directory, IOptions<ChorusOptions> options, ILogger<ChorusGrpcService> logger)
+internal sealed partial class ChorusGrpcService(
+    IGrainFactory grains, ClusterModelDirectory directory, IOptions<ChorusOptions> options, SiloDrain drain, ILocalSiloDetails silo, ILogger<ChorusGrpcService> logger)
     : Api.Chorus.ChorusBase
 {
     private Grains.SessionOptions Limits => options.Value.Sessions;
 
     public override async Task Generate(GenerateRequest request, IServerStreamWriter<GenerateEvent> responseStream, ServerCallContext context)
     {
-        var ct = context.CancellationToken;
         var generation = ApiMapping.ToRequest(request);
         RequestValidator.Check(generation, Limits);
+        using var drained = drain.Enter(silo.SiloAddress.ToString());
+        using var call = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, drain.Expired);
+        var ct = call.Token;
         var session = grains.GetGrain<IFusionSessionGrain>(Guid.NewGuid());
         var completed = false;
         try
         {
+            // the drain cancels the session, never a write: a cancelled write resets the stream and the client would not see why
             await foreach (var e in session.Generate(generation, ct).WithCancellation(ct))
-                await responseStream.WriteAsync(ApiMapping.ToEvent(e), ct);
+                await responseStream.WriteAsync(ApiMapping.ToEvent(e), context.CancellationToken);
             completed = true;
+        }
+        catch (Exception e) when (drain.Expired.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested && e is not ChorusException { Kind: not ChorusErrorKind.Cancelled })
+        {
+            throw DrainRanOut();
         }
         finally
         {
@@ -55,9 +64,20 @@ internal sealed partial class ChorusGrpcService(IGrainFactory grains, ClusterMod
     {
         var score = ApiMapping.ToRequest(request);
         RequestValidator.Check(score, Limits);
+        using var drained = drain.Enter(silo.SiloAddress.ToString());
+        using var call = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, drain.Expired);
         var session = grains.GetGrain<IFusionSessionGrain>(Guid.NewGuid());
-        return ApiMapping.ToReply(await session.Score(score, context.CancellationToken));
+        try
+        {
+            return ApiMapping.ToReply(await session.Score(score, call.Token));
+        }
+        catch (Exception e) when (drain.Expired.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested && e is not ChorusException { Kind: not ChorusErrorKind.Cancelled })
+        {
+            throw DrainRanOut();
+        }
     }
+
+    private ChorusException DrainRanOut() => SiloDrain.RanOut(silo.SiloAddress.ToString(), options.Value.Sessions.DrainSeconds);
 
     public override async Task<ListModelsReply> ListModels(ListModelsRequest request, ServerCallContext context)
     {
@@ -68,6 +88,12 @@ internal sealed partial class ChorusGrpcService(IGrainFactory grains, ClusterMod
             var facts = await grain.Describe();
             var slots = await grain.Slots();
             reply.Models.Add(ApiMapping.ToDescription(facts, slots, silos.Count));
+            for (var r = 0; r < directory.Replicas(id); r++)
+            {
+                var key = r == 0 ? id : $"{id}/{r}";
+                var replica = r == 0 ? grain : grains.GetGrain<IModelGrain>(key);
+                reply.Replicas.Add(ApiMapping.ToReplica(key, r == 0 ? facts : await replica.Describe(), r == 0 ? slots : await replica.Slots()));
+            }
         }
         return reply;
     }

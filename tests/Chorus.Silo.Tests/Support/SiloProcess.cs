@@ -46,7 +46,8 @@ internal sealed class SiloProcess : IDisposable
         }
     }
 
-    public static SiloProcess Start(string name, int siloPort, int grpcPort, IEnumerable<string> configuration, int? parentProcessId = null)
+    public static SiloProcess Start(string name, int siloPort, int grpcPort, IEnumerable<string> configuration, int? parentProcessId = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -61,6 +62,7 @@ internal sealed class SiloProcess : IDisposable
         start.ArgumentList.Add($"--ParentProcessId={parentProcessId ?? Environment.ProcessId}");
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         var silo = new SiloProcess(name, process, siloPort, grpcPort);
         process.OutputDataReceived += (_, e) => silo.Append(e.Data);
@@ -111,6 +113,14 @@ internal sealed class SiloProcess : IDisposable
         {
             // the caller asserts HasExited
         }
+    }
+
+    /// <summary>Asks the silo to stop gracefully (SIGTERM, as Kubernetes does when it deletes a pod); does not wait.</summary>
+    public void Terminate()
+    {
+        if (_process.HasExited) return;
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
+        kill.WaitForExit();
     }
 
     /// <summary>Kills the silo and its children (SIGKILL: no graceful shutdown, as when a machine dies).</summary>

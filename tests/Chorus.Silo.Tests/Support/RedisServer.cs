@@ -1,0 +1,51 @@
+using System.Diagnostics;
+using Chorus.Client.Cluster;
+
+namespace Chorus.Silo.Tests.Support;
+
+/// <summary>A real redis-server (Debian's package, installed when missing) on a free loopback port with no persistence, in a temp folder.</summary>
+public sealed class RedisServer : IAsyncDisposable
+{
+    private readonly ServerProcess _server;
+    private readonly string _directory;
+
+    private RedisServer(ServerProcess server, string directory, int port)
+    {
+        _server = server;
+        _directory = directory;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    /// <summary>The StackExchange.Redis configuration string the silos use.</summary>
+    public string ConnectionString => $"127.0.0.1:{Port}";
+
+    public static async Task<RedisServer> StartAsync()
+    {
+        var executable = await DebianPackages.EnsureAsync("redis-server", () => DebianPackages.OnPath("redis-server", "/usr/bin"));
+        var directory = Directory.CreateTempSubdirectory("chorus-redis-").FullName;
+        var port = FreePorts.Take(1)[0];
+        var start = new ProcessStartInfo(executable, ["--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            "--dir", directory, "--daemonize", "no", "--loglevel", "notice"]);
+        var server = ServerProcess.Start(start, "Ready to accept connections");
+        var redis = new RedisServer(server, directory, port);
+        try
+        {
+            await server.WaitUntilReadyAsync(TimeSpan.FromSeconds(30));
+            return redis;
+        }
+        catch
+        {
+            await redis.DisposeAsync();
+            throw;
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _server.Dispose();
+        TempFolders.Delete(_directory);
+        return ValueTask.CompletedTask;
+    }
+}
