@@ -58,7 +58,7 @@ public sealed partial class ChartEnvironmentTests(MembershipStoresFixture stores
             var ports = FreePorts.Take(5);
             var cluster = config["Chorus"]!["Cluster"]!;
             (cluster["SiloPort"], cluster["GatewayPort"], cluster["GrpcPort"], cluster["MetricsPort"]) = (ports[0], ports[1], ports[2], ports[3]);
-            if ((int)cluster["HttpPort"]! > 0) cluster["HttpPort"] = ports[4]; // the OpenAI-compatible API, when the chart turns it on
+            if (cluster["HttpPort"]!.ToJsonString() != "0") cluster["HttpPort"] = ports[4]; // the OpenAI-compatible API, when the chart turns it on
             var file = Path.Combine(folder, "chorus.json");
             await File.WriteAllTextAsync(file, config.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
             output.WriteLine(await File.ReadAllTextAsync(file));
@@ -89,6 +89,10 @@ public sealed partial class ChartEnvironmentTests(MembershipStoresFixture stores
                 {
                     var dashboard = await http.GetAsync(new Uri($"http://127.0.0.1:{ports[3]}/dashboard/"));
                     Assert.True(dashboard.IsSuccessStatusCode, $"GET /dashboard/ → {(int)dashboard.StatusCode}");
+                    // ports.http (values.yaml: 8080, here a free port): the OpenAI-compatible API lists the models and the pack
+                    var listed = await http.GetStringAsync(new Uri($"http://127.0.0.1:{ports[4]}/v1/models"));
+                    Assert.Contains("\"domains\"", listed, StringComparison.Ordinal);
+                    Assert.Contains("\"wiki\"", listed, StringComparison.Ordinal);
                 }
 
                 // `chorus models` shows the silo with its replicas, sessions and KV slots

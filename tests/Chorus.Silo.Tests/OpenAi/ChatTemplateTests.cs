@@ -82,7 +82,8 @@ public sealed class ChatTemplateTests(OpenAiSiloFixture fixture)
     {
         var (exit, output, error) = await CommandLineTests.RunAsync("models", "--endpoint", fixture.Silo.Endpoint, "--api-key", OpenAiSiloFixture.ApiKey);
         Assert.True(exit == 0, error);
-        var rows = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToDictionary(line => line.Split(' ')[0]);
+        var table = output.Split("\n\n", 2)[0]; // the models table; the per-silo view follows after a blank line
+        var rows = table.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToDictionary(line => line.Split(' ')[0]);
         Assert.Contains(" CHAT ", rows["ID"], StringComparison.Ordinal);
         Assert.Contains(" chatml ", rows["chatml"], StringComparison.Ordinal);
         Assert.Contains(" llama2 ", rows["llama2"], StringComparison.Ordinal);
