@@ -76,6 +76,40 @@ internal sealed class FusedRun : IAsyncDisposable
         return run;
     }
 
+    /// <summary>True when the deadline (not the caller) ended <see cref="AdmitOrDeadlineAsync"/> before every slot was granted.</summary>
+    public bool AdmissionTimedOut { get; private set; }
+
+    /// <summary>
+    /// <see cref="AdmitAsync"/> for a generation: yields where the session stands, and when the deadline (<paramref name="ct"/>
+    /// but not <paramref name="caller"/>) cuts the wait short, ends quietly with <see cref="AdmissionTimedOut"/> set.
+    /// </summary>
+    public async IAsyncEnumerable<GenerationQueued> AdmitOrDeadlineAsync([EnumeratorCancellation] CancellationToken ct, CancellationToken caller)
+    {
+        var admission = AdmitAsync(ct).GetAsyncEnumerator(ct);
+        try
+        {
+            while (true)
+            {
+                GenerationQueued queued;
+                try
+                {
+                    if (!await admission.MoveNextAsync()) break;
+                    queued = admission.Current;
+                }
+                catch (OperationCanceledException) when (!caller.IsCancellationRequested)
+                {
+                    AdmissionTimedOut = true;
+                    break;
+                }
+                yield return queued;
+            }
+        }
+        finally
+        {
+            await admission.DisposeAsync();
+        }
+    }
+
     /// <summary>
     /// Asks every member's model for its slots — a model named k times for k at once — in ordinal order of model keys,
     /// holding what was granted while waiting for the next (ordered acquisition: no cycle, no deadlock). Yields where

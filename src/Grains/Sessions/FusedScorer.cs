@@ -20,17 +20,7 @@ internal static class FusedScorer
     public static async Task<ScoreResult> ScoreAsync(Guid session, IReadOnlyList<MemberPlan> plans, FusionMethod method, ScoreRequest request,
         IGrainFactory grains, ClusterModelDirectory directory, VocabularyCatalog catalog, ILogger logger, CancellationToken ct)
     {
-        var text = request.Text ?? "";
-        var mainPlan = plans.FirstOrDefault(p => p.Role == MemberRole.Main) ?? plans[0];
-        directory.EnsureServed(mainPlan.Model);
-        var mainGrain = grains.GetGrain<IModelGrain>(mainPlan.Model);
-        var mainVocabulary = await catalog.Vocabulary(mainGrain, await mainGrain.Describe());
-        var ids = ErrorMapping.Guard(() => mainVocabulary.Tokenize(text, addSpecial: true));
-        if (ids.Length < 3)
-            throw new ChorusException(ChorusErrorKind.InvalidArgument, $"the text is too short to score: {ids.Length} tokens; give at least a few words");
-        var offsets = TokenOffsets.Compute(mainVocabulary, text, ids);
-        var p = PromptLength(request.PromptTokens, ids, mainVocabulary);
-        var promptChars = offsets[p];
+        var (text, ids, p, promptChars) = await SplitAsync(plans, request, grains, directory, catalog);
 
         await using var run = await ErrorMapping.GuardAsync(() => FusedRun.ResolveAsync(session, plans, method, text[..promptChars], grains, directory, catalog, logger));
         await foreach (var _ in run.AdmitAsync(ct)) { } // scoring has no stream to report queue positions on: it just waits
@@ -51,6 +41,25 @@ internal static class FusedScorer
         var bytes = ByteLoss.Utf8Bytes(text, promptChars);
         return new ScoreResult(method.Name, scored, Math.Exp(nll / scored), nll / scored, members, p,
             weightSums.Select(w => (float)(w / scored)).ToArray(), bytes, ByteLoss.BitsPerByte(nll, bytes));
+    }
+
+    /// <summary>
+    /// The protocol's split of a text, shared by every scorer: its tokens in the main member's vocabulary, the prompt
+    /// length P in those tokens, and the character offset where the scored span begins.
+    /// </summary>
+    internal static async Task<(string Text, int[] Ids, int PromptTokens, int PromptChars)> SplitAsync(
+        IReadOnlyList<MemberPlan> plans, ScoreRequest request, IGrainFactory grains, ClusterModelDirectory directory, VocabularyCatalog catalog)
+    {
+        var text = request.Text ?? "";
+        var mainPlan = plans.FirstOrDefault(p => p.Role == MemberRole.Main) ?? plans[0];
+        directory.EnsureServed(mainPlan.Model);
+        var mainGrain = grains.GetGrain<IModelGrain>(mainPlan.Model);
+        var mainVocabulary = await catalog.Vocabulary(mainGrain, await mainGrain.Describe());
+        var ids = ErrorMapping.Guard(() => mainVocabulary.Tokenize(text, addSpecial: true));
+        if (ids.Length < 3)
+            throw new ChorusException(ChorusErrorKind.InvalidArgument, $"the text is too short to score: {ids.Length} tokens; give at least a few words");
+        var p = PromptLength(request.PromptTokens, ids, mainVocabulary);
+        return (text, ids, p, TokenOffsets.Compute(mainVocabulary, text, ids)[p]);
     }
 
     // The first P tokens are the prompt; P moves forward to a token that starts a word so that every member

@@ -60,31 +60,8 @@ internal sealed class FusionSessionGrain(
         try
         {
             // wait for every member's slots, telling the client where it stands
-            var admission = run.AdmitAsync(ct).GetAsyncEnumerator(ct);
-            var admitted = true;
-            try
-            {
-                while (true)
-                {
-                    GenerationQueued queued;
-                    try
-                    {
-                        if (!await admission.MoveNextAsync()) break;
-                        queued = admission.Current;
-                    }
-                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                    {
-                        admitted = false;
-                        break;
-                    }
-                    yield return queued;
-                }
-            }
-            finally
-            {
-                await admission.DisposeAsync();
-            }
-            if (!admitted || !await PrefillOrDeadline(run, ct, cancellationToken))
+            await foreach (var queued in run.AdmitOrDeadlineAsync(ct, cancellationToken)) yield return queued;
+            if (run.AdmissionTimedOut || !await PrefillOrDeadline(run, ct, cancellationToken))
             {
                 yield return new GenerationFinished("deadline", "", 0, 0, 0, total.Elapsed.TotalMilliseconds, 0, 0);
                 yield break;

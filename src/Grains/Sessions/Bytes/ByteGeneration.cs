@@ -20,30 +20,8 @@ internal static class ByteGeneration
     {
         var total = Stopwatch.StartNew();
         await using var run = await ErrorMapping.GuardAsync(() => ByteRun.ResolveAsync(session, plans, method, request.Prompt, grains, directory, catalog, logger));
-        var admission = run.Run.AdmitAsync(ct).GetAsyncEnumerator(ct);
-        var ended = (string?)null;
-        try
-        {
-            while (true)
-            {
-                GenerationQueued queued;
-                try
-                {
-                    if (!await admission.MoveNextAsync()) break;
-                    queued = admission.Current;
-                }
-                catch (OperationCanceledException) when (!caller.IsCancellationRequested)
-                {
-                    ended = "deadline";
-                    break;
-                }
-                yield return queued;
-            }
-        }
-        finally
-        {
-            await admission.DisposeAsync();
-        }
+        await foreach (var queued in run.Run.AdmitOrDeadlineAsync(ct, caller)) yield return queued;
+        var ended = run.Run.AdmissionTimedOut ? "deadline" : null;
         var opening = Stopwatch.GetTimestamp();
         if (ended is null) ended = await Guarded(() => run.OpenAsync(catalog, ct), ct, caller);
         var openMs = Stopwatch.GetElapsedTime(opening).TotalMilliseconds;

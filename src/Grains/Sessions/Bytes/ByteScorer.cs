@@ -17,16 +17,7 @@ internal static class ByteScorer
     public static async Task<ScoreResult> ScoreAsync(Guid session, IReadOnlyList<MemberPlan> plans, ByteMethod method, ScoreRequest request,
         IGrainFactory grains, ClusterModelDirectory directory, VocabularyCatalog catalog, ILogger logger, CancellationToken ct)
     {
-        var text = request.Text ?? "";
-        var mainPlan = plans.FirstOrDefault(p => p.Role == MemberRole.Main) ?? plans[0];
-        directory.EnsureServed(mainPlan.Model);
-        var mainGrain = grains.GetGrain<IModelGrain>(mainPlan.Model);
-        var mainVocabulary = await catalog.Vocabulary(mainGrain, await mainGrain.Describe());
-        var ids = ErrorMapping.Guard(() => mainVocabulary.Tokenize(text, addSpecial: true));
-        if (ids.Length < 3)
-            throw new ChorusException(ChorusErrorKind.InvalidArgument, $"the text is too short to score: {ids.Length} tokens; give at least a few words");
-        var p = FusedScorer.PromptLength(request.PromptTokens, ids, mainVocabulary);
-        var promptChars = TokenOffsets.Compute(mainVocabulary, text, ids)[p];
+        var (text, _, p, promptChars) = await FusedScorer.SplitAsync(plans, request, grains, directory, catalog);
 
         await using var run = await ErrorMapping.GuardAsync(() => ByteRun.ResolveAsync(session, plans, method, text[..promptChars], grains, directory, catalog, logger));
         await foreach (var _ in run.Run.AdmitAsync(ct)) { } // no stream to report queue positions on: it just waits
