@@ -52,6 +52,8 @@ internal static class DemoCommand
             mixed.Models.AddRange([DemoModels.Gpt2Expert, .. DemoModels.Experts[1..]]);
             await context.Output.WriteLineAsync($"\n== two vocabularies: {DemoModels.Gpt2Expert} (gpt2-8k, main) + {string.Join(" + ", DemoModels.Experts[1..])} (spm8k), packllm-sim over MinED-aligned logits");
             await RunAsync(context, connection, mixed, "packllm-sim", new() { ["top-k"] = "0" }, "shakespeare prompt", Prompts[1].Prompt, max, ct);
+            await context.Output.WriteLineAsync("\n== the same two vocabularies fused exactly, byte by byte (method byte: each member's next-byte distribution over its tokenizations, online weights; valid UTF-8 by construction)");
+            await RunAsync(context, connection, mixed, "byte", [], "shakespeare prompt", Prompts[1].Prompt, max * 3, ct, unit: "characters");
 
             var w2s = new Members();
             w2s.Models.AddRange(DemoModels.WeakToStrong);
@@ -80,7 +82,7 @@ internal static class DemoCommand
     }
 
     private static async Task RunAsync(CommandContext context, ClusterConnection connection, Members members, string method,
-        Dictionary<string, string> parameters, string label, string prompt, int maxTokens, CancellationToken ct)
+        Dictionary<string, string> parameters, string label, string prompt, int maxTokens, CancellationToken ct, string unit = "tokens")
     {
         var request = new GenerateRequest
         {
@@ -106,6 +108,6 @@ internal static class DemoCommand
         if (first is not null)
             await context.Output.WriteLineAsync("   weights: " + string.Join("  ", first.Weights.Select(w => $"{w.Key}={w.Value:F2}")));
         if (finished is not null)
-            await context.Output.WriteLineAsync($"   {finished.Usage.CompletionTokens} tokens, {finished.Timings.TokensPerSecond:F1} tokens/s, fuse {finished.Timings.MeanFuseMs:F2} ms/step, members {finished.Timings.MeanStepMs:F2} ms/step");
+            await context.Output.WriteLineAsync($"   {finished.Usage.CompletionTokens} {unit}, {finished.Timings.TokensPerSecond:F1} {unit}/s, fuse {finished.Timings.MeanFuseMs:F2} ms/step, members {finished.Timings.MeanStepMs:F2} ms/step");
     }
 }
