@@ -8,7 +8,7 @@ namespace Chorus.Bench.Engine;
 /// measurements as <c>llama-bench -p N -n M</c> on one model through <see cref="ModelRunner"/> — prefill of N tokens
 /// into an empty sequence (without per-position evidence, then with it), and M single-token decode steps from an empty
 /// sequence — each repeated and averaged after one warm-up, as llama-bench does.
-/// Usage: parity --model FILE [--threads 2] [--prompt 256] [--tokens 128] [--reps 5] [--size small|large --out DIR]
+/// Usage: parity --model FILE [--threads 2] [--slots 1] [--context N] [--poll 0..100] [--prompt 256] [--tokens 128] [--reps 5] [--size small|large --out DIR]
 /// </summary>
 public static class ParityBench
 {
@@ -22,7 +22,10 @@ public static class ParityBench
             ?? await BenchModels.EnsureAsync(StrArg(args, "--size", "small")!, StrArg(args, "--out", Path.Combine(Path.GetTempPath(), "chorus-bench-models"))!);
         LlamaBackend.Initialize();
         using var model = LlamaModel.Load(path, new LlamaModelOptions());
-        using var runner = new ModelRunner(model, new LlamaContextOptions { ContextSize = promptTokens + decodeTokens, BatchSize = 512, Threads = threads });
+        // --slots/--context as a silo serves a model (ModelOptions: 8 slots, the trained context) to see what that costs
+        var slots = IntArg(args, "--slots", 1);
+        var context = IntArg(args, "--context", promptTokens + decodeTokens);
+        using var runner = new ModelRunner(model, new LlamaContextOptions { ContextSize = context, MaxSequences = slots, BatchSize = 512, Threads = threads, ThreadPolling = IntArg(args, "--poll", 0) });
         var random = new Random(1);
         var prompt = Enumerable.Range(0, promptTokens).Select(_ => random.Next(model.Vocabulary.Count)).ToArray();
         var first = model.Vocabulary.Bos >= 0 ? model.Vocabulary.Bos : prompt[0];
@@ -34,7 +37,7 @@ public static class ParityBench
             ($"tg{decodeTokens}", () => Decode(runner, first, decodeTokens, DistributionRequest.Top(1))),
             ($"tg{decodeTokens}+full-logits", () => Decode(runner, first, decodeTokens, DistributionRequest.Full)),
         };
-        Console.Error.WriteLine($"# chorus parity: {Path.GetFileName(path)}  threads={threads}  {runner.Context.BatchSize}/{runner.Context.MicroBatchSize} batch/ubatch  {LlamaBackend.SystemInfo}");
+        Console.Error.WriteLine($"# chorus parity: {Path.GetFileName(path)}  threads={threads}  slots={slots} context={context}  {runner.Context.BatchSize}/{runner.Context.MicroBatchSize} batch/ubatch  {LlamaBackend.SystemInfo}");
         foreach (var (test, run) in rows)
         {
             run(); // warm-up, as llama-bench
@@ -54,8 +57,11 @@ public static class ParityBench
         try
         {
             var started = Stopwatch.GetTimestamp();
-            runner.Apply([new SequenceEdit(sequence, 0, prompt, DistributionRequest.Top(1)) { TokenLogProbs = evidence }]);
-            return prompt.Length / Stopwatch.GetElapsedTime(started).TotalSeconds;
+            var result = runner.Apply([new SequenceEdit(sequence, 0, prompt, DistributionRequest.Top(1)) { TokenLogProbs = evidence }])[0];
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            if (Environment.GetEnvironmentVariable("CHORUS_PARITY_SPLIT") == "1")
+                Console.Error.WriteLine($"  prefill evidence={evidence}: {elapsed.TotalMilliseconds:F1} ms = decode {result.DecodeMilliseconds:F1} + read {result.ReadMilliseconds:F1}");
+            return prompt.Length / elapsed.TotalSeconds;
         }
         finally
         {
