@@ -4,8 +4,11 @@
 #   bench/parity/run-parity.sh [--size small|large] [--rounds 3] [--threads 2] [--base COMMIT] [--no-e2e]
 #
 # Per round: llama-bench pp256/tg128 (-r 5), Chorus's `Chorus.Bench parity` (same tests, same reps; the "before"
-# build too with --base), then end to end: llama-server /completion (greedy, 64 tokens) and `chorus generate -m FILE`
-# (in-process silo, greedy, 64 tokens), each 3 requests after a warm-up. Prints one markdown table of medians.
+# build too with --base), then end to end: llama-server /completion (greedy, 64 tokens) and `chorus generate --endpoint`
+# against one chorus-silo process serving the same file (greedy, 64 tokens), each 3 requests after a warm-up. Prints one markdown table of medians.
+# End-to-end "tok/s" is generation after the prefill (llama-server: timings.predicted_per_second; Chorus: the session's
+# tokensPerSecond = completion ÷ (total − prefill), which also counts its set-up and admission); "incl. prefill" is the
+# whole request (llama-server: the client's wall time; Chorus: the session's totalMs).
 #
 # llama-bench and llama-server come from the llama.cpp source of the pinned release (node-llama-cpp@3.22.1's
 # llama/gitRelease.bundle, fetched with `npm pack` by package name), built once with GGML_NATIVE=ON into
@@ -43,8 +46,9 @@ fi
 
 # --- Chorus side: this tree (and --base COMMIT exported beside it, with this tree's parity harness)
 build_chorus() { # dir
-  (cd "$1" && dotnet build bench/Chorus.Bench -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null \
-    && dotnet build src/Client -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null)
+  (cd "$1" && dotnet build bench/Chorus.Bench -c Release -nologo -v quiet -clp:ErrorsOnly \
+    && dotnet build src/Client -c Release -nologo -v quiet -clp:ErrorsOnly) >"$OUT/build-chorus.log" 2>&1 \
+    || { cat "$OUT/build-chorus.log" >&2; echo "building Chorus in $1 failed" >&2; exit 1; }
 }
 TREES=("new=$ROOT")
 build_chorus "$ROOT"
@@ -55,6 +59,7 @@ if [ -n "$BASE" ]; then
     cp bench/Chorus.Bench/Engine/ParityBench.cs "$B/bench/Chorus.Bench/Engine/"
     cp bench/Chorus.Bench/Program.cs "$B/bench/Chorus.Bench/"
   fi
+  cp bench/Chorus.Bench/Engine/ParityBench.cs "$B/bench/Chorus.Bench/Engine/"
   build_chorus "$B"
   TREES=("base=$B" "new=$ROOT")
 fi
@@ -92,13 +97,25 @@ for round in $(seq 1 "$ROUNDS"); do
   kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
   for t in "${TREES[@]}"; do
     name=${t%%=*} dir=${t#*=}
+    # one chorus-silo process serving the model (as llama-server serves it), asked by `chorus generate --endpoint`
+    GRPC=$((18700 + round)) SILO_PORT=$((18710 + round)) GATEWAY=$((18720 + round))
+    dotnet "$dir/src/Client/bin/Release/net10.0/chorus-silo.dll" --Chorus:Cluster:Provider=development \
+      --Chorus:Cluster:SiloPort=$SILO_PORT --Chorus:Cluster:GatewayPort=$GATEWAY --Chorus:Cluster:GrpcPort=$GRPC \
+      --Chorus:Cluster:PrimarySilo=127.0.0.1:$SILO_PORT --Logging:LogLevel:Default=Warning \
+      --Chorus:Models:0:Id=bench --Chorus:Models:0:Path="$MODEL" --Chorus:Models:0:Threads="$THREADS" \
+      --Chorus:Models:0:ContextSize=2048 --Chorus:Models:0:MaxSequences=1 >"$OUT/silo-$name-$round.log" 2>&1 &
+    SILO=$!
     for i in 0 1 2 3; do
-      start=$(date +%s.%N)
-      line=$(dotnet "$dir/$CHORUS_DLL" generate -m "$MODEL" --threads "$THREADS" -n 64 --json "$PROMPT" 2>/dev/null | grep '"event":"finished"' | tail -1)
+      line=""
+      for _ in $(seq 1 150); do # the first request waits for the silo to serve the model
+        line=$(dotnet "$dir/$CHORUS_DLL" generate --endpoint "http://127.0.0.1:$GRPC" -m bench -n 64 --json "$PROMPT" 2>/dev/null \
+          | python3 bench/parity/stream-rate.py 2>/dev/null) && break
+        sleep 0.2
+      done
       [ "$i" = 0 ] && continue
-      echo "$line" | jq -c --arg r "$round" --arg n "chorus-$name" '{engine: $n, round: ($r|tonumber), test: "e2e",
-        tokens: .completionTokens, avg_ts: .tokensPerSecond, prefill_ms: .prefillMs, wall_ts: (.completionTokens / (.totalMs / 1000))}' >>"$OUT/results.jsonl"
+      echo "$line" | jq -c --arg r "$round" --arg n "chorus-$name" '. + {engine: $n, round: ($r|tonumber), test: "e2e"}' >>"$OUT/results.jsonl"
     done
+    kill "$SILO"; wait "$SILO" 2>/dev/null || true
   done
 done
 echo "# end load: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/summary.md"

@@ -8,7 +8,8 @@ namespace Chorus.Bench.Engine;
 /// measurements as <c>llama-bench -p N -n M</c> on one model through <see cref="ModelRunner"/> — prefill of N tokens
 /// into an empty sequence (without per-position evidence, then with it), and M single-token decode steps from an empty
 /// sequence — each repeated and averaged after one warm-up, as llama-bench does.
-/// Usage: parity --model FILE [--threads 2] [--slots 1] [--context N] [--poll 0..100] [--prompt 256] [--tokens 128] [--reps 5] [--size small|large --out DIR]
+/// (It compiles against older trees too: run-parity.sh --base builds it into a past commit for before/after.)
+/// Usage: parity --model FILE [--threads 2] [--slots 1] [--context N] [--prompt 256] [--tokens 128] [--reps 5] [--size small|large --out DIR]
 /// </summary>
 public static class ParityBench
 {
@@ -25,7 +26,7 @@ public static class ParityBench
         // --slots/--context as a silo serves a model (ModelOptions: 8 slots, the trained context) to see what that costs
         var slots = IntArg(args, "--slots", 1);
         var context = IntArg(args, "--context", promptTokens + decodeTokens);
-        using var runner = new ModelRunner(model, new LlamaContextOptions { ContextSize = context, MaxSequences = slots, BatchSize = 512, Threads = threads, ThreadPolling = IntArg(args, "--poll", 0) });
+        using var runner = new ModelRunner(model, new LlamaContextOptions { ContextSize = context, MaxSequences = slots, BatchSize = 512, Threads = threads });
         var random = new Random(1);
         var prompt = Enumerable.Range(0, promptTokens).Select(_ => random.Next(model.Vocabulary.Count)).ToArray();
         var first = model.Vocabulary.Bos >= 0 ? model.Vocabulary.Bos : prompt[0];
