@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Chorus vs llama.cpp on one model, side by side, interleaved rounds (see bench/README.md, "Parity with llama.cpp").
 #
-#   bench/parity/run-parity.sh [--size small|large] [--rounds 3] [--threads 2] [--base COMMIT] [--no-e2e]
+#   bench/parity/run-parity.sh [--size small|large] [--rounds 3] [--threads 2] [--base COMMIT] [--no-e2e] [--native-lib DIR]
 #
+# --native-lib DIR also runs this tree's engine tests on the llama.cpp libraries in DIR (CHORUS_LLAMA_LIB_DIR; e.g. the
+# GGML_NATIVE build's bin folder) as "chorus-native": the same binding on llama-bench's own library build.
 # Per round: llama-bench pp256/tg128 (-r 5), Chorus's `Chorus.Bench parity` (same tests, same reps; the "before"
 # build too with --base), then end to end: llama-server /completion (greedy, 64 tokens) and `chorus generate --endpoint`
 # against one chorus-silo process serving the same file (greedy, 64 tokens), each 3 requests after a warm-up. Prints one markdown table of medians.
@@ -16,7 +18,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
-SIZE=small ROUNDS=3 THREADS=2 BASE="" E2E=1
+SIZE=small ROUNDS=3 THREADS=2 BASE="" E2E=1 NATIVE_LIB=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --size) SIZE=$2; shift 2 ;;
@@ -24,6 +26,7 @@ while [ $# -gt 0 ]; do
     --threads) THREADS=$2; shift 2 ;;
     --base) BASE=$2; shift 2 ;;
     --no-e2e) E2E=0; shift ;;
+    --native-lib) NATIVE_LIB=$(cd "$2" && pwd); shift 2 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -79,6 +82,10 @@ for round in $(seq 1 "$ROUNDS"); do
     dotnet "$dir/$BENCH_DLL" parity --model "$MODEL" --threads "$THREADS" --reps 5 2>/dev/null \
       | jq -c --arg r "$round" --arg n "chorus-$name" '. + {engine: $n, round: ($r|tonumber)}' >>"$OUT/results.jsonl"
   done
+  if [ -n "$NATIVE_LIB" ]; then
+    CHORUS_LLAMA_LIB_DIR=$NATIVE_LIB dotnet "$ROOT/$BENCH_DLL" parity --model "$MODEL" --threads "$THREADS" --reps 5 2>/dev/null \
+      | jq -c --arg r "$round" '. + {engine: "chorus-native", round: ($r|tonumber)}' >>"$OUT/results.jsonl"
+  fi
   [ "$E2E" = 1 ] || continue
   # end to end, one model served: llama-server /completion vs chorus generate (greedy, 64 tokens, prompt re-processed each time)
   PORT=$((18600 + round))
