@@ -4,6 +4,9 @@ using Chorus.Bench.Engine;
 // `engine …` runs the model-engine harness (real models, wall-clock tokens/s); anything else goes to BenchmarkDotNet.
 if (args.Length > 0 && args[0] == "engine")
     return await EngineBench.RunAsync(args[1..]);
+// `parity …` is the Chorus side of the llama.cpp parity bench (bench/parity/run-parity.sh).
+if (args.Length > 0 && args[0] == "parity")
+    return await ParityBench.RunAsync(args[1..]);
 // `gpucheck …` repeats the engine's exactness checks on whichever backend is loaded (used on the GPU machine).
 if (args.Length > 0 && args[0] == "gpucheck")
     return await Chorus.Bench.Gpu.GpuCheck.RunAsync(args[1..]);

@@ -27,6 +27,9 @@ public sealed class ModelOptions
     /// <summary>CPU threads for decoding (0 = the cores shared evenly among this silo's model replicas).</summary>
     public int Threads { get; set; }
 
+    /// <summary>How long idle decode threads spin for the next step before sleeping, 0–100 (ggml's poll; 0 = sleep at once).</summary>
+    public int ThreadPolling { get; set; }
+
     /// <summary>Most tokens in one decode batch.</summary>
     public int BatchSize { get; set; } = 512;
 

@@ -96,6 +96,7 @@ public sealed class ModelHost : IDisposable
             MaxSequences = o.MaxSequences,
             BatchSize = Math.Max(o.BatchSize, 1),
             Threads = o.Threads > 0 ? o.Threads : DefaultThreads(),
+            ThreadPolling = o.ThreadPolling,
         });
     }
 

@@ -11,6 +11,7 @@ namespace Chorus.Llama;
 public sealed unsafe class LlamaContext : IDisposable
 {
     private readonly SafeLlamaContextHandle _handle;
+    private readonly SafeGgmlThreadpoolHandle? _threadpool;
     private readonly GCHandle _self;
     private CancellationToken _abort;
 
@@ -44,6 +45,9 @@ public sealed unsafe class LlamaContext : IDisposable
                 capture.Reason("llama.cpp gave no reason; try a smaller context or fewer sequences"));
         }
         _handle = new SafeLlamaContextHandle(raw, model.Handle);
+        // one pool for the context's life: without it the CPU backend starts and joins its threads at every decode
+        _threadpool = SafeGgmlThreadpoolHandle.Create(threads, (uint)Math.Clamp(options.ThreadPolling, 0, 100));
+        if (_threadpool is not null) _handle.Attach(_threadpool);
         LlamaNative.llama_set_abort_callback(_handle, &OnAbort, (void*)GCHandle.ToIntPtr(_self));
         Memory = LlamaNative.llama_get_memory(_handle);
     }
@@ -63,6 +67,7 @@ public sealed unsafe class LlamaContext : IDisposable
     public int BatchThreads => LlamaNative.llama_n_threads_batch(_handle);
     public int VocabularySize => Model.Vocabulary.Count;
 
+    /// <summary>Changes the thread counts; more than the context was created with are capped to its thread pool.</summary>
     public void SetThreads(int threads, int batchThreads) => LlamaNative.llama_set_n_threads(_handle, threads, batchThreads);
 
     /// <summary>Decodes a batch. Cancelling the token aborts the computation (CPU backends) and throws.</summary>
@@ -132,6 +137,7 @@ public sealed unsafe class LlamaContext : IDisposable
     {
         if (_handle.IsClosed) return;
         _handle.Dispose();
+        _threadpool?.Dispose(); // freed once the context (which holds a reference) is gone
         if (_self.IsAllocated) _self.Free();
     }
 }

@@ -15,6 +15,13 @@ public sealed record LlamaContextOptions
     /// <summary>Threads for single-token decoding and for batches; 0 = the number of cores.</summary>
     public int Threads { get; init; }
 
+    /// <summary>
+    /// How long the CPU threads spin for the next decode before they sleep, 0–100 (ggml's <c>poll</c>; llama-bench and
+    /// llama-server use 50). 0 (the default) lets them sleep at once: several models share a silo's cores, and a
+    /// spinning idle pool takes cycles from the others.
+    /// </summary>
+    public int ThreadPolling { get; init; }
+
     /// <summary>Flash attention: null = llama.cpp decides.</summary>
     public bool? FlashAttention { get; init; }
 

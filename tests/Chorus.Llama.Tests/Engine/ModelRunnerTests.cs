@@ -28,6 +28,25 @@ public sealed class ModelRunnerTests(SyntheticModelFixture models)
     }
 
     [Fact]
+    public void Decodes_agree_across_thread_pool_sizes_and_polling()
+    {
+        var tokens = Prompt("The quick brown fox jumps over the lazy dog");
+        float[] Logits(int threads, int polling)
+        {
+            // a context per setting, disposed before the next: each frees its pool after the context that holds it
+            using var runner = new ModelRunner(models.Spm, new LlamaContextOptions { ContextSize = 256, Threads = threads, ThreadPolling = polling, FullPrecisionCache = true });
+            var s = runner.Open();
+            runner.Prefill(s, tokens[..^3], DistributionRequest.Full);
+            runner.Append(s, tokens[^3..^1], DistributionRequest.Full);
+            return runner.Append(s, tokens[^1..], DistributionRequest.Full).Logits.ToArray();
+        }
+        var single = Logits(1, 0);
+        AssertClose(single, Logits(2, 0));
+        AssertClose(single, Logits(2, 50));
+        AssertClose(single, Logits(4, 100)); // more threads than cores: the pool still completes every decode
+    }
+
+    [Fact]
     public void Batched_step_of_many_sequences_equals_separate_decodes()
     {
         using var runner = NewRunner(sequences: 4);
