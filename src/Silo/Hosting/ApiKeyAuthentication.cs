@@ -29,7 +29,10 @@ internal sealed class ApiKeyAuthentication(RequestDelegate next, ApiKeySet keys,
         var reason = key is null ? MissingKey : InvalidKey;
         logger.LogInformation("refused {Path} from {Remote}: {Reason}", context.Request.Path.Value, context.Connection.RemoteIpAddress, reason);
         if (IsGrpc(context.Request))
+        {
+            await DrainRequestAsync(context.Request);
             RefuseGrpc(context.Response, reason);
+        }
         else if (context.Request.Path.StartsWithSegments("/v1", StringComparison.Ordinal))
         {
             context.Response.Headers[HeaderNames.WWWAuthenticate] = "Bearer";
@@ -49,6 +52,28 @@ internal sealed class ApiKeyAuthentication(RequestDelegate next, ApiKeySet keys,
 
     private static bool IsGrpc(HttpRequest request) =>
         request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) == true;
+
+    // Reads what the client already sent (at most 64 KiB, at most 1 s) before refusing: an HTTP/2 response that ends while
+    // the request is still open resets the stream, and a client still writing its request (a streaming call) would then
+    // see Cancelled instead of Unauthenticated.
+    private static async Task DrainRequestAsync(HttpRequest request)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        var buffer = new byte[4096];
+        try
+        {
+            for (var read = 0; read < 64 * 1024;)
+            {
+                var n = await request.Body.ReadAsync(buffer, timeout.Token);
+                if (n == 0) return;
+                read += n;
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or Microsoft.AspNetCore.Connections.ConnectionResetException)
+        {
+            // a client that keeps its request open or goes away: refuse anyway
+        }
+    }
 
     // A trailers-only response: the status travels in the headers, as gRPC servers answer a call they never run.
     private static void RefuseGrpc(HttpResponse response, string reason)
