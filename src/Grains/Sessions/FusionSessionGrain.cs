@@ -49,8 +49,15 @@ internal sealed class FusionSessionGrain(
             if (request.Messages is not null)
                 throw new ChorusException(ChorusErrorKind.InvalidArgument,
                     "method 'byte' fuses one shared text byte by byte and does not format chat messages per member yet; send a prompt (a completion request) instead of messages, or choose a token-level method");
-            await foreach (var e in ByteGeneration.RunAsync(session, plans, byteMethod, request, sampler, maxTokens, GrainFactory, directory, catalog, logger, ct, cancellationToken))
-                yield return e;
+            try
+            {
+                await foreach (var e in ByteGeneration.RunAsync(session, plans, byteMethod, request, sampler, maxTokens, GrainFactory, directory, catalog, logger, ct, cancellationToken, r => _run = r))
+                    yield return e;
+            }
+            finally
+            {
+                _run = null;
+            }
             yield break;
         }
         var total = Stopwatch.StartNew();

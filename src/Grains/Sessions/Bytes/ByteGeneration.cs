@@ -16,10 +16,11 @@ internal static class ByteGeneration
 {
     public static async IAsyncEnumerable<GenerationEvent> RunAsync(Guid session, IReadOnlyList<MemberPlan> plans, ByteMethod method, GenerationRequest request,
         Sampler sampler, int maxCharacters, IGrainFactory grains, ClusterModelDirectory directory, VocabularyCatalog catalog, ILogger logger,
-        [EnumeratorCancellation] CancellationToken ct, CancellationToken caller)
+        [EnumeratorCancellation] CancellationToken ct, CancellationToken caller, Action<FusedRun>? resolved = null)
     {
         var total = Stopwatch.StartNew();
         await using var run = await ErrorMapping.GuardAsync(() => ByteRun.ResolveAsync(session, plans, method, request.Prompt, grains, directory, catalog, logger));
+        resolved?.Invoke(run.Run); // the grain's End() releases what the run holds (forks included: they share the session as owner)
         await foreach (var queued in run.Run.AdmitOrDeadlineAsync(ct, caller)) yield return queued;
         var ended = run.Run.AdmissionTimedOut ? "deadline" : null;
         var opening = Stopwatch.GetTimestamp();
