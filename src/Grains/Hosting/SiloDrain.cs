@@ -39,6 +39,13 @@ public sealed class SiloDrain
     public static ChorusException ShuttingDown(string silo) =>
         new(ChorusErrorKind.Unavailable, $"silo {silo} is shutting down and takes no new sessions; retry — the other silos serve the request");
 
+    /// <summary>
+    /// True when <paramref name="error"/> ended a front-end session because the drain time ran out — not because the
+    /// client left (<paramref name="client"/>) or a real error (a ChorusException other than Cancelled) ended it.
+    /// </summary>
+    public bool CutShort(Exception error, CancellationToken client) =>
+        _expired.IsCancellationRequested && !client.IsCancellationRequested && error is not ChorusException { Kind: not ChorusErrorKind.Cancelled };
+
     /// <summary>The status of a front-end session that the drain time cut short.</summary>
     public static ChorusException RanOut(string silo, double drainSeconds) =>
         new(ChorusErrorKind.Unavailable,

@@ -35,7 +35,7 @@ internal sealed class CompletionEndpoint(
             if (request.Stream) await StreamAsync(generation, response, request, events, ct);
             else await RespondAsync(context.Response, generation, response, ct);
         }
-        catch (Exception e) when (drain.Expired.IsCancellationRequested && !ct.IsCancellationRequested && e is not ChorusException { Kind: not ChorusErrorKind.Cancelled })
+        catch (Exception e) when (drain.CutShort(e, ct))
         {
             var error = OpenAiError.From(SiloDrain.RanOut(silo.SiloAddress.ToString(), options.Value.Sessions.DrainSeconds), clientGone: false);
             logger.LogInformation("{Path} → {Status}: {Message}", context.Request.Path.Value, error.Status, error.Message);

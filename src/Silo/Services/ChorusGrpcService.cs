@@ -35,7 +35,7 @@ internal sealed partial class ChorusGrpcService(
                 await responseStream.WriteAsync(ApiMapping.ToEvent(e), context.CancellationToken);
             completed = true;
         }
-        catch (Exception e) when (drain.Expired.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested && e is not ChorusException { Kind: not ChorusErrorKind.Cancelled })
+        catch (Exception e) when (drain.CutShort(e, context.CancellationToken))
         {
             throw DrainRanOut();
         }
@@ -71,7 +71,7 @@ internal sealed partial class ChorusGrpcService(
         {
             return ApiMapping.ToReply(await session.Score(score, call.Token));
         }
-        catch (Exception e) when (drain.Expired.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested && e is not ChorusException { Kind: not ChorusErrorKind.Cancelled })
+        catch (Exception e) when (drain.CutShort(e, context.CancellationToken))
         {
             throw DrainRanOut();
         }
