@@ -18,14 +18,20 @@ public interface IModelGrain : IGrainWithStringKey
     /// </summary>
     IAsyncEnumerable<AdmissionEvent> Admit(Guid owner, int count, CancellationToken cancellationToken = default);
 
-    /// <summary>Makes a sequence hold exactly the prompt (tokenized with BOS as the model expects): returns evidence and the first distribution.</summary>
-    Task<SequenceOpened> Prefill(SequenceHandle sequence, string prompt, int topK, int positionsTopK, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Makes a sequence hold exactly the prompt (tokenized with BOS as the model expects): returns its tokens, the
+    /// first distribution and, with <paramref name="evidence"/>, each prompt token's log-probability (and with
+    /// <paramref name="positionsTopK"/> &gt; 0 the top-k that predicted it). Without evidence the log-probabilities are
+    /// NaN and llama.cpp computes the output layer for the last prompt row only: several times faster on small models
+    /// (bench/README.md, "Parity with llama.cpp"), so only methods that read the evidence ask for it.
+    /// </summary>
+    Task<SequenceOpened> Prefill(SequenceHandle sequence, string prompt, int topK, int positionsTopK, bool evidence, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// <see cref="Prefill"/> for a prompt made by <see cref="FormatChat"/>: the template's special-token markers are parsed
     /// as the special tokens they are (as llama.cpp's server does), here and when the sequence is later synced.
     /// </summary>
-    Task<SequenceOpened> PrefillChat(SequenceHandle sequence, string formattedChat, int topK, int positionsTopK, CancellationToken cancellationToken = default);
+    Task<SequenceOpened> PrefillChat(SequenceHandle sequence, string formattedChat, int topK, int positionsTopK, bool evidence, CancellationToken cancellationToken = default);
 
     /// <summary>Appends tokens of this model's vocabulary to a sequence and returns the next distribution.</summary>
     Task<SequenceStep> Append(SequenceHandle sequence, int[] tokens, int topK, CancellationToken cancellationToken = default);

@@ -22,6 +22,19 @@ public sealed class GenerationTests(ClusterFixture fixture)
         Assert.Equal(tokens.Count, finished.CompletionTokens);
     }
 
+    [Theory]
+    [InlineData("uniform", false)]
+    [InlineData("packllm-sim", true)]
+    public async Task Prompt_evidence_is_computed_only_for_methods_that_read_it(string method, bool reads)
+    {
+        var (_, _, started) = await Requests.Collect(fixture.Client, Requests.Greedy(Prompt, 2, method, "a", "b", "c"));
+        Assert.All(started.Members, m =>
+        {
+            Assert.True(m.PromptTokens > 1, $"{m.Model}: {m.PromptTokens} prompt tokens");
+            Assert.Equal(reads, double.IsFinite(m.PromptPerplexity));
+        });
+    }
+
     [Fact]
     public async Task Weights_are_reported_per_step_and_sum_to_one_for_ensembles()
     {

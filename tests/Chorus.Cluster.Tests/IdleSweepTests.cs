@@ -24,7 +24,7 @@ public sealed class IdleSweepTests
         SequenceHandle? handle = null;
         await foreach (var admitted in grain.Admit(session, 1))
             if (admitted is AdmissionGranted g) handle = g.Handles[0];
-        await grain.Prefill(handle!, "an abandoned prompt", 8, 0);
+        await grain.Prefill(handle!, "an abandoned prompt", 8, 0, evidence: false);
         Assert.Contains(session, (await grain.Slots()).Sessions);
 
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);

@@ -18,8 +18,8 @@ public sealed class SyncTailTests(ClusterFixture fixture)
         {
             const string prompt = "The river ran";
             string[] pieces = [" quietly", " through", " the", " old", " é", "t", "é", "-town", ",", " and", "", " then", " past"];
-            await grain.Prefill(handles[0], prompt, 8, 0);
-            await grain.Prefill(handles[1], prompt, 8, 0);
+            await grain.Prefill(handles[0], prompt, 8, 0, evidence: false);
+            await grain.Prefill(handles[1], prompt, 8, 0, evidence: false);
             var text = prompt;
             foreach (var piece in pieces)
             {

@@ -29,7 +29,7 @@ internal sealed class GenerationPrinter(CommandContext context, bool json, bool 
                 break;
             case GenerateEvent.EventOneofCase.Started:
                 await context.Error.WriteLineAsync($"method {e.Started.Method}, members: " +
-                    string.Join(", ", e.Started.Members.Select(m => $"{m.Model} ({m.Role}, {m.Silo}, prompt {m.PromptTokens} tokens, ppl {m.PromptPerplexity:F1})")));
+                    string.Join(", ", e.Started.Members.Select(m => $"{m.Model} ({m.Role}, {m.Silo}, prompt {m.PromptTokens} tokens{(double.IsFinite(m.PromptPerplexity) ? $", ppl {m.PromptPerplexity:F1}" : "")})")));
                 break;
             case GenerateEvent.EventOneofCase.Token:
                 await WriteTokenAsync(e.Token);
@@ -74,7 +74,7 @@ internal sealed class GenerationPrinter(CommandContext context, bool json, bool 
         GenerateEvent.EventOneofCase.Started => new
         {
             @event = "started", session = e.Started.Session, method = e.Started.Method,
-            members = e.Started.Members.Select(m => new { model = m.Model, role = m.Role, silo = m.Silo, promptTokens = m.PromptTokens, promptPerplexity = m.PromptPerplexity }),
+            members = e.Started.Members.Select(m => new { model = m.Model, role = m.Role, silo = m.Silo, promptTokens = m.PromptTokens, promptPerplexity = double.IsFinite(m.PromptPerplexity) ? m.PromptPerplexity : (double?)null }),
         },
         GenerateEvent.EventOneofCase.Token => new
         {

@@ -79,22 +79,30 @@ internal sealed class ModelGrain(
                 yield return update;
     }
 
-    public Task<SequenceOpened> Prefill(SequenceHandle sequence, string prompt, int topK, int positionsTopK, CancellationToken cancellationToken = default) =>
-        PrefillCore(sequence, prompt, topK, positionsTopK, parseSpecial: false, cancellationToken);
+    public Task<SequenceOpened> Prefill(SequenceHandle sequence, string prompt, int topK, int positionsTopK, bool evidence, CancellationToken cancellationToken = default) =>
+        PrefillCore(sequence, prompt, topK, positionsTopK, evidence, parseSpecial: false, cancellationToken);
 
-    public Task<SequenceOpened> PrefillChat(SequenceHandle sequence, string formattedChat, int topK, int positionsTopK, CancellationToken cancellationToken = default) =>
-        PrefillCore(sequence, formattedChat, topK, positionsTopK, parseSpecial: true, cancellationToken);
+    public Task<SequenceOpened> PrefillChat(SequenceHandle sequence, string formattedChat, int topK, int positionsTopK, bool evidence, CancellationToken cancellationToken = default) =>
+        PrefillCore(sequence, formattedChat, topK, positionsTopK, evidence, parseSpecial: true, cancellationToken);
 
-    private async Task<SequenceOpened> PrefillCore(SequenceHandle sequence, string prompt, int topK, int positionsTopK, bool parseSpecial, CancellationToken cancellationToken)
+    private async Task<SequenceOpened> PrefillCore(SequenceHandle sequence, string prompt, int topK, int positionsTopK, bool evidence, bool parseSpecial, CancellationToken cancellationToken)
     {
         var lease = Scheduler.Find(sequence);
         using var use = lease.Use();
         var started = Stopwatch.GetTimestamp();
-        var plan = await Tokenizing(prompt.Length, () => lease.Text.PlanPrefill(prompt, WireConversions.ToRequest(topK), positionsTopK, parseSpecial));
+        var plan = await Tokenizing(prompt.Length, () => lease.Text.PlanPrefill(prompt, WireConversions.ToRequest(topK), evidence, positionsTopK, parseSpecial));
         var result = await ErrorMapping.GuardAsync(() => Scheduler.Edit(lease, plan.Edit, cancellationToken));
         lease.Text.Commit(plan);
-        var evidence = new PromptEvidenceData(plan.Edit.Tokens, result.TokenLogProbs!, plan.Offsets, result.Positions?.Select(p => p?.ToData()).ToArray());
-        return new SequenceOpened(evidence, result.Next.ToData(), Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        var logProbs = result.TokenLogProbs ?? NotComputed(plan.Edit.Tokens.Length);
+        var seen = new PromptEvidenceData(plan.Edit.Tokens, logProbs, plan.Offsets, result.Positions?.Select(p => p?.ToData()).ToArray());
+        return new SequenceOpened(seen, result.Next.ToData(), Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    private static float[] NotComputed(int tokens)
+    {
+        var logProbs = new float[tokens];
+        Array.Fill(logProbs, float.NaN);
+        return logProbs;
     }
 
     public Task<SequenceStep> Append(SequenceHandle sequence, int[] tokens, int topK, CancellationToken cancellationToken = default)
@@ -213,7 +221,7 @@ internal sealed class ModelGrain(
             SequenceHandle? handle = null;
             await foreach (var e in Admit(owner, 1, cancellationToken))
                 if (e is AdmissionGranted g) handle = g.Handles[0];
-            var opened = await Prefill(handle!, context, topK, 0, cancellationToken);
+            var opened = await Prefill(handle!, context, topK, 0, evidence: false, cancellationToken);
             return (opened.Next, opened.Evidence.TokenIds.Length);
         }
         finally

@@ -144,11 +144,13 @@ internal sealed class FusedRun : IAsyncDisposable
         var embeddings = Requirements.NeedsEmbeddings
             ? await Task.WhenAll(_members.Select(m => catalog.Embeddings(m.Grain, m.Facts)))
             : null;
+        // per-position log-probs cost the output layer at every prompt row: computed only for methods that read them
+        var evidence = Requirements.NeedsPromptEvidence || Requirements.NeedsPromptDistributions;
         var positionsTopK = Requirements.NeedsPromptDistributions ? Math.Max(Requirements.TopK, Requirements.PromptPositionsTopK) : 0;
         var started = Stopwatch.GetTimestamp();
         var opened = await Task.WhenAll(_members.Select(m => MemberLoss.Guard(m, () => m.IsChat
-            ? m.Grain.PrefillChat(m.Handle!, m.Prompt, Requirements.TopK, positionsTopK, ct)
-            : m.Grain.Prefill(m.Handle!, m.Prompt, Requirements.TopK, positionsTopK, ct))));
+            ? m.Grain.PrefillChat(m.Handle!, m.Prompt, Requirements.TopK, positionsTopK, evidence, ct)
+            : m.Grain.Prefill(m.Handle!, m.Prompt, Requirements.TopK, positionsTopK, evidence, ct))));
         PrefillMilliseconds = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         for (var i = 0; i < _members.Count; i++)
         {
@@ -165,7 +167,7 @@ internal sealed class FusedRun : IAsyncDisposable
         Fusion = ErrorMapping.Guard(() => Method.Prepare(new FusionRequest
         {
             Members = fusionMembers,
-            Evidence = opened.Select(o => o.Evidence.ToEvidence()).ToList(),
+            Evidence = evidence ? opened.Select(o => o.Evidence.ToEvidence()).ToList() : null,
             PromptText = Prompt,
             Maps = catalog.Maps,
         }));

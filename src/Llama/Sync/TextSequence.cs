@@ -41,16 +41,17 @@ public sealed class TextSequence
     public int FullRetokenizations { get; private set; }
 
     /// <summary>
-    /// The prompt (with BOS as the model expects) as the sequence's whole content, with per-token evidence. With
+    /// The prompt (with BOS as the model expects) as the sequence's whole content; with <paramref name="evidence"/> also
+    /// each token's log-probability given the tokens before it (every prompt row's logits are then computed). With
     /// <paramref name="parseSpecial"/> (a prompt formatted by a chat template) special-token text such as
     /// <c>&lt;|im_start|&gt;</c> becomes the special token, in this prefill and in every later sync of the sequence.
     /// </summary>
-    public TextEdit PlanPrefill(string prompt, DistributionRequest request, int positionsTopK = 0, bool parseSpecial = false)
+    public TextEdit PlanPrefill(string prompt, DistributionRequest request, bool evidence = true, int positionsTopK = 0, bool parseSpecial = false)
     {
         ArgumentNullException.ThrowIfNull(prompt);
         _parseSpecial = parseSpecial;
         var tokens = _vocabulary.Tokenize(prompt, addSpecial: true, parseSpecial);
-        var edit = new SequenceEdit(Sequence, 0, tokens, request) { TokenLogProbs = true, PositionsTopK = positionsTopK };
+        var edit = new SequenceEdit(Sequence, 0, tokens, request) { TokenLogProbs = evidence, PositionsTopK = evidence ? positionsTopK : 0 };
         return new TextEdit(edit, prompt, TokenOffsets.Compute(_vocabulary, prompt, tokens, parseSpecial), Sequence.Length);
     }
 
@@ -111,7 +112,7 @@ public sealed class TextSequence
     /// <summary>Plans, applies on the runner (on this thread) and commits a prefill.</summary>
     public PrefillResult Prefill(string prompt, DistributionRequest request, int positionsTopK = 0, CancellationToken cancellationToken = default)
     {
-        var edit = PlanPrefill(prompt, request, positionsTopK);
+        var edit = PlanPrefill(prompt, request, evidence: true, positionsTopK);
         var result = Runner.Apply([edit.Edit], cancellationToken)[0];
         Commit(edit);
         return new PrefillResult(result.TokenLogProbs!, result.Next) { Positions = result.Positions };

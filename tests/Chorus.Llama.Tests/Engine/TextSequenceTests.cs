@@ -1,3 +1,5 @@
+using Chorus.Fusion;
+
 namespace Chorus.Llama.Tests.Engine;
 
 /// <summary>The heterogeneous-vocabulary path: a sequence follows a growing shared text by re-tokenizing only its tail.</summary>
@@ -37,6 +39,38 @@ public sealed class TextSequenceTests(SyntheticModelFixture models)
             Assert.Equal(reference.LogSumExp, next.LogSumExp, 2e-3f);
         }
         Assert.True(text.FullRetokenizations <= Continuations.Length / 4, $"{text.FullRetokenizations} full re-tokenizations: the tail path should be the norm");
+    }
+
+    [Fact]
+    public void A_prefill_without_evidence_reads_only_the_last_row_and_gives_the_same_next_distribution()
+    {
+        using var runner = new ModelRunner(models.Gpt2, new LlamaContextOptions { ContextSize = 512, MaxSequences = 2, FullPrecisionCache = true });
+        var with = new TextSequence(runner, runner.Open());
+        var without = new TextSequence(runner, runner.Open());
+        var planned = with.PlanPrefill(Prompt, DistributionRequest.Full, evidence: true);
+        var bare = without.PlanPrefill(Prompt, DistributionRequest.Full, evidence: false);
+        var results = runner.Apply([planned.Edit, bare.Edit]);
+        with.Commit(planned);
+        without.Commit(bare);
+
+        Assert.NotNull(results[0].TokenLogProbs);
+        Assert.All(results[0].TokenLogProbs![1..], lp => Assert.True(float.IsFinite(lp) && lp < 0));
+        Assert.Null(results[1].TokenLogProbs);
+        Assert.True(MaxDifference(results[0].Next, results[1].Next) < 1e-4f);
+        Assert.Equal(with.Sequence.Tokens, without.Sequence.Tokens);
+        Assert.Equal(with.Offsets, without.Offsets);
+
+        // and the sequence goes on as one that was prefilled with evidence
+        var a = with.Sync(Prompt + " watched", DistributionRequest.Full).Next;
+        var b = without.Sync(Prompt + " watched", DistributionRequest.Full).Next;
+        Assert.True(MaxDifference(a, b) < 1e-4f);
+    }
+
+    private static float MaxDifference(TokenDistribution a, TokenDistribution b)
+    {
+        var max = 0f;
+        for (var i = 0; i < a.Logits.Length; i++) max = Math.Max(max, Math.Abs(a.Logits[i] - b.Logits[i]));
+        return max;
     }
 
     [Fact]

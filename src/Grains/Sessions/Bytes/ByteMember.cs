@@ -49,7 +49,7 @@ internal sealed class ByteMember(RunMember member, BytePruning pruning)
     public async Task OpenAsync(string prompt, CancellationToken ct)
     {
         var split = BackOffPoint(Member.Vocabulary, prompt);
-        var opened = await ErrorMapping.GuardAsync(() => Member.Grain.Prefill(Member.Handle!, prompt[..split], 0, 0, ct));
+        var opened = await ErrorMapping.GuardAsync(() => Member.Grain.Prefill(Member.Handle!, prompt[..split], 0, 0, evidence: true, ct));
         Evidence = opened.Evidence;
         Member.Evidence = opened.Evidence;
         _tree.Start(opened.Next.ToDistribution(), Member.Handle);

@@ -52,7 +52,7 @@ internal sealed class SpeculativeDrafterLease : IAsyncDisposable
             await foreach (var e in grain.Admit(context.Session, 1, ct))
                 if (e is AdmissionGranted granted) handle = granted.Handles[0];
             if (handle is null) throw new ChorusException(ChorusErrorKind.Internal, $"drafter '{name}' ended admission without granting a slot");
-            var opened = await grain.Prefill(handle, run.Prompt, DrafterTopK, 0, ct);
+            var opened = await grain.Prefill(handle, run.Prompt, DrafterTopK, 0, evidence: false, ct);
             var sequence = new DraftSequence(grain, handle, opened.Evidence.TokenIds.Length, facts.ContextSize, opened.Next.ToDistribution());
             return new SpeculativeDrafterLease(sequence, -1, grain, context.Session);
         }
