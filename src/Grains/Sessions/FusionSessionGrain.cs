@@ -21,7 +21,13 @@ internal sealed class FusionSessionGrain(
     private readonly CancellationTokenSource _ending = new();
     private FusedRun? _run;
 
-    public async IAsyncEnumerable<GenerationEvent> Generate(GenerationRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <summary>Tokens made ahead of the caller's reading, at most (see <see cref="ReadAhead"/>).</summary>
+    internal const int ReadAheadEvents = 16;
+
+    public IAsyncEnumerable<GenerationEvent> Generate(GenerationRequest request, CancellationToken cancellationToken = default) =>
+        ReadAhead.Run(ct => GenerateCore(request, ct), ReadAheadEvents, cancellationToken);
+
+    private async IAsyncEnumerable<GenerationEvent> GenerateCore(GenerationRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var limits = options.Value.Sessions;
