@@ -30,6 +30,9 @@ while [ $# -gt 0 ]; do
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
+# end-to-end variants of this tree's silo, NAME=SETTINGS: the default thread count (the cores less one), and the
+# llama-server thread count with the decode threads at real-time priority (Chorus:Models:N:ThreadPriority)
+E2E_VARIANTS=("default-threads=--Chorus:Models:0:Threads=0" "priority-medium=--Chorus:Models:0:Threads=$THREADS --Chorus:Models:0:ThreadPriority=medium")
 WORK=$ROOT/.cache/llama-bench
 MODELS=${MODELS:-$WORK/models}
 OUT=$WORK/run-$(date -u +%Y%m%d-%H%M%S)
@@ -102,14 +105,20 @@ for round in $(seq 1 "$ROUNDS"); do
       avg_ts: .timings.predicted_per_second, prefill_ms: .timings.prompt_ms, wall_ts: (.timings.predicted_n / ($w|tonumber))}' >>"$OUT/results.jsonl"
   done
   kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
-  for t in "${TREES[@]}"; do
+  # each tree as configured like llama-server (same threads); this tree also with its other settings (E2E_VARIANTS)
+  SILOS=()
+  for t in "${TREES[@]}"; do SILOS+=("$t|--Chorus:Models:0:Threads=$THREADS"); done
+  for v in "${E2E_VARIANTS[@]}"; do SILOS+=("new-${v%%=*}=$ROOT|${v#*=}"); done
+  for s in "${SILOS[@]}"; do
+    t=${s%%|*} settings=${s#*|}
     name=${t%%=*} dir=${t#*=}
     # one chorus-silo process serving the model (as llama-server serves it), asked by `chorus generate --endpoint`
     GRPC=$((18700 + round)) SILO_PORT=$((18710 + round)) GATEWAY=$((18720 + round))
+    # shellcheck disable=SC2086 # settings are several arguments
     dotnet "$dir/src/Client/bin/Release/net10.0/chorus-silo.dll" --Chorus:Cluster:Provider=development \
       --Chorus:Cluster:SiloPort=$SILO_PORT --Chorus:Cluster:GatewayPort=$GATEWAY --Chorus:Cluster:GrpcPort=$GRPC \
       --Chorus:Cluster:PrimarySilo=127.0.0.1:$SILO_PORT --Logging:LogLevel:Default=Warning \
-      --Chorus:Models:0:Id=bench --Chorus:Models:0:Path="$MODEL" --Chorus:Models:0:Threads="$THREADS" \
+      --Chorus:Models:0:Id=bench --Chorus:Models:0:Path="$MODEL" $settings \
       --Chorus:Models:0:ContextSize=2048 --Chorus:Models:0:MaxSequences=1 >"$OUT/silo-$name-$round.log" 2>&1 &
     SILO=$!
     for i in 0 1 2 3; do

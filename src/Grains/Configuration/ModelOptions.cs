@@ -1,3 +1,5 @@
+using Chorus.Llama;
+
 namespace Chorus.Grains;
 
 /// <summary>One model a silo serves.</summary>
@@ -29,6 +31,12 @@ public sealed class ModelOptions
 
     /// <summary>How long idle decode threads spin for the next step before sleeping, 0–100 (ggml's poll; 0 = sleep at once).</summary>
     public int ThreadPolling { get; set; }
+
+    /// <summary>
+    /// Scheduling priority of the decode threads: normal (default), medium, high or realtime (ggml's levels; above normal
+    /// they run real-time FIFO on Linux, which needs CAP_SYS_NICE, else the model stays at normal with a warning).
+    /// </summary>
+    public DecodePriority ThreadPriority { get; set; }
 
     /// <summary>Most tokens in one decode batch.</summary>
     public int BatchSize { get; set; } = 512;

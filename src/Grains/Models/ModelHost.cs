@@ -90,22 +90,29 @@ public sealed class ModelHost : IDisposable
         if (o.ContextSize > trained && trained > 0)
             _logger.LogWarning("model {Model}: configured context {Configured} exceeds the {Trained} tokens it was trained on; quality past {Trained} tokens is not to be trusted (leave ContextSize at 0 to use the trained context)",
                 modelId, o.ContextSize, trained, trained);
-        return new ModelRunner(model, new LlamaContextOptions
+        var runner = new ModelRunner(model, new LlamaContextOptions
         {
             ContextSize = o.ContextSize > 0 ? o.ContextSize : trained,
             MaxSequences = o.MaxSequences,
             BatchSize = Math.Max(o.BatchSize, 1),
             Threads = o.Threads > 0 ? o.Threads : DefaultThreads(),
             ThreadPolling = o.ThreadPolling,
+            Priority = o.ThreadPriority,
         });
+        if (runner.Context.Priority != o.ThreadPriority)
+            _logger.LogWarning("model {Model}: decode threads stay at normal priority: this process may not use real-time scheduling for ThreadPriority={Priority} (grant CAP_SYS_NICE, or raise RLIMIT_RTPRIO, e.g. `ulimit -r 99`)",
+                modelId, o.ThreadPriority);
+        return runner;
     }
 
-    // ggml's worker threads spin while waiting: replicas that each take every core slow one another down badly,
-    // so by default the cores are shared among this silo's model replicas.
+    // ggml's decode threads meet at a spinning barrier after every operation, so a thread that loses its core to anything
+    // else stalls the rest: replicas that each take every core slow one another down badly, and so does the silo's own
+    // work (gRPC, Orleans, streaming) when the decode has every core. By default one core is left to the silo and the
+    // rest are shared evenly among its model replicas (bench/README.md, "Parity with llama.cpp").
     private int DefaultThreads()
     {
         var replicas = _models.Values.Sum(m => Math.Max(1, m.Replicas));
-        return Math.Max(1, Environment.ProcessorCount / Math.Max(1, replicas));
+        return Math.Max(1, (Environment.ProcessorCount - 1) / Math.Max(1, replicas));
     }
 
     private LlamaModel Load(ModelOptions o)

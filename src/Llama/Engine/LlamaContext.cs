@@ -46,13 +46,28 @@ public sealed unsafe class LlamaContext : IDisposable
         }
         _handle = new SafeLlamaContextHandle(raw, model.Handle);
         // one pool for the context's life: without it the CPU backend starts and joins its threads at every decode
-        _threadpool = SafeGgmlThreadpoolHandle.Create(threads, (uint)Math.Clamp(options.ThreadPolling, 0, 100));
+        Priority = options.Priority == DecodePriority.Normal || RealTimeScheduling.IsPermitted(FifoPriority(options.Priority))
+            ? options.Priority : DecodePriority.Normal;
+        // a real-time thread that spins while idle keeps every normal thread of the process off its core: no polling then
+        var poll = Priority == DecodePriority.Normal ? (uint)Math.Clamp(options.ThreadPolling, 0, 100) : 0u;
+        _threadpool = SafeGgmlThreadpoolHandle.Create(threads, poll, (int)Priority);
         if (_threadpool is not null) _handle.Attach(_threadpool);
         LlamaNative.llama_set_abort_callback(_handle, &OnAbort, (void*)GCHandle.ToIntPtr(_self));
         Memory = LlamaNative.llama_get_memory(_handle);
     }
 
     public LlamaModel Model { get; }
+
+    /// <summary>The decode threads' priority: the one asked for, or <see cref="DecodePriority.Normal"/> when the process may not raise it.</summary>
+    public DecodePriority Priority { get; }
+
+    // ggml's real-time FIFO priority for each level (ggml-cpu.c, ggml_thread_apply_priority)
+    private static int FifoPriority(DecodePriority priority) => priority switch
+    {
+        DecodePriority.Medium => 40,
+        DecodePriority.High => 80,
+        _ => 90,
+    };
     private nint Memory { get; }
 
     /// <summary>Total KV-cache size in tokens (all sequences).</summary>

@@ -22,6 +22,15 @@ public sealed record LlamaContextOptions
     /// </summary>
     public int ThreadPolling { get; init; }
 
+    /// <summary>
+    /// Scheduling priority of the decode threads (see <see cref="DecodePriority"/>; the thread that calls decode is one of
+    /// them and keeps the priority afterwards, so decode on a thread of your own). Default <see cref="DecodePriority.Normal"/>.
+    /// Above normal, <see cref="ThreadPolling"/> is ignored: a real-time thread spinning while idle would keep the
+    /// process's other threads off its core. Leave the process a core of its own too (Threads below the core count):
+    /// real-time decode threads on every core stall everything else for as long as a long prefill takes.
+    /// </summary>
+    public DecodePriority Priority { get; init; }
+
     /// <summary>Flash attention: null = llama.cpp decides.</summary>
     public bool? FlashAttention { get; init; }
 

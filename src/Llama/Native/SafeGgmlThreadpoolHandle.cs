@@ -18,8 +18,12 @@ internal sealed unsafe class SafeGgmlThreadpoolHandle : SafeHandle
 
     public override bool IsInvalid => handle == 0;
 
-    /// <summary>A pool of <paramref name="threads"/> threads (the caller's thread is one of them), or null when no CPU backend offers one.</summary>
-    public static SafeGgmlThreadpoolHandle? Create(int threads, uint poll)
+    /// <summary>
+    /// A pool of <paramref name="threads"/> threads (the caller's thread is one of them) at ggml's scheduling
+    /// <paramref name="priority"/> (applied to the calling thread too, at every computation), or null when no CPU
+    /// backend offers one.
+    /// </summary>
+    public static SafeGgmlThreadpoolHandle? Create(int threads, uint poll, int priority = 0)
     {
         var cpu = LlamaNative.ggml_backend_dev_by_type(0); // GGML_BACKEND_DEVICE_TYPE_CPU
         if (cpu == 0) return null;
@@ -30,6 +34,7 @@ internal sealed unsafe class SafeGgmlThreadpoolHandle : SafeHandle
         GgmlThreadpoolParams p;
         LlamaNative.ggml_threadpool_params_init(&p, threads);
         p.Poll = poll;
+        p.Priority = priority;
         var pool = create(&p);
         return pool == 0 ? null : new SafeGgmlThreadpoolHandle(pool, free);
     }

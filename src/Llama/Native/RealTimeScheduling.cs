@@ -1,0 +1,44 @@
+using System.Runtime.InteropServices;
+
+namespace Chorus.Llama.Native;
+
+/// <summary>
+/// Whether this process may put a thread under the real-time FIFO policy at a given priority, found out once per
+/// priority by trying it on a throwaway thread. ggml applies a raised priority to the calling thread at every graph
+/// computation and prints a warning each time it is refused, so a context asks first and falls back instead.
+/// </summary>
+internal static partial class RealTimeScheduling
+{
+    private const int SchedFifo = 1;
+    private static readonly Dictionary<int, bool> Permitted = [];
+
+    public static bool IsPermitted(int priority)
+    {
+        if (!OperatingSystem.IsLinux()) return true; // elsewhere ggml raises ordinary thread priorities, which need no privilege
+        lock (Permitted)
+        {
+            if (Permitted.TryGetValue(priority, out var known)) return known;
+            var ok = false;
+            var probe = new Thread(() => ok = TryOnThisThread(priority)) { IsBackground = true, Name = "chorus-priority-probe" };
+            probe.Start();
+            probe.Join();
+            Permitted[priority] = ok;
+            return ok;
+        }
+    }
+
+    private static bool TryOnThisThread(int priority)
+    {
+        var p = new SchedParam { Priority = priority };
+        return sched_setscheduler(0, SchedFifo, ref p) == 0; // the thread ends right after: nothing to restore
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct SchedParam
+    {
+        public int Priority;
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int sched_setscheduler(int pid, int policy, ref SchedParam param);
+}
