@@ -10,14 +10,17 @@ namespace Chorus.Grains;
 /// <see cref="SpeculativeRound"/> instead of one cluster round trip per token, streamed as the plain loop streams
 /// (token events, stop strings, the finished event with how many drafts were accepted). Starts once the members are
 /// prefilled; a drafter that is not a member is admitted and prefilled here and released when the loop ends. Greedy
-/// rounds are pipelined: each one asks the drafter to draft the next round ahead, as long as the draft length the next
-/// round would have if this one kept everything (<see cref="DraftLength.IfAllKept"/>), and the loop settles a draft ahead
-/// it does not use before it ends.
+/// rounds are pipelined while most drafts are kept: each one asks the drafter to draft the next round ahead, as long as
+/// the draft length the next round would have if this one kept everything (<see cref="DraftLength.IfAllKept"/>), and the
+/// loop settles a draft ahead it does not use before it ends.
 /// </summary>
 internal static class SpeculativeGeneration
 {
     /// <summary>The most tokens one round may draft.</summary>
     public const int MaxDraft = 32;
+
+    /// <summary>The recent share of kept drafts from which greedy rounds draft the next round ahead.</summary>
+    private const double PipelineFloor = 0.6;
 
     /// <summary>Checks the speculative fields of a request before any work.</summary>
     public static void Check(GenerationRequest request)
@@ -74,8 +77,10 @@ internal static class SpeculativeGeneration
             {
                 if (ct.IsCancellationRequested) { reason = caller.IsCancellationRequested ? "cancelled" : "deadline"; break; }
                 var draft = Budget(committed.Count, length.Next);
-                // greedy: the next round's drafts, made while this round is verified, as if it kept every draft and the bonus
-                var ahead = sampler.IsGreedy && draft > 0 ? Budget(committed.Count + draft + 1, length.IfAllKept(draft)) : 0;
+                // greedy: the next round's drafts, made while this round is verified, as if it kept every draft and the
+                // bonus — only while most drafts are kept (a discarded draft ahead is waited for and costs its decodes)
+                var pipeline = sampler.IsGreedy && draft > 0 && length.AcceptanceRate >= PipelineFloor;
+                var ahead = pipeline ? Budget(committed.Count + draft + 1, length.IfAllKept(draft)) : 0;
                 settled.Clear();
                 steps.Clear();
                 var ended = await RoundOrStop(round, committed, draft, ahead, settled, onStep, ct, caller);
