@@ -24,7 +24,63 @@ public sealed class SpeculativeGenerationTests(ClusterFixture fixture)
             Assert.Equal("max_tokens", finished.Reason);
             Assert.True(finished.Rounds > 0 && finished.AcceptedTokens <= finished.DraftedTokens, $"k={k}: {finished.AcceptedTokens}/{finished.DraftedTokens} in {finished.Rounds}");
             Assert.Equal(24, finished.Rounds + finished.AcceptedTokens); // every round settles its accepted drafts plus one token
+            Assert.InRange(finished.PipelinedRounds, 0, finished.Rounds);
         }
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(4)]
+    [InlineData(7)]
+    public async Task Greedy_rounds_whose_drafts_are_kept_start_with_drafts_made_ahead_and_equal_the_plain_run(int k)
+    {
+        // one member drafting for itself: every draft and every bonus is kept, so every round after the first is pipelined
+        var plain = await Tokens(Requests.Greedy(Prompt, 40, "uniform", "a"));
+        var (tokens, finished, _) = await Requests.Collect(fixture.Client, Requests.Greedy(Prompt, 40, "uniform", "a") with { Speculate = k });
+        Assert.Equal(plain, tokens.Select(t => t.TokenId).ToList());
+        Assert.Equal(finished.DraftedTokens, finished.AcceptedTokens);
+        Assert.True(finished.PipelinedRounds >= finished.Rounds - 2, $"k={k}: {finished.PipelinedRounds} of {finished.Rounds} rounds pipelined");
+        Assert.Equal(0, (await SlotsEventually("a", s => s.ActiveSequences == 0)).ActiveSequences);
+    }
+
+    [Fact]
+    public async Task Ending_a_pipelined_generation_early_settles_the_draft_ahead_and_frees_every_slot()
+    {
+        // one member drafting for itself: a draft ahead is in flight whenever a round ends the generation
+        var request = Requests.Greedy(Prompt, 60, "uniform", "a") with { Speculate = 4 };
+        var (plain, first, _) = await Requests.Collect(fixture.Client, request with { Speculate = 0 });
+        var stop = first.Text.Substring(first.Text.Length / 2, 2);
+        var (_, stopped, _) = await Requests.Collect(fixture.Client, request with { Stop = [stop] });
+        Assert.Equal("stop", stopped.Reason);
+        Assert.Equal(first.Text[..first.Text.IndexOf(stop, StringComparison.Ordinal)], stopped.Text);
+
+        using var cts = new CancellationTokenSource();
+        var received = 0;
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var e in fixture.Client.GetGrain<IFusionSessionGrain>(Guid.NewGuid()).Generate(request, cts.Token).WithCancellation(cts.Token))
+                if (e is GeneratedToken && ++received == 7) await cts.CancelAsync();
+        });
+
+        var (_, timed, _) = await Requests.Collect(fixture.Client, request with { MaxTokens = 480, DeadlineMilliseconds = 30 });
+        Assert.Contains(timed.Reason, new[] { "deadline", "max_tokens", "length" });
+        Assert.True(plain.Count > 0);
+        Assert.Equal(0, (await SlotsEventually("a", s => s.ActiveSequences == 0)).ActiveSequences);
+    }
+
+    [Fact]
+    public async Task Greedy_pipelining_with_rejected_drafts_equals_the_plain_run_and_frees_every_slot()
+    {
+        // random members and a drafter that is not a member: drafts made ahead are mostly discarded and rolled back
+        var plain = await Tokens(Requests.Greedy(Prompt, 30, "uniform", "a", "b"));
+        foreach (var drafter in new string?[] { null, "c" })
+        {
+            var (tokens, finished, _) = await Requests.Collect(fixture.Client, Requests.Greedy(Prompt, 30, "uniform", "a", "b") with { Speculate = 3, Drafter = drafter });
+            Assert.Equal(plain, tokens.Select(t => t.TokenId).ToList());
+            Assert.InRange(finished.PipelinedRounds, 0, finished.Rounds);
+        }
+        foreach (var model in new[] { "a", "b", "c" })
+            Assert.Equal(0, (await SlotsEventually(model, s => s.ActiveSequences == 0)).ActiveSequences);
     }
 
     [Theory]

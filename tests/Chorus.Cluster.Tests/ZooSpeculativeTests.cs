@@ -28,7 +28,7 @@ public sealed class ZooSpeculativeTests(ZooClusterFixture fixture)
         var plain = await Requests.Collect(fixture.Client, Greedy(method, members));
         var expected = plain.Tokens.Select(t => t.TokenId).ToList();
         Assert.True(expected.Count >= 16, $"plain generation ended after {expected.Count} tokens ({plain.Finished.Reason})");
-        int drafted = 0, accepted = 0;
+        int drafted = 0, accepted = 0, rounds = 0, pipelined = 0;
         foreach (var k in new[] { 1, 2, 3, 4, 5, 6, 7, 8 })
         {
             var (tokens, finished, _) = await Requests.Collect(fixture.Client, Greedy(method, members) with { Speculate = k, Drafter = drafter });
@@ -37,9 +37,13 @@ public sealed class ZooSpeculativeTests(ZooClusterFixture fixture)
             Assert.Equal(plain.Finished.Text, finished.Text);
             drafted += finished.DraftedTokens;
             accepted += finished.AcceptedTokens;
+            rounds += finished.Rounds;
+            pipelined += finished.PipelinedRounds;
         }
         Assert.True(drafted > 0, "nothing was drafted");
         if (mostlyKept) Assert.True(accepted > drafted / 2, $"the domain pack kept only {accepted} of {drafted} drafts of its own main member");
+        // greedy pipelining: a round after one that kept every draft and the drafter's bonus starts with its drafts made
+        if (mostlyKept) Assert.True(pipelined > rounds / 3, $"only {pipelined} of {rounds} rounds started with drafts made ahead");
         foreach (var model in ZooClusterFixture.Served)
             Assert.Equal(0, (await fixture.Client.GetGrain<IModelGrain>(model).Slots()).ActiveSequences);
     }

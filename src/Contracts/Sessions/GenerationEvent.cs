@@ -63,6 +63,9 @@ public sealed record GenerationFinished(
 
     /// <summary>Where a step's time went on average (plain generation; null when no step ran).</summary>
     [Id(11)] public StepSplit? Split { get; init; }
+
+    /// <summary>Greedy speculative generation: rounds whose drafts were made ahead, while the round before was verified.</summary>
+    [Id(12)] public int PipelinedRounds { get; init; }
 }
 
 /// <summary>The request waits for a member's slots (before <see cref="GenerationStarted"/>): where it stands in that model's queue.</summary>

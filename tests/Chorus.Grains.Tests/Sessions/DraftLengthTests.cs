@@ -27,6 +27,27 @@ public sealed class DraftLengthTests
     }
 
     [Fact]
+    public void Predicts_the_length_after_a_round_that_keeps_every_draft_whatever_came_before()
+    {
+        // the pipeline drafts the next round ahead with this prediction: it must be what Next says after that round
+        var random = new Random(7);
+        var length = new DraftLength(8);
+        for (var round = 0; round < 500; round++)
+        {
+            var drafted = length.Next;
+            if (drafted == 0)
+            {
+                length.Observe(0, 0);
+                continue;
+            }
+            var predicted = length.IfAllKept(drafted);
+            var keepAll = random.Next(3) == 0;
+            length.Observe(drafted, keepAll ? drafted : random.Next(drafted));
+            if (keepAll) Assert.Equal(predicted, length.Next);
+        }
+    }
+
+    [Fact]
     public void Pauses_while_few_drafts_are_kept_longer_after_each_poor_probe_and_resumes_after_a_good_one()
     {
         var length = new DraftLength(4);

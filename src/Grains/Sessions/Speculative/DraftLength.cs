@@ -22,6 +22,12 @@ internal sealed class DraftLength(int max)
     /// <summary>Drafts for the next round (0 = a plain step).</summary>
     public int Next => _paused > 0 ? 0 : _next;
 
+    /// <summary>
+    /// Drafts for the round after one that drafts <paramref name="drafted"/> (&gt; 0) tokens and keeps them all: what
+    /// <see cref="Next"/> will say then (a kept round never pauses), so the pipeline can draft that round ahead.
+    /// </summary>
+    public int IfAllKept(int drafted) => Math.Min(_max, drafted + 2);
+
     public void Observe(int drafted, int accepted)
     {
         if (_paused > 0)

@@ -68,6 +68,9 @@ internal sealed class DraftSequence(IModelGrain grain, SequenceHandle handle, in
         return draft;
     }
 
+    /// <summary>True when the cache holds <paramref name="tokens"/> (and possibly more after them).</summary>
+    public bool Holds(IReadOnlyList<int> tokens) => tokens.Count <= _cached.Count && Common(tokens) == tokens.Count;
+
     private int Common(IReadOnlyList<int> committed)
     {
         var common = 0;

@@ -79,6 +79,38 @@ internal sealed class SpeculativeDrafter
         return [.. drafts];
     }
 
+    /// <summary>
+    /// Greedy: true when the drafter can draft ahead after <paramref name="prefix"/> (see <see cref="PipelinedDraft"/>):
+    /// a drafting member needs its row after the prefix and the prefix in its cache; a separate drafter decodes what
+    /// it lacks. Not when the bonus would end the generation (nothing to draft after it).
+    /// </summary>
+    public bool CanDraftAhead(IReadOnlyList<int> prefix, TokenDistribution? afterPrefix)
+    {
+        if (_sampling is not null) return false;
+        if (MemberIndex < 0) return true;
+        return afterPrefix is not null && _sequence.Holds(prefix) && !_vocabulary.IsEndOfGeneration(afterPrefix.ArgMax());
+    }
+
+    /// <summary>
+    /// Greedy: drafts the round after <paramref name="prefix"/> and the bonus (the drafter's own next token), in one
+    /// call. A drafting member's bonus is the arg-max of its row after the prefix: the call decodes it, proposes up to
+    /// <paramref name="k"/> drafts and returns its rows (they are its verification rows of that round). A separate
+    /// drafter decodes the prefix's last token and proposes the bonus first.
+    /// </summary>
+    public async Task<AheadDraft> DraftAheadAsync(int[] prefix, TokenDistribution? afterPrefix, int k, CancellationToken ct)
+    {
+        if (MemberIndex < 0)
+        {
+            var proposed = await _sequence.DraftAsync(prefix, null, k + 1, decodeLast: false, _topK, rows: false, null, null, ct);
+            return proposed.Tokens.Length == 0 ? new AheadDraft(-1, [], []) : new AheadDraft(proposed.Tokens[0], proposed.Tokens[1..], []);
+        }
+        var bonus = afterPrefix!.ArgMax();
+        var draft = await _sequence.DraftAsync(prefix, bonus, k, decodeLast: true, _topK, rows: true, null, null, ct);
+        var rows = new TokenDistribution[draft.Rows.Length];
+        for (var i = 0; i < rows.Length; i++) rows[i] = draft.Rows[i].ToDistribution();
+        return new AheadDraft(bonus, draft.Tokens, rows);
+    }
+
     private int Propose(TokenDistribution d, int i)
     {
         if (_sampling is null) return d.ArgMax();

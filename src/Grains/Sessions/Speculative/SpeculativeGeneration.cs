@@ -9,12 +9,18 @@ namespace Chorus.Grains;
 /// The token loop of a speculative fused generation (request field <c>speculate</c> = k): rounds of
 /// <see cref="SpeculativeRound"/> instead of one cluster round trip per token, streamed as the plain loop streams
 /// (token events, stop strings, the finished event with how many drafts were accepted). Starts once the members are
-/// prefilled; a drafter that is not a member is admitted and prefilled here and released when the loop ends.
+/// prefilled; a drafter that is not a member is admitted and prefilled here and released when the loop ends. Greedy
+/// rounds are pipelined while most drafts are kept: each one asks the drafter to draft the next round ahead, as long as
+/// the draft length the next round would have if this one kept everything (<see cref="DraftLength.IfAllKept"/>), and the
+/// loop settles a draft ahead it does not use before it ends.
 /// </summary>
 internal static class SpeculativeGeneration
 {
     /// <summary>The most tokens one round may draft.</summary>
     public const int MaxDraft = 32;
+
+    /// <summary>The recent share of kept drafts from which greedy rounds draft the next round ahead.</summary>
+    private const double PipelineFloor = 0.6;
 
     /// <summary>Checks the speculative fields of a request before any work.</summary>
     public static void Check(GenerationRequest request)
@@ -59,37 +65,53 @@ internal static class SpeculativeGeneration
         double fuseTotal = 0, stepTotal = 0;
         var finished = false;
         var length = new DraftLength(k);
-        while (!finished && committed.Count < maxTokens)
+        // the last token of a round is the fused distribution's own: draft one fewer than the tokens still allowed
+        int Budget(int count, int wanted)
         {
-            if (ct.IsCancellationRequested) { reason = caller.IsCancellationRequested ? "cancelled" : "deadline"; break; }
-            // the last token of a round is the fused distribution's own: draft one fewer than the tokens still allowed
-            var room = Math.Min(drafterLease.Sequence.Room(committed.Count), sequences.Min(s => s?.Room(committed.Count) ?? int.MaxValue));
-            var draft = Math.Max(0, Math.Min(length.Next, Math.Min(maxTokens - committed.Count - 1, room - 2)));
-            settled.Clear();
-            steps.Clear();
-            var ended = await RoundOrStop(round, committed, draft, settled, onStep, ct, caller);
-            if (ended is not null) { reason = ended; break; }
-            rounds++;
-            length.Observe(round.Drafted, round.Accepted);
-            drafted += round.Drafted;
-            accepted += round.Accepted;
-            context.Metrics.FusionTime.Record(round.FuseMilliseconds);
-            var share = 1.0 / settled.Count;
-            for (var i = 0; i < settled.Count; i++)
+            var room = Math.Min(drafterLease.Sequence.Room(count), sequences.Min(s => s?.Room(count) ?? int.MaxValue));
+            return Math.Max(0, Math.Min(wanted, Math.Min(maxTokens - count - 1, room - 2)));
+        }
+        try
+        {
+            while (!finished && committed.Count < maxTokens)
             {
-                var token = settled[i];
-                if (run.Main.Vocabulary.IsEndOfGeneration(token)) { reason = "eog"; finished = true; break; }
-                committed.Add(token);
-                fuseTotal += round.FuseMilliseconds * share;
-                stepTotal += round.MemberMilliseconds * share;
-                context.Metrics.Tokens.Add(1);
-                var piece = decoder.Append(token);
-                completion.Append(piece);
-                var (emit, stopped) = stops.Push(piece);
-                yield return new GeneratedToken(committed.Count - 1, emit, token, i < steps.Count ? steps[i] : null, null, null,
-                    round.FuseMilliseconds * share, round.MemberMilliseconds * share);
-                if (stopped) { reason = "stop"; finished = true; break; }
+                if (ct.IsCancellationRequested) { reason = caller.IsCancellationRequested ? "cancelled" : "deadline"; break; }
+                var draft = Budget(committed.Count, length.Next);
+                // greedy: the next round's drafts, made while this round is verified, as if it kept every draft and the
+                // bonus — only while most drafts are kept (a discarded draft ahead is waited for and costs its decodes)
+                var pipeline = sampler.IsGreedy && draft > 0 && length.AcceptanceRate >= PipelineFloor;
+                var ahead = pipeline ? Budget(committed.Count + draft + 1, length.IfAllKept(draft)) : 0;
+                settled.Clear();
+                steps.Clear();
+                var ended = await RoundOrStop(round, committed, draft, ahead, settled, onStep, ct, caller);
+                if (ended is not null) { reason = ended; break; }
+                rounds++;
+                length.Observe(round.Drafted, round.Accepted);
+                drafted += round.Drafted;
+                accepted += round.Accepted;
+                context.Metrics.FusionTime.Record(round.FuseMilliseconds);
+                var share = 1.0 / settled.Count;
+                for (var i = 0; i < settled.Count; i++)
+                {
+                    var token = settled[i];
+                    if (run.Main.Vocabulary.IsEndOfGeneration(token)) { reason = "eog"; finished = true; break; }
+                    committed.Add(token);
+                    fuseTotal += round.FuseMilliseconds * share;
+                    stepTotal += round.MemberMilliseconds * share;
+                    context.Metrics.Tokens.Add(1);
+                    var piece = decoder.Append(token);
+                    completion.Append(piece);
+                    var (emit, stopped) = stops.Push(piece);
+                    yield return new GeneratedToken(committed.Count - 1, emit, token, i < steps.Count ? steps[i] : null, null, null,
+                        round.FuseMilliseconds * share, round.MemberMilliseconds * share);
+                    if (stopped) { reason = "stop"; finished = true; break; }
+                }
             }
+        }
+        finally
+        {
+            // a draft ahead that the loop will not use: no call stays in flight once the slots are released
+            await round.SettleAsync();
         }
         var produced = committed.Count;
         if (reason != "stop")
@@ -102,17 +124,17 @@ internal static class SpeculativeGeneration
         yield return new GenerationFinished(reason, StopAt(completion.ToString(), request.Stop), run.Main.Evidence?.TokenIds.Length ?? 0, produced,
             run.PrefillMilliseconds, total.Elapsed.TotalMilliseconds, produced > 0 ? fuseTotal / produced : 0, produced > 0 ? stepTotal / produced : 0)
         {
-            DraftedTokens = drafted, AcceptedTokens = accepted, Rounds = rounds,
+            DraftedTokens = drafted, AcceptedTokens = accepted, Rounds = rounds, PipelinedRounds = round.Pipelined,
         };
     }
 
     // null, or why the generation ends: cancelled, deadline, or "length" when a member's context is full
-    private static async Task<string?> RoundOrStop(SpeculativeRound round, List<int> committed, int draft, List<int> settled,
+    private static async Task<string?> RoundOrStop(SpeculativeRound round, List<int> committed, int draft, int ahead, List<int> settled,
         Action<FusedStep>? onStep, CancellationToken ct, CancellationToken caller)
     {
         try
         {
-            await ErrorMapping.GuardAsync(async () => { await round.RunAsync(committed, draft, settled, onStep, ct); return true; });
+            await ErrorMapping.GuardAsync(async () => { await round.RunAsync(committed, draft, ahead, settled, onStep, ct); return true; });
             return null;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)

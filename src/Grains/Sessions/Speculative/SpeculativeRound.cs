@@ -10,6 +10,8 @@ namespace Chorus.Grains;
 /// agreeing prefix plus one token of its own (the correction, or a bonus when every draft was kept). Greedy: a draft is
 /// kept exactly when it is the fused arg-max, so the tokens equal the plain ensemble's. Sampling: the acceptance rule
 /// of <see cref="SpeculativeAcceptance"/>, so they follow the same distribution. Buffers live as long as the generation.
+/// Greedy rounds are pipelined (<see cref="PipelinedDraft"/>): while a round is verified the drafter drafts the next
+/// one as if every draft and its own bonus were kept, and a round whose drafts were made that way skips its drafting call.
 /// </summary>
 internal sealed class SpeculativeRound
 {
@@ -19,6 +21,7 @@ internal sealed class SpeculativeRound
     private readonly DraftText? _text;
     private readonly Sampler _sampler;
     private readonly SpeculativeAcceptance _acceptance;
+    private readonly PipelinedDraft? _ahead; // greedy only
     private readonly int _topK;
     private readonly TokenDistribution?[][] _rows; // [position j][member]: the distribution after committed + drafts[..j]
     private readonly List<TokenDistribution> _step = [];
@@ -32,6 +35,7 @@ internal sealed class SpeculativeRound
         _sequences = sequences;
         _sampler = sampler;
         _acceptance = new SpeculativeAcceptance(sampler);
+        _ahead = sampler.IsGreedy ? new PipelinedDraft(drafter) : null;
         _topK = run.Method.Requirements.TopK;
         _rows = new TokenDistribution?[maxDraft + 1][];
         for (var j = 0; j < _rows.Length; j++) _rows[j] = new TokenDistribution?[run.Members.Count];
@@ -47,13 +51,20 @@ internal sealed class SpeculativeRound
     public double MemberMilliseconds { get; private set; }
     public double FuseMilliseconds { get; private set; }
 
-    /// <summary>Runs a round with up to <paramref name="k"/> drafts after <paramref name="committed"/>; appends the tokens it settles to <paramref name="output"/> with each one's fused step.</summary>
-    public async Task RunAsync(IReadOnlyList<int> committed, int k, List<int> output, Action<FusedStep>? onStep, CancellationToken ct)
+    /// <summary>Rounds so far that started with drafts made ahead (greedy pipelining).</summary>
+    public int Pipelined => _ahead?.Used ?? 0;
+
+    /// <summary>
+    /// Runs a round with up to <paramref name="k"/> drafts after <paramref name="committed"/>; appends the tokens it
+    /// settles to <paramref name="output"/> with each one's fused step. Greedy, with <paramref name="ahead"/> &gt; 0:
+    /// while its drafts are verified, drafts that many tokens of the next round ahead.
+    /// </summary>
+    public async Task RunAsync(IReadOnlyList<int> committed, int k, int ahead, List<int> output, Action<FusedStep>? onStep, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
         for (var j = 0; j <= k; j++) Array.Clear(_rows[j]);
-        int[] drafts;
-        if (k == 0)
+        var drafts = _ahead is null ? null : await _ahead.TakeAsync(committed, k, _rows);
+        if (drafts is null && k == 0)
         {
             // nothing to draft: the drafting member steps alongside the others, as in a plain step
             var drafting = _drafter.DraftAsync(committed, 0, _rows, ct);
@@ -62,7 +73,8 @@ internal sealed class SpeculativeRound
         }
         else
         {
-            drafts = await _drafter.DraftAsync(committed, k, _rows, ct);
+            drafts ??= await _drafter.DraftAsync(committed, k, _rows, ct);
+            DraftAhead(committed, drafts, k, ahead, ct);
             await VerifyAsync(committed, drafts, ct);
         }
         var verifiable = Verifiable(drafts.Length);
@@ -105,6 +117,17 @@ internal sealed class SpeculativeRound
             Accepted++;
         }
         FuseMilliseconds = Stopwatch.GetElapsedTime(fuseStart).TotalMilliseconds;
+    }
+
+    /// <summary>Waits for a draft ahead still in flight and drops it (before the drafter's sequence is released).</summary>
+    public Task SettleAsync() => _ahead?.SettleAsync() ?? Task.CompletedTask;
+
+    // greedy: the drafter drafts the next round while this one is verified, when this one drafted all it was asked for
+    private void DraftAhead(IReadOnlyList<int> committed, int[] drafts, int k, int ahead, CancellationToken ct)
+    {
+        if (_ahead is null || ahead == 0 || drafts.Length != k || _run.Main.Vocabulary.IsEndOfGeneration(drafts[^1])) return;
+        var member = _drafter.MemberIndex;
+        _ahead.Start(committed, drafts, member >= 0 ? _rows[k][member] : null, ahead, ct);
     }
 
     // every active member reads the rows after the committed tokens and after each draft, in one decode each
