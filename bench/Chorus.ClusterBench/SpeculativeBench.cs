@@ -62,7 +62,7 @@ public static class SpeculativeBench
             using var channel = ClusterBench.Channel(grpc);
             var client = new Api.Chorus.ChorusClient(channel);
             Console.WriteLine();
-            Console.WriteLine("| pack | K | tokens/s | × plain | accepted / drafted | rounds | identical tokens |");
+            Console.WriteLine("| pack | K | tokens/s | × plain | accepted / drafted | rounds (drafted ahead) | identical tokens |");
             Console.WriteLine("|---|---|---|---|---|---|---|");
             foreach (var pack in packs)
             {
@@ -85,7 +85,7 @@ public static class SpeculativeBench
                     var (f, ids) = last[k];
                     var t = f.Timings;
                     var rate = t.DraftedTokens > 0 ? 100.0 * t.AcceptedTokens / t.DraftedTokens : 0;
-                    Console.WriteLine($"| {pack.Name} | {k} | {Median(speeds[k]):F1} | {Median(speeds[k]) / plain:F2} | {t.AcceptedTokens}/{t.DraftedTokens} ({rate:F0} %) | {t.Rounds} | {(ids.SequenceEqual(last[0].Ids) ? "yes" : "NO")} |");
+                    Console.WriteLine($"| {pack.Name} | {k} | {Median(speeds[k]):F1} | {Median(speeds[k]) / plain:F2} | {t.AcceptedTokens}/{t.DraftedTokens} ({rate:F0} %) | {t.Rounds} ({t.PipelinedRounds}) | {(ids.SequenceEqual(last[0].Ids) ? "yes" : "NO")} |");
                 }
             }
         }

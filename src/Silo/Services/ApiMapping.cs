@@ -34,7 +34,7 @@ internal static class ApiMapping
                     PrefillMs = f.PrefillMilliseconds, TotalMs = f.TotalMilliseconds,
                     TokensPerSecond = f.CompletionTokens / Math.Max(1e-9, (f.TotalMilliseconds - f.PrefillMilliseconds) / 1000.0),
                     MeanFuseMs = f.MeanFuseMilliseconds, MeanStepMs = f.MeanStepMilliseconds,
-                    DraftedTokens = f.DraftedTokens, AcceptedTokens = f.AcceptedTokens, Rounds = f.Rounds,
+                    DraftedTokens = f.DraftedTokens, AcceptedTokens = f.AcceptedTokens, Rounds = f.Rounds, PipelinedRounds = f.PipelinedRounds,
                     MeanCallMs = f.Split?.CallMilliseconds ?? 0, MeanTransportMs = f.Split?.TransportMilliseconds ?? 0,
                     MeanQueueMs = f.Split?.QueueMilliseconds ?? 0, MeanDecodeMs = f.Split?.DecodeMilliseconds ?? 0,
                     MeanReadMs = f.Split?.ReadMilliseconds ?? 0, MeanGrainMs = f.Split?.GrainMilliseconds ?? 0,
