@@ -12,11 +12,15 @@ namespace Chorus.Bench.Cluster;
 /// processes), and aggregate tokens/s for 1, 4 and 16 concurrent sessions.
 /// Usage: cluster [--tokens N] [--threads N] [--top-k N (members send top-k; default: the method's full logits)] [--out DIR]
 ///        [--size small|large] [--members 2,4] [--gpu (every model on GPU 0, all layers; with CHORUS_LLAMA_LIB_DIR = a CUDA build)] [--in-process-only]
+///        [--priority normal|medium|high|realtime (the silos' Chorus:Models:N:ThreadPriority; the floor is measured at normal)]
 /// </summary>
 public static class ClusterBench
 {
     private static int _topK = -1;
     private static bool _gpu;
+
+    /// <summary>The silos' decode thread priority (--priority).</summary>
+    internal static DecodePriority Priority { get; private set; }
 
     /// <summary>GPU 0 for every model when --gpu was given.</summary>
     internal static int? Gpu => _gpu ? 0 : null;
@@ -31,6 +35,7 @@ public static class ClusterBench
         var threads = Arg(args, "--threads", 1);
         _topK = Arg(args, "--top-k", -1);
         _gpu = args.Contains("--gpu");
+        Priority = Enum.Parse<DecodePriority>(StrArg(args, "--priority", "normal"), ignoreCase: true);
         var size = StrArg(args, "--size", "small");
         var memberCounts = StrArg(args, "--members", "2,4").Split(',').Select(int.Parse).ToArray();
         var dir = StrArg(args, "--out", Path.Combine(Path.GetTempPath(), "chorus-bench-models"));
@@ -38,7 +43,7 @@ public static class ClusterBench
         LlamaBackend.Initialize();
         var paths = new List<string>();
         for (var i = 0; i < memberCounts.Max(); i++) paths.Add(await BenchModels.EnsureAsync(size, dir, seedOffset: (ulong)i));
-        Console.WriteLine($"# cluster benchmark  {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC  cores={Environment.ProcessorCount}  threads/model={threads}  tokens={tokens}  size={size}  {(_gpu ? "GPU 0" : "CPU")}  members send: {(_topK > 0 ? $"top-{_topK}" : "full logits")}");
+        Console.WriteLine($"# cluster benchmark  {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC  cores={Environment.ProcessorCount}  threads/model={threads}  tokens={tokens}  size={size}  {(_gpu ? "GPU 0" : "CPU")}  members send: {(_topK > 0 ? $"top-{_topK}" : "full logits")}  silo decode priority: {Priority}");
 
         var single = paths.Select(p => SingleStepMs(p, tokens, threads)).ToArray();
         var concurrentIdeal = memberCounts.ToDictionary(k => k, k => ConcurrentStepMs(paths.Take(k).ToList(), tokens, threads));

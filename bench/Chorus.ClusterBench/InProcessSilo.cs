@@ -25,7 +25,7 @@ internal sealed class InProcessSilo : IAsyncDisposable
         var grpc = FreePorts.Next();
         var app = ChorusSiloHost.Build(["--Logging:LogLevel:Default=Warning"], o =>
         {
-            o.Models = paths.Select((p, i) => new ModelOptions { Id = $"m{i}", Path = p, Threads = threads, ContextSize = 512, MaxSequences = 20, Gpu = ClusterBench.Gpu }).ToList();
+            o.Models = paths.Select((p, i) => new ModelOptions { Id = $"m{i}", Path = p, Threads = threads, ThreadPriority = ClusterBench.Priority, ContextSize = 512, MaxSequences = 20, Gpu = ClusterBench.Gpu }).ToList();
             o.Cluster.GrpcPort = grpc;
             o.Cluster.SiloPort = FreePorts.Next();
             o.Cluster.GatewayPort = FreePorts.Next();

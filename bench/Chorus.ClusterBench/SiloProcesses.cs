@@ -42,6 +42,7 @@ internal sealed class SiloProcesses : IAsyncDisposable
                 args.Add($"--Chorus:Models:{index}:Id=m{m}");
                 args.Add($"--Chorus:Models:{index}:Path={paths[m]}");
                 args.Add($"--Chorus:Models:{index}:Threads={threads}");
+                args.Add($"--Chorus:Models:{index}:ThreadPriority={ClusterBench.Priority}");
                 args.Add($"--Chorus:Models:{index}:ContextSize=512");
                 if (ClusterBench.Gpu is { } gpu) args.Add($"--Chorus:Models:{index}:Gpu={gpu}");
             }
