@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace Chorus.Contracts;
 
 /// <summary>
@@ -24,20 +22,15 @@ public struct DistributionDataSurrogate
 public sealed class DistributionDataConverter : IConverter<DistributionData, DistributionDataSurrogate>
 {
     public DistributionData ConvertFromSurrogate(in DistributionDataSurrogate surrogate) => new(
-        surrogate.VocabularySize, surrogate.LogSumExp, Values<float>(surrogate.Logits), Values<int>(surrogate.TopTokens), Values<float>(surrogate.TopLogProbs));
+        surrogate.VocabularySize, surrogate.LogSumExp, RawArrays.Values<float>(surrogate.Logits), RawArrays.Values<int>(surrogate.TopTokens),
+        RawArrays.Values<float>(surrogate.TopLogProbs));
 
     public DistributionDataSurrogate ConvertToSurrogate(in DistributionData value) => new()
     {
         VocabularySize = value.VocabularySize,
         LogSumExp = value.LogSumExp,
-        Logits = Bytes(value.Logits),
-        TopTokens = Bytes(value.TopTokens),
-        TopLogProbs = Bytes(value.TopLogProbs),
+        Logits = RawArrays.Bytes(value.Logits),
+        TopTokens = RawArrays.Bytes(value.TopTokens),
+        TopLogProbs = RawArrays.Bytes(value.TopLogProbs),
     };
-
-    private static byte[]? Bytes<T>(T[]? values) where T : struct =>
-        values is null ? null : MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
-
-    private static T[]? Values<T>(byte[]? bytes) where T : struct =>
-        bytes is null ? null : MemoryMarshal.Cast<byte, T>(bytes).ToArray();
 }

@@ -4,7 +4,7 @@ using Orleans.Serialization;
 
 namespace Chorus.Grains.Tests.Models;
 
-/// <summary>A member's distribution crossing silos: exact values back, and the arrays as raw bytes (4 per value), not element by element.</summary>
+/// <summary>Distributions and embedding matrices crossing silos: exact values back, and the arrays as raw bytes (4 per value), not element by element.</summary>
 public sealed class DistributionDataWireTests
 {
     private static readonly Serializer Serializer = new ServiceCollection()
@@ -50,5 +50,18 @@ public sealed class DistributionDataWireTests
         var back = Serializer.Deserialize<DistributionData?[]>(Serializer.SerializeToArray(rows))!;
         Assert.Equal(rows[0]!.Logits, back[0]!.Logits);
         Assert.Null(back[1]);
+    }
+
+    [Fact]
+    public void An_embedding_matrix_comes_back_exactly_as_raw_bytes()
+    {
+        var data = new float[3 * 1000];
+        for (var i = 0; i < data.Length; i++) data[i] = MathF.Sin(i);
+        var export = new EmbeddingExport(3, data);
+        var wire = Serializer.SerializeToArray(export);
+        var back = Serializer.Deserialize<EmbeddingExport>(wire)!;
+        Assert.Equal(3, back.Dimension);
+        Assert.Equal(data, back.Data);
+        Assert.InRange(wire.Length, data.Length * 4, data.Length * 4 + 100);
     }
 }
