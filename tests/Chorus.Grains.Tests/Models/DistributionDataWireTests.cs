@@ -7,9 +7,21 @@ namespace Chorus.Grains.Tests.Models;
 /// <summary>Distributions and embedding matrices crossing silos: exact values back, and the arrays as raw bytes (4 per value), not element by element.</summary>
 public sealed class DistributionDataWireTests
 {
-    private static readonly Serializer Serializer = new ServiceCollection()
+    private static readonly IServiceProvider Services = new ServiceCollection()
         .AddSerializer(b => b.AddAssembly(typeof(DistributionData).Assembly))
-        .BuildServiceProvider().GetRequiredService<Serializer>();
+        .BuildServiceProvider();
+
+    private static readonly Serializer Serializer = Services.GetRequiredService<Serializer>();
+
+    [Fact]
+    public void In_one_silo_a_distribution_is_passed_by_reference_not_copied()
+    {
+        var copier = Services.GetRequiredService<DeepCopier>();
+        var data = new DistributionData(4, 0.5f, [1f, 2f, 3f, 4f], null, null);
+        Assert.Same(data, copier.Copy(data));
+        var export = new EmbeddingExport(2, [1f, 2f]);
+        Assert.Same(export, copier.Copy(export));
+    }
 
     [Fact]
     public void Full_logits_come_back_exactly_in_about_four_bytes_a_value()
