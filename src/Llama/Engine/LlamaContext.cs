@@ -68,6 +68,7 @@ public sealed unsafe class LlamaContext : IDisposable
         DecodePriority.High => 80,
         _ => 90,
     };
+
     private nint Memory { get; }
 
     /// <summary>Total KV-cache size in tokens (all sequences).</summary>

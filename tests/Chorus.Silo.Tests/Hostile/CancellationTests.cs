@@ -29,7 +29,7 @@ public sealed class CancellationTests(HostileSiloFixture fixture) : HostileTest(
         await Parallel.ForEachAsync(plans, new ParallelOptions { MaxDegreeOfParallelism = Concurrency },
             async (plan, _) => outcomes[plan.Index] = await RunAsync(plan));
 
-        var wrong = outcomes.Where(o => !EndedAsExpected(o.Outcome)).ToList();
+        var wrong = outcomes.Where(o => !EndedAsExpected(o.Outcome) && !ResetPastCallDeadline(o.Plan, o.Outcome)).ToList();
         Assert.True(wrong.Count == 0, $"{wrong.Count} of {Streams} streams (seed {Seed}) ended otherwise than finished, cancelled or past their deadline: "
             + string.Join("; ", wrong.GroupBy(o => (o.Plan.Phase, o.Outcome.Status)).Select(g => $"{g.Key.Phase}: {g.Count()} × {g.First().Outcome}")) + Fixture.DeathNote);
         Assert.Contains(outcomes, o => o.CancelledWhileQueued);
@@ -40,6 +40,14 @@ public sealed class CancellationTests(HostileSiloFixture fixture) : HostileTest(
 
     private static bool EndedAsExpected(GenerateOutcome o) =>
         o.Status is StatusCode.Cancelled or StatusCode.DeadlineExceeded || (o.Status == StatusCode.OK && o.Finished is not null);
+
+    // Both ends enforce a call deadline. When it passes, grpc-dotnet's server sends DeadlineExceeded trailers and resets
+    // the stream; with an event write in flight at that moment the client can read the reset ("The request was aborted",
+    // Unavailable) before its own deadline timer fires (about 1 run in 4 here, before and after this day's changes).
+    // Such a stream still ended because its deadline passed: only that case, and only once the deadline had passed.
+    private static bool ResetPastCallDeadline(Plan plan, GenerateOutcome o) =>
+        plan.Phase == Phase.CallDeadline && o.Status == StatusCode.Unavailable
+        && o.Detail.Contains("The request was aborted", StringComparison.Ordinal) && o.Elapsed.TotalMilliseconds >= plan.DelayMs;
 
     private async Task<(Plan, GenerateOutcome, bool)> RunAsync(Plan plan)
     {
