@@ -30,7 +30,14 @@ internal static partial class RealTimeScheduling
     private static bool TryOnThisThread(int priority)
     {
         var p = new SchedParam { Priority = priority };
-        return sched_setscheduler(0, SchedFifo, ref p) == 0; // the thread ends right after: nothing to restore
+        try
+        {
+            return sched_setscheduler(0, SchedFifo, ref p) == 0; // the thread ends right after: nothing to restore
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false; // a C library without sched_setscheduler: stay at normal priority
+        }
     }
 
     [StructLayout(LayoutKind.Sequential)]
