@@ -68,9 +68,7 @@ public sealed class HostileSiloFixture : IAsyncLifetime
     {
         yield return "--Chorus:Cluster:Provider=localhost";
         yield return $"--Chorus:Cluster:ClusterId=hostile-tests-{Guid.NewGuid():N}";
-        yield return $"--Chorus:Cluster:SiloPort={siloPort}";
-        yield return $"--Chorus:Cluster:GatewayPort={gatewayPort}";
-        yield return $"--Chorus:Cluster:GrpcPort={grpcPort}";
+        foreach (var arg in SiloArguments.Ports(siloPort, gatewayPort, grpcPort)) yield return arg;
         yield return $"--Chorus:CacheDirectory={_cacheDirectory}";
         var models = EightSlotModels.Select((id, i) => (Id: id, Path: TestModels.Spm(41 + (ulong)i), Context: 512))
             .Append((Id: SmallContextModel, Path: TestModels.Spm(45), Context: SmallContext)).ToList();
@@ -84,14 +82,7 @@ public sealed class HostileSiloFixture : IAsyncLifetime
     {
         Client?.Dispose();
         _silo?.Dispose();
-        try
-        {
-            Directory.Delete(_cacheDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // a temp folder left behind is harmless
-        }
+        TempFolders.Delete(_cacheDirectory);
         return Task.CompletedTask;
     }
 }

@@ -55,9 +55,7 @@ public sealed class OpenAiSiloFixture : IAsyncLifetime
     {
         yield return "--Chorus:Cluster:Provider=localhost";
         yield return $"--Chorus:Cluster:ClusterId=openai-tests-{Guid.NewGuid():N}";
-        yield return $"--Chorus:Cluster:SiloPort={ports[0]}";
-        yield return $"--Chorus:Cluster:GatewayPort={ports[1]}";
-        yield return $"--Chorus:Cluster:GrpcPort={ports[2]}";
+        foreach (var arg in SiloArguments.Ports(ports[0], ports[1], ports[2])) yield return arg;
         yield return $"--Chorus:Cluster:HttpPort={ports[3]}";
         yield return $"--Chorus:CacheDirectory={_cacheDirectory}";
         yield return $"--Chorus:Security:ApiKeys:0={ApiKey}";
@@ -86,14 +84,7 @@ public sealed class OpenAiSiloFixture : IAsyncLifetime
     {
         Client?.Dispose();
         Silo?.Dispose();
-        try
-        {
-            Directory.Delete(_cacheDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // a temp folder left behind is harmless
-        }
+        TempFolders.Delete(_cacheDirectory);
         return Task.CompletedTask;
     }
 }

@@ -1,8 +1,16 @@
 namespace Chorus.Silo.Tests.Support;
 
-/// <summary>Command-line configuration of a test silo's models (the <c>Chorus:Models</c> section), written once.</summary>
+/// <summary>Command-line configuration of a test silo's endpoints and models, written once.</summary>
 internal static class SiloArguments
 {
+    /// <summary>The silo's three listening ports (<c>Chorus:Cluster</c>: silo-to-silo, client gateway, gRPC API).</summary>
+    public static IEnumerable<string> Ports(int siloPort, int gatewayPort, int grpcPort)
+    {
+        yield return $"--Chorus:Cluster:SiloPort={siloPort}";
+        yield return $"--Chorus:Cluster:GatewayPort={gatewayPort}";
+        yield return $"--Chorus:Cluster:GrpcPort={grpcPort}";
+    }
+
     /// <summary>
     /// Model <paramref name="index"/> of the silo; one thread each by default, since a test silo's models share the
     /// machine's two cores and ggml's threads spin while waiting.

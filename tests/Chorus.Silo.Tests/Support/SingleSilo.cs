@@ -26,9 +26,7 @@ public sealed class SingleSiloFixture : IAsyncLifetime
     {
         yield return "--Chorus:Cluster:Provider=development";
         yield return $"--Chorus:Cluster:ClusterId=single-silo-{Guid.NewGuid():N}";
-        yield return $"--Chorus:Cluster:SiloPort={ports[0]}";
-        yield return $"--Chorus:Cluster:GatewayPort={ports[1]}";
-        yield return $"--Chorus:Cluster:GrpcPort={ports[2]}";
+        foreach (var arg in SiloArguments.Ports(ports[0], ports[1], ports[2])) yield return arg;
         yield return $"--Chorus:CacheDirectory={_cacheDirectory}";
         var models = new[] { ("a", TestModels.Spm(31)), ("untouched", TestModels.Spm(32)) };
         for (var i = 0; i < models.Length; i++)
@@ -42,14 +40,7 @@ public sealed class SingleSiloFixture : IAsyncLifetime
     {
         Client?.Dispose();
         Silo?.Dispose();
-        try
-        {
-            Directory.Delete(_cacheDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // a temp folder left behind is harmless
-        }
+        TempFolders.Delete(_cacheDirectory);
         return Task.CompletedTask;
     }
 }

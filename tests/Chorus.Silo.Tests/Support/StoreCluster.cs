@@ -96,9 +96,7 @@ public sealed class StoreCluster : IAsyncDisposable
         yield return $"--Chorus:Cluster:Provider={_provider}";
         yield return $"--Chorus:Cluster:ConnectionString={_connectionString}";
         yield return $"--Chorus:Cluster:ClusterId={_clusterId}";
-        yield return $"--Chorus:Cluster:SiloPort={ports[0]}";
-        yield return $"--Chorus:Cluster:GatewayPort={ports[1]}";
-        yield return $"--Chorus:Cluster:GrpcPort={ports[2]}";
+        foreach (var arg in SiloArguments.Ports(ports[0], ports[1], ports[2])) yield return arg;
         yield return $"--Chorus:Sessions:DrainSeconds={_drainSeconds}";
         yield return $"--Chorus:CacheDirectory={_cacheDirectory}";
         // idle replicas misplaced by the churn move within seconds (default 15 s)

@@ -57,9 +57,7 @@ public sealed class TwoSiloCluster : IAsyncDisposable
     {
         yield return "--Chorus:Cluster:Provider=development";
         yield return $"--Chorus:Cluster:ClusterId={clusterId}";
-        yield return $"--Chorus:Cluster:SiloPort={siloPort}";
-        yield return $"--Chorus:Cluster:GatewayPort={gatewayPort}";
-        yield return $"--Chorus:Cluster:GrpcPort={grpcPort}";
+        foreach (var arg in SiloArguments.Ports(siloPort, gatewayPort, grpcPort)) yield return arg;
         if (primary is { } p) yield return $"--Chorus:Cluster:PrimarySilo=127.0.0.1:{p}";
         yield return $"--Chorus:CacheDirectory={_cacheDirectory}";
         for (var i = 0; i < served.Length; i++)
@@ -90,14 +88,7 @@ public sealed class TwoSiloCluster : IAsyncDisposable
         Client?.Dispose();
         // silos go down in parallel, each bounded; a kill never waits on a graceful shutdown
         await Task.WhenAll(_silos.Select(s => Task.Run(s.Dispose)));
-        try
-        {
-            System.IO.Directory.Delete(_cacheDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // a temp folder left behind is harmless
-        }
+        TempFolders.Delete(_cacheDirectory);
     }
 }
 
