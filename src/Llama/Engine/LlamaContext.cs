@@ -46,8 +46,7 @@ public sealed unsafe class LlamaContext : IDisposable
         }
         _handle = new SafeLlamaContextHandle(raw, model.Handle);
         // one pool for the context's life: without it the CPU backend starts and joins its threads at every decode
-        Priority = options.Priority == DecodePriority.Normal || RealTimeScheduling.IsPermitted(FifoPriority(options.Priority))
-            ? options.Priority : DecodePriority.Normal;
+        Priority = RealTimeScheduling.IsPermitted(options.Priority) ? options.Priority : DecodePriority.Normal;
         // a real-time thread that spins while idle keeps every normal thread of the process off its core: no polling then
         var poll = Priority == DecodePriority.Normal ? (uint)Math.Clamp(options.ThreadPolling, 0, 100) : 0u;
         _threadpool = SafeGgmlThreadpoolHandle.Create(threads, poll, (int)Priority);
@@ -60,14 +59,6 @@ public sealed unsafe class LlamaContext : IDisposable
 
     /// <summary>The decode threads' priority: the one asked for, or <see cref="DecodePriority.Normal"/> when the process may not raise it.</summary>
     public DecodePriority Priority { get; }
-
-    // ggml's real-time FIFO priority for each level (ggml-cpu.c, ggml_thread_apply_priority)
-    private static int FifoPriority(DecodePriority priority) => priority switch
-    {
-        DecodePriority.Medium => 40,
-        DecodePriority.High => 80,
-        _ => 90,
-    };
 
     private nint Memory { get; }
 

@@ -12,9 +12,12 @@ internal static partial class RealTimeScheduling
     private const int SchedFifo = 1;
     private static readonly Dictionary<int, bool> Permitted = [];
 
-    public static bool IsPermitted(int priority)
+    /// <summary>Whether the decode threads may run at <paramref name="level"/> (always at normal).</summary>
+    public static bool IsPermitted(DecodePriority level)
     {
+        if (level == DecodePriority.Normal) return true;
         if (!OperatingSystem.IsLinux()) return true; // elsewhere ggml raises ordinary thread priorities, which need no privilege
+        var priority = FifoPriority(level);
         lock (Permitted)
         {
             if (Permitted.TryGetValue(priority, out var known)) return known;
@@ -26,6 +29,14 @@ internal static partial class RealTimeScheduling
             return ok;
         }
     }
+
+    // ggml's real-time FIFO priority for each level (ggml-cpu.c, ggml_thread_apply_priority)
+    private static int FifoPriority(DecodePriority level) => level switch
+    {
+        DecodePriority.Medium => 40,
+        DecodePriority.High => 80,
+        _ => 90,
+    };
 
     private static bool TryOnThisThread(int priority)
     {
