@@ -15,6 +15,9 @@ public sealed unsafe class LlamaContext : IDisposable
     private readonly GCHandle _self;
     private CancellationToken _abort;
 
+    /// <summary>Name of ggml's worker threads of a context at a raised priority (they take it from the thread that starts them).</summary>
+    internal const string DecodeThreadName = "chorus-decode";
+
     /// <summary>How often llama.cpp polled for cancellation (process-wide; shows the abort hook is live).</summary>
     internal static long AbortChecks;
 
@@ -49,7 +52,9 @@ public sealed unsafe class LlamaContext : IDisposable
         Priority = RealTimeScheduling.IsPermitted(options.Priority) ? options.Priority : DecodePriority.Normal;
         // a real-time thread that spins while idle keeps every normal thread of the process off its core: no polling then
         var poll = Priority == DecodePriority.Normal ? (uint)Math.Clamp(options.ThreadPolling, 0, 100) : 0u;
-        _threadpool = SafeGgmlThreadpoolHandle.Create(threads, poll, (int)Priority);
+        // ggml raises the thread that creates the pool and never lowers it, so never a caller's thread; the workers
+        // take that thread's name, which shows them in `top -H`
+        _threadpool = RealTimeScheduling.OnOwnThread(DecodeThreadName, () => SafeGgmlThreadpoolHandle.Create(threads, poll, (int)Priority));
         if (_threadpool is not null) _handle.Attach(_threadpool);
         LlamaNative.llama_set_abort_callback(_handle, &OnAbort, (void*)GCHandle.ToIntPtr(_self));
         Memory = LlamaNative.llama_get_memory(_handle);
@@ -88,7 +93,9 @@ public sealed unsafe class LlamaContext : IDisposable
         // an abort the caller asked for makes llama.cpp log errors: they are the cancellation's echo, not faults
         using (var capture = LlamaLog.BeginCapture(deferred: true))
         {
-            rc = LlamaNative.llama_decode(_handle, batch.Native);
+            // the calling thread is the pool's first thread: real-time with the others while it decodes, and only then
+            using (RealTimeScheduling.Raise(Priority))
+                rc = LlamaNative.llama_decode(_handle, batch.Native);
             _abort = default;
             if (rc == 2 && cancellationToken.IsCancellationRequested) capture.Expected();
             if (rc == 2) throw new OperationCanceledException("decode aborted", cancellationToken);

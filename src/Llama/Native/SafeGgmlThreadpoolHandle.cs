@@ -19,9 +19,9 @@ internal sealed unsafe class SafeGgmlThreadpoolHandle : SafeHandle
     public override bool IsInvalid => handle == 0;
 
     /// <summary>
-    /// A pool of <paramref name="threads"/> threads (the caller's thread is one of them) at ggml's scheduling
-    /// <paramref name="priority"/> (applied to the calling thread too, at every computation), or null when no CPU
-    /// backend offers one.
+    /// A pool of <paramref name="threads"/> threads (the thread that calls decode is the first of them; the pool starts
+    /// the others) at ggml's scheduling <paramref name="priority"/>, or null when no CPU backend offers one. ggml applies
+    /// the priority to the calling thread too and leaves it there (<see cref="RealTimeScheduling"/>).
     /// </summary>
     public static SafeGgmlThreadpoolHandle? Create(int threads, uint poll, int priority = 0)
     {

@@ -4,8 +4,9 @@ using Chorus.Fusion;
 namespace Chorus.Llama.Tests.Engine;
 
 /// <summary>
-/// Raised decode priority: the same logits, and the decoding thread runs real-time FIFO exactly when the context says
-/// the priority was applied (it falls back to normal where the process may not use real-time scheduling).
+/// Raised decode priority: the same logits; real-time FIFO only for ggml's worker threads and for the decoding thread
+/// while it decodes (never the thread that created the context, never any .NET thread afterwards), and none of it
+/// where the process may not use real-time scheduling (the context then reports normal priority).
 /// </summary>
 [Collection(SyntheticModelCollection.Name)]
 public sealed partial class DecodePriorityTests(SyntheticModelFixture models)
@@ -13,43 +14,98 @@ public sealed partial class DecodePriorityTests(SyntheticModelFixture models)
     private const int SchedOther = 0, SchedFifo = 1;
 
     [Fact]
-    public void A_raised_priority_decodes_the_same_and_makes_the_decoding_thread_real_time_when_permitted()
+    public void A_raised_priority_decodes_the_same_logits()
     {
-        var normal = DecodeOnOwnThread(DecodePriority.Normal);
-        var medium = DecodeOnOwnThread(DecodePriority.Medium);
+        var normal = Decode(DecodePriority.Normal);
+        var medium = Decode(DecodePriority.Medium);
 
-        Assert.Equal(DecodePriority.Normal, normal.Applied);
-        Assert.Equal(SchedOther, normal.Policy);
-        Assert.Equal(medium.Applied == DecodePriority.Medium ? SchedFifo : SchedOther, medium.Policy);
-        Assert.Equal(normal.Logits.Length, medium.Logits.Length);
-        for (var i = 0; i < normal.Logits.Length; i++) Assert.Equal(normal.Logits[i], medium.Logits[i], 1e-4f);
+        Assert.Equal(normal.Length, medium.Length);
+        for (var i = 0; i < normal.Length; i++) Assert.Equal(normal[i], medium[i], 1e-4f);
     }
 
-    // ggml raises the priority of the thread that calls decode and leaves it raised: never a test runner's thread
-    private (float[] Logits, DecodePriority Applied, int Policy) DecodeOnOwnThread(DecodePriority priority)
+    [Fact]
+    public async Task Only_the_decode_threads_run_real_time_and_the_decoding_thread_only_while_it_decodes()
     {
-        (float[], DecodePriority, int) result = default;
-        Exception? failure = null;
-        var thread = new Thread(() =>
+        // as in a silo: a pool thread creates the context, a thread of its own decodes
+        var (created, creatorPolicy) = await Task.Run(() => (new ModelRunner(models.Spm, new LlamaContextOptions
+        {
+            ContextSize = 256, Threads = 2, Priority = DecodePriority.Medium, FullPrecisionCache = true,
+        }), sched_getscheduler(0)));
+        using var runner = created;
+        // checked before decoding: a pool thread left real-time could starve ggml's worker and hang the decode below
+        Assert.Equal(SchedOther, creatorPolicy);
+        var raised = runner.Context.Priority == DecodePriority.Medium;
+
+        int decoderTid = 0, policyAfter = -1;
+        var decoding = true;
+        var decoder = new Thread(() =>
+        {
+            decoderTid = gettid();
+            var sequence = runner.Open();
+            var prompt = models.Spm.Vocabulary.Tokenize("a thread of its own decodes here", addSpecial: true);
+            for (var i = 0; i < 200; i++)
+            {
+                runner.Truncate(sequence, 0);
+                runner.Prefill(sequence, prompt, DistributionRequest.Full);
+            }
+            policyAfter = sched_getscheduler(0);
+            Volatile.Write(ref decoding, false);
+        });
+        decoder.Start();
+        var seenFifo = false;
+        while (Volatile.Read(ref decoding))
+        {
+            var tid = Volatile.Read(ref decoderTid);
+            if (tid != 0 && Policy(tid) == SchedFifo) seenFifo = true;
+            Thread.Yield();
+        }
+        decoder.Join();
+
+        Assert.Equal(raised, seenFifo);
+        Assert.Equal(SchedOther, policyAfter);
+        var realTime = Threads().Where(t => t.Policy == SchedFifo).ToList();
+        Assert.All(realTime, t => Assert.Equal(LlamaContext.DecodeThreadName, t.Name)); // no .NET thread was left raised
+        if (raised) Assert.NotEmpty(realTime); // ggml's worker (2 threads: the decoding thread and one worker)
+        else Assert.Empty(realTime);
+    }
+
+    private float[] Decode(DecodePriority priority)
+    {
+        using var runner = new ModelRunner(models.Spm, new LlamaContextOptions { ContextSize = 128, Threads = 2, Priority = priority, FullPrecisionCache = true });
+        var sequence = runner.Open();
+        var next = runner.Prefill(sequence, models.Spm.Vocabulary.Tokenize("a thread of its own", addSpecial: true), DistributionRequest.Full).Next;
+        Assert.Equal(SchedOther, sched_getscheduler(0));
+        return next.Logits.ToArray();
+    }
+
+    // every thread of this process: its name and scheduling policy (/proc/self/task/*/stat, field 41)
+    private static List<(string Name, int Policy)> Threads()
+    {
+        var threads = new List<(string, int)>();
+        foreach (var dir in Directory.GetDirectories("/proc/self/task"))
         {
             try
             {
-                using var runner = new ModelRunner(models.Spm, new LlamaContextOptions { ContextSize = 128, Threads = 2, Priority = priority, FullPrecisionCache = true });
-                var sequence = runner.Open();
-                var next = runner.Prefill(sequence, models.Spm.Vocabulary.Tokenize("a thread of its own", addSpecial: true), DistributionRequest.Full).Next;
-                result = (next.Logits.ToArray(), runner.Context.Priority, sched_getscheduler(0));
+                threads.Add((File.ReadAllText(Path.Combine(dir, "comm")).TrimEnd('\n'), Policy(int.Parse(Path.GetFileName(dir)))));
             }
-            catch (Exception e)
+            catch (IOException)
             {
-                failure = e;
+                // the thread ended while we looked
             }
-        });
-        thread.Start();
-        thread.Join();
-        if (failure is not null) throw new InvalidOperationException("decoding failed", failure);
-        return result;
+        }
+        return threads;
+    }
+
+    private static int Policy(int tid)
+    {
+        var stat = File.ReadAllText($"/proc/self/task/{tid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return int.Parse(fields[41 - 3]);
     }
 
     [LibraryImport("libc")]
     private static partial int sched_getscheduler(int pid);
+
+    [LibraryImport("libc")]
+    private static partial int gettid();
 }
