@@ -7,7 +7,9 @@
 # GGML_NATIVE build's bin folder) as "chorus-native": the same binding on llama-bench's own library build.
 # Per round: llama-bench pp256/tg128 (-r 5), Chorus's `Chorus.Bench parity` (same tests, same reps; the "before"
 # build too with --base), then end to end: llama-server /completion (greedy, 64 tokens) and `chorus generate --endpoint`
-# against one chorus-silo process serving the same file (greedy, 64 tokens), each 3 requests after a warm-up. Prints one markdown table of medians.
+# against one chorus-silo process serving the same file (greedy, 64 tokens), each 3 requests after a warm-up; then the
+# like-for-like HTTP pairs, both asked by curl: the whole reply (llama-server /completion vs Chorus /v1/completions,
+# "e2e-http") and streamed ("e2e-stream": tokens ÷ the request's wall time). Prints one markdown table of medians.
 # End-to-end "tok/s" is generation after the prefill (llama-server: timings.predicted_per_second; Chorus: the session's
 # tokensPerSecond = completion ÷ (total − prefill), which also counts its set-up and admission); "incl. prefill" is the
 # whole request (llama-server: the client's wall time; Chorus: the session's totalMs).
@@ -104,6 +106,16 @@ for round in $(seq 1 "$ROUNDS"); do
     echo "$reply" | jq -c --arg r "$round" --arg w "$wall" '{engine: "llama.cpp", round: ($r|tonumber), test: "e2e", tokens: .timings.predicted_n,
       avg_ts: .timings.predicted_per_second, prefill_ms: .timings.prompt_ms, wall_ts: (.timings.predicted_n / ($w|tonumber))}' >>"$OUT/results.jsonl"
   done
+  # streamed to curl as it is generated: tokens ÷ the request's wall time
+  SBODY=$(echo "$BODY" | jq -c '. + {stream: true}')
+  for i in 0 1 2 3; do
+    start=$(date +%s.%N)
+    tokens=$(curl -sfN "http://127.0.0.1:$PORT/completion" -H 'content-type: application/json' -d "$SBODY" \
+      | sed -n 's/^data: //p' | jq -s '[.[] | select(.timings != null) | .timings.predicted_n] | last')
+    wall=$(echo "$(date +%s.%N) - $start" | bc)
+    [ "$i" = 0 ] && continue
+    jq -nc --arg r "$round" --arg w "$wall" --argjson n "$tokens" '{engine: "llama.cpp", round: ($r|tonumber), test: "e2e-stream", tokens: $n, avg_ts: ($n / ($w|tonumber))}' >>"$OUT/results.jsonl"
+  done
   kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
   # each tree as configured like llama-server (same threads); this tree also with its other settings (E2E_VARIANTS)
   SILOS=()
@@ -113,11 +125,11 @@ for round in $(seq 1 "$ROUNDS"); do
     t=${s%%|*} settings=${s#*|}
     name=${t%%=*} dir=${t#*=}
     # one chorus-silo process serving the model (as llama-server serves it), asked by `chorus generate --endpoint`
-    GRPC=$((18700 + round)) SILO_PORT=$((18710 + round)) GATEWAY=$((18720 + round))
+    GRPC=$((18700 + round)) SILO_PORT=$((18710 + round)) GATEWAY=$((18720 + round)) HTTP=$((18730 + round))
     # shellcheck disable=SC2086 # settings are several arguments
     dotnet "$dir/src/Client/bin/Release/net10.0/chorus-silo.dll" --Chorus:Cluster:Provider=development \
       --Chorus:Cluster:SiloPort=$SILO_PORT --Chorus:Cluster:GatewayPort=$GATEWAY --Chorus:Cluster:GrpcPort=$GRPC \
-      --Chorus:Cluster:PrimarySilo=127.0.0.1:$SILO_PORT --Logging:LogLevel:Default=Warning \
+      --Chorus:Cluster:HttpPort=$HTTP --Chorus:Cluster:PrimarySilo=127.0.0.1:$SILO_PORT --Logging:LogLevel:Default=Warning \
       --Chorus:Models:0:Id=bench --Chorus:Models:0:Path="$MODEL" $settings \
       --Chorus:Models:0:ContextSize=2048 --Chorus:Models:0:MaxSequences=1 >"$OUT/silo-$name-$round.log" 2>&1 &
     SILO=$!
@@ -131,6 +143,28 @@ for round in $(seq 1 "$ROUNDS"); do
       [ "$i" = 0 ] && continue
       echo "$line" | jq -c --arg r "$round" --arg n "chorus-$name" '. + {engine: $n, round: ($r|tonumber), test: "e2e"}' >>"$OUT/results.jsonl"
     done
+    # the same request over the OpenAI HTTP API, as llama-server was asked: whole (e2e-http) and streamed (e2e-stream)
+    if curl -sf "http://127.0.0.1:$HTTP/v1/models" >/dev/null; then
+      CBODY=$(jq -nc --arg p "$PROMPT" '{model: "bench", prompt: $p, max_tokens: 64, temperature: 0}')
+      for i in 0 1 2 3; do
+        start=$(date +%s.%N)
+        reply=$(curl -sf "http://127.0.0.1:$HTTP/v1/completions" -H 'content-type: application/json' -d "$CBODY")
+        wall=$(echo "$(date +%s.%N) - $start" | bc)
+        [ "$i" = 0 ] && continue
+        echo "$reply" | jq -c --arg r "$round" --arg n "chorus-$name" --arg w "$wall" '{engine: $n, round: ($r|tonumber), test: "e2e-http",
+          tokens: .usage.completion_tokens, avg_ts: (.usage.completion_tokens / ((.chorus.timings.total_ms - .chorus.timings.prefill_ms) / 1000)),
+          prefill_ms: .chorus.timings.prefill_ms, wall_ts: (.usage.completion_tokens / ($w|tonumber))}' >>"$OUT/results.jsonl"
+      done
+      SBODY=$(echo "$CBODY" | jq -c '. + {stream: true, stream_options: {include_usage: true}}')
+      for i in 0 1 2 3; do
+        start=$(date +%s.%N)
+        tokens=$(curl -sfN "http://127.0.0.1:$HTTP/v1/completions" -H 'content-type: application/json' -d "$SBODY" \
+          | sed -n 's/^data: //p' | grep -v '^\[DONE\]' | jq -s '[.[] | select(.usage != null) | .usage.completion_tokens] | last')
+        wall=$(echo "$(date +%s.%N) - $start" | bc)
+        [ "$i" = 0 ] && continue
+        jq -nc --arg r "$round" --arg n "chorus-$name" --arg w "$wall" --argjson t "$tokens" '{engine: $n, round: ($r|tonumber), test: "e2e-stream", tokens: $t, avg_ts: ($t / ($w|tonumber))}' >>"$OUT/results.jsonl"
+      done
+    fi
     kill "$SILO"; wait "$SILO" 2>/dev/null || true
   done
 done
