@@ -32,9 +32,9 @@ while [ $# -gt 0 ]; do
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
-# end-to-end variants of this tree's silo, NAME=SETTINGS: the default thread count (the cores less one), and the
+# end-to-end variants of this tree's silo, NAME=SETTINGS: one decode thread (a core left to the silo), and the
 # llama-server thread count with the decode threads at real-time priority (Chorus:Models:N:ThreadPriority)
-E2E_VARIANTS=("default-threads=--Chorus:Models:0:Threads=0" "priority-medium=--Chorus:Models:0:Threads=$THREADS --Chorus:Models:0:ThreadPriority=medium")
+E2E_VARIANTS=("one-thread=--Chorus:Models:0:Threads=1" "priority-medium=--Chorus:Models:0:Threads=$THREADS --Chorus:Models:0:ThreadPriority=medium")
 WORK=$ROOT/.cache/llama-bench
 MODELS=${MODELS:-$WORK/models}
 OUT=$WORK/run-$(date -u +%Y%m%d-%H%M%S)

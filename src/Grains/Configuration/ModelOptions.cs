@@ -26,7 +26,7 @@ public sealed class ModelOptions
     /// <summary>Replicas of this model on this silo (each its own context).</summary>
     public int Replicas { get; set; } = 1;
 
-    /// <summary>CPU threads for decoding (0 = the cores shared evenly among this silo's model replicas).</summary>
+    /// <summary>CPU threads for decoding (0 = the cores shared evenly among this silo's model replicas; one core is left to the silo at a raised <see cref="ThreadPriority"/>).</summary>
     public int Threads { get; set; }
 
     /// <summary>How long idle decode threads spin for the next step before sleeping, 0–100 (ggml's poll; 0 = sleep at once).</summary>

@@ -95,7 +95,7 @@ public sealed class ModelHost : IDisposable
             ContextSize = o.ContextSize > 0 ? o.ContextSize : trained,
             MaxSequences = o.MaxSequences,
             BatchSize = Math.Max(o.BatchSize, 1),
-            Threads = o.Threads > 0 ? o.Threads : DefaultThreads(),
+            Threads = o.Threads > 0 ? o.Threads : DefaultThreads(o.ThreadPriority),
             ThreadPolling = o.ThreadPolling,
             Priority = o.ThreadPriority,
         });
@@ -106,13 +106,16 @@ public sealed class ModelHost : IDisposable
     }
 
     // ggml's decode threads meet at a spinning barrier after every operation, so a thread that loses its core to anything
-    // else stalls the rest: replicas that each take every core slow one another down badly, and so does the silo's own
-    // work (gRPC, Orleans, streaming) when the decode has every core. By default one core is left to the silo and the
-    // rest are shared evenly among its model replicas (bench/README.md, "Parity with llama.cpp").
-    private int DefaultThreads()
+    // else stalls the rest: replicas that each take every core slow one another down badly. By default the cores are
+    // shared evenly among the silo's model replicas. Leaving a core to the silo's own work cost more than it saved when
+    // the client was elsewhere (one model served on 2 cores, asked over HTTP: 1 thread 0.55x of llama-server, 2 threads
+    // 0.82x; bench/README.md, "Parity with llama.cpp"). At a raised priority one core is left all the same: real-time
+    // decode threads on every core would keep Orleans' membership probes waiting for as long as a long prefill runs.
+    private int DefaultThreads(DecodePriority priority)
     {
         var replicas = _models.Values.Sum(m => Math.Max(1, m.Replicas));
-        return Math.Max(1, (Environment.ProcessorCount - 1) / Math.Max(1, replicas));
+        var cores = Environment.ProcessorCount - (priority == DecodePriority.Normal ? 0 : 1);
+        return Math.Max(1, cores / Math.Max(1, replicas));
     }
 
     private LlamaModel Load(ModelOptions o)
