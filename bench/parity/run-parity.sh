@@ -15,8 +15,8 @@
 # whole request (llama-server: the client's wall time; Chorus: the session's totalMs).
 #
 # llama-bench and llama-server come from the llama.cpp source of the pinned release (node-llama-cpp@3.22.1's
-# llama/gitRelease.bundle, fetched with `npm pack` by package name), built once with GGML_NATIVE=ON into
-# .cache/llama-bench (ignored). LLAMA_BIN=DIR uses binaries built elsewhere from that same source.
+# llama/gitRelease.bundle, fetched with `npm pack` by package name), built once with GGML_NATIVE=ON by
+# build/native-llama.sh into .cache/llama-native (ignored). LLAMA_BIN=DIR uses binaries built elsewhere from that source.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -40,16 +40,11 @@ MODELS=${MODELS:-$WORK/models}
 OUT=$WORK/run-$(date -u +%Y%m%d-%H%M%S)
 mkdir -p "$WORK" "$MODELS" "$OUT"
 
-# --- llama.cpp side: build llama-bench and llama-server from the cached source if missing
-LLAMA_BIN=${LLAMA_BIN:-$WORK/build/bin}
+# --- llama.cpp side: build llama-bench and llama-server from the pinned source if missing (build/native-llama.sh;
+# the same build's libraries are what --native-lib takes)
+LLAMA_BIN=${LLAMA_BIN:-$ROOT/.cache/llama-native/build/bin}
 if [ ! -x "$LLAMA_BIN/llama-bench" ] || { [ "$E2E" = 1 ] && [ ! -x "$LLAMA_BIN/llama-server" ]; }; then
-  if [ ! -f "$WORK/src/CMakeLists.txt" ]; then
-    (cd "$WORK" && npm pack node-llama-cpp@3.22.1 >/dev/null && tar -xzf node-llama-cpp-3.22.1.tgz \
-      && git clone -q package/llama/gitRelease.bundle src)
-  fi
-  cmake -S "$WORK/src" -B "$WORK/build" -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=ON -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF >"$OUT/cmake.log"
-  cmake --build "$WORK/build" --target llama-bench llama-server -j"$(nproc)" >"$OUT/build.log"
-  LLAMA_BIN=$WORK/build/bin
+  LLAMA_BIN=$(bash build/native-llama.sh llama-bench llama-server)
 fi
 
 # --- Chorus side: this tree (and --base COMMIT exported beside it, with this tree's parity harness)
