@@ -162,8 +162,13 @@ internal sealed class ModelScheduler : IDisposable
         }
         finally
         {
+            // after a stop that was not asked for as well: no work may wait for a thread that is gone (later posts
+            // fail at once, and what is queued fails now)
+            _inbox.Writer.TryComplete();
+            var gone = new ChorusException(ChorusErrorKind.Unavailable, $"model '{_model}' is shutting down on this silo; retry");
+            while (reader.TryRead(out var work)) work.Fail(gone);
             FlushEdits();
-            _admission.Shutdown(new ChorusException(ChorusErrorKind.Unavailable, $"model '{_model}' is shutting down on this silo; retry"));
+            _admission.Shutdown(gone);
         }
     }
 

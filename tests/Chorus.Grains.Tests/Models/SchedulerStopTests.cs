@@ -1,0 +1,27 @@
+using Chorus.Contracts;
+using Chorus.Llama;
+
+namespace Chorus.Grains.Tests.Models;
+
+/// <summary>A scheduler thread that stops without being asked (not reachable by design) leaves no request waiting.</summary>
+[Collection(SchedulerModelCollection.Name)]
+public sealed class SchedulerStopTests(SchedulerModel model)
+{
+    [Fact]
+    public async Task Work_posted_after_the_thread_stopped_fails_at_once_and_the_model_reports_unhealthy()
+    {
+        using var scheduler = model.Scheduler(slots: 1);
+        var lease = scheduler.Find((await Admissions.Ask(scheduler, Guid.NewGuid(), 1).Granted())[0]);
+        var thread = await scheduler.OnSchedulerThread(() => Thread.CurrentThread);
+
+        thread.Interrupt(); // its next wait for work throws: the loop's last-resort catch ends the thread
+        Assert.True(thread.Join(TimeSpan.FromSeconds(10)));
+
+        Assert.False(scheduler.Healthy);
+        var edit = scheduler.Edit(lease, new SequenceEdit(lease.Sequence, 0, model.Tokens("after the thread stopped"), DistributionRequest.Full), default);
+        var e = await Assert.ThrowsAsync<ChorusException>(() => edit.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(ChorusErrorKind.Unavailable, e.Kind);
+        var control = scheduler.OnSchedulerThread(() => 1);
+        Assert.Equal(ChorusErrorKind.Unavailable, (await Assert.ThrowsAsync<ChorusException>(() => control.WaitAsync(TimeSpan.FromSeconds(10)))).Kind);
+    }
+}
