@@ -15,7 +15,7 @@ public sealed unsafe class LlamaContext : IDisposable
     private readonly GCHandle _self;
     private CancellationToken _abort;
 
-    /// <summary>Name of ggml's worker threads of a context at a raised priority (they take it from the thread that starts them).</summary>
+    /// <summary>Name of a context's ggml worker threads (they take it from the thread that starts their pool).</summary>
     internal const string DecodeThreadName = "chorus-decode";
 
     /// <summary>How often llama.cpp polled for cancellation (process-wide; shows the abort hook is live).</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 
 namespace Chorus.Llama.Native;
@@ -56,7 +57,7 @@ internal static partial class RealTimeScheduling
         }) { IsBackground = true, Name = name };
         thread.Start();
         thread.Join();
-        if (failure is not null) throw failure;
+        if (failure is not null) ExceptionDispatchInfo.Throw(failure);
         return result;
     }
 
@@ -72,9 +73,6 @@ internal static partial class RealTimeScheduling
         if (policy < 0 || sched_getparam(0, ref previous) != 0) return default;
         return TrySet(SchedFifo, FifoPriority(level)) ? new RaisedScope(policy, previous.Priority) : default;
     }
-
-    /// <summary>The calling thread's scheduling policy (0 = normal, 1 = FIFO).</summary>
-    public static int CurrentPolicy() => OperatingSystem.IsLinux() ? sched_getscheduler(0) : 0;
 
     /// <summary>Restores what <see cref="Raise"/> changed, on the thread that raised it.</summary>
     public readonly struct RaisedScope(int policy, int priority) : IDisposable
