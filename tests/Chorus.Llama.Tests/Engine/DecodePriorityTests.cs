@@ -51,16 +51,29 @@ public sealed partial class DecodePriorityTests(SyntheticModelFixture models)
             policyAfter = sched_getscheduler(0);
             Volatile.Write(ref decoding, false);
         });
-        decoder.Start();
-        var seenFifo = false;
-        while (Volatile.Read(ref decoding))
+        // the observer must get a core while two real-time decode threads hold both: it runs above them (FIFO 60, where
+        // permitted) and sleeps between looks, so it never keeps them waiting for long
+        bool seenFifo = false, observerRaised = false;
+        var observer = new Thread(() =>
         {
-            var tid = Volatile.Read(ref decoderTid);
-            if (tid != 0 && Policy(tid) == SchedFifo) seenFifo = true;
-            Thread.Yield();
-        }
+            if (raised)
+            {
+                var p = new SchedParam { Priority = 60 };
+                observerRaised = sched_setscheduler(0, SchedFifo, ref p) == 0;
+            }
+            while (Volatile.Read(ref decoding))
+            {
+                var tid = Volatile.Read(ref decoderTid);
+                if (tid != 0 && Policy(tid) == SchedFifo) seenFifo = true;
+                Thread.Sleep(1);
+            }
+        });
+        observer.Start();
+        decoder.Start();
         decoder.Join();
+        observer.Join();
 
+        Assert.Equal(raised, observerRaised);
         Assert.Equal(raised, seenFifo);
         Assert.Equal(SchedOther, policyAfter);
         var realTime = Threads().Where(t => t.Policy == SchedFifo).ToList();
@@ -105,6 +118,14 @@ public sealed partial class DecodePriorityTests(SyntheticModelFixture models)
 
     [LibraryImport("libc")]
     private static partial int sched_getscheduler(int pid);
+
+    [LibraryImport("libc")]
+    private static partial int sched_setscheduler(int pid, int policy, ref SchedParam param);
+
+    private struct SchedParam
+    {
+        public int Priority;
+    }
 
     [LibraryImport("libc")]
     private static partial int gettid();
