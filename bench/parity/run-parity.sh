@@ -66,6 +66,15 @@ if [ -n "$BASE" ]; then
   build_chorus "$B"
   TREES=("base=$B" "new=$ROOT")
 fi
+# post_timed URL BODY [CURL_OPTION...]: POSTs the JSON body, leaves the reply (or the whole stream) in $OUT/reply and
+# prints the seconds the request took
+post_timed() {
+  local url=$1 body=$2 start
+  shift 2
+  start=$(date +%s.%N)
+  curl -sf "$@" "$url" -H 'content-type: application/json' -d "$body" >"$OUT/reply" || return 1
+  echo "$(date +%s.%N) - $start" | bc
+}
 BENCH_DLL=bench/Chorus.Bench/bin/Release/net10.0/Chorus.Bench.dll
 CHORUS_DLL=src/Client/bin/Release/net10.0/chorus.dll
 dotnet "$ROOT/$BENCH_DLL" parity --size "$SIZE" --out "$MODELS" --reps 1 --threads "$THREADS" >/dev/null 2>&1 # forges the model once
@@ -94,21 +103,17 @@ for round in $(seq 1 "$ROUNDS"); do
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.2; done
   BODY=$(jq -nc --arg p "$PROMPT" '{prompt: $p, n_predict: 64, temperature: 0, ignore_eos: true, cache_prompt: false}')
   for i in 0 1 2 3; do
-    start=$(date +%s.%N)
-    reply=$(curl -sf "http://127.0.0.1:$PORT/completion" -H 'content-type: application/json' -d "$BODY")
-    wall=$(echo "$(date +%s.%N) - $start" | bc)
+    wall=$(post_timed "http://127.0.0.1:$PORT/completion" "$BODY")
     [ "$i" = 0 ] && continue
-    echo "$reply" | jq -c --arg r "$round" --arg w "$wall" '{engine: "llama.cpp", round: ($r|tonumber), test: "e2e", tokens: .timings.predicted_n,
-      avg_ts: .timings.predicted_per_second, prefill_ms: .timings.prompt_ms, wall_ts: (.timings.predicted_n / ($w|tonumber))}' >>"$OUT/results.jsonl"
+    jq -c --arg r "$round" --arg w "$wall" '{engine: "llama.cpp", round: ($r|tonumber), test: "e2e", tokens: .timings.predicted_n,
+      avg_ts: .timings.predicted_per_second, prefill_ms: .timings.prompt_ms, wall_ts: (.timings.predicted_n / ($w|tonumber))}' "$OUT/reply" >>"$OUT/results.jsonl"
   done
   # streamed to curl as it is generated: tokens ÷ the request's wall time
   SBODY=$(echo "$BODY" | jq -c '. + {stream: true}')
   for i in 0 1 2 3; do
-    start=$(date +%s.%N)
-    tokens=$(curl -sfN "http://127.0.0.1:$PORT/completion" -H 'content-type: application/json' -d "$SBODY" \
-      | sed -n 's/^data: //p' | jq -s '[.[] | select(.timings != null) | .timings.predicted_n] | last')
-    wall=$(echo "$(date +%s.%N) - $start" | bc)
+    wall=$(post_timed "http://127.0.0.1:$PORT/completion" "$SBODY" -N)
     [ "$i" = 0 ] && continue
+    tokens=$(sed -n 's/^data: //p' "$OUT/reply" | jq -s '[.[] | select(.timings != null) | .timings.predicted_n] | last')
     jq -nc --arg r "$round" --arg w "$wall" --argjson n "$tokens" '{engine: "llama.cpp", round: ($r|tonumber), test: "e2e-stream", tokens: $n, avg_ts: ($n / ($w|tonumber))}' >>"$OUT/results.jsonl"
   done
   kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
@@ -142,21 +147,17 @@ for round in $(seq 1 "$ROUNDS"); do
     if curl -sf "http://127.0.0.1:$HTTP/v1/models" >/dev/null; then
       CBODY=$(jq -nc --arg p "$PROMPT" '{model: "bench", prompt: $p, max_tokens: 64, temperature: 0}')
       for i in 0 1 2 3; do
-        start=$(date +%s.%N)
-        reply=$(curl -sf "http://127.0.0.1:$HTTP/v1/completions" -H 'content-type: application/json' -d "$CBODY")
-        wall=$(echo "$(date +%s.%N) - $start" | bc)
+        wall=$(post_timed "http://127.0.0.1:$HTTP/v1/completions" "$CBODY")
         [ "$i" = 0 ] && continue
-        echo "$reply" | jq -c --arg r "$round" --arg n "chorus-$name" --arg w "$wall" '{engine: $n, round: ($r|tonumber), test: "e2e-http",
+        jq -c --arg r "$round" --arg n "chorus-$name" --arg w "$wall" '{engine: $n, round: ($r|tonumber), test: "e2e-http",
           tokens: .usage.completion_tokens, avg_ts: (.usage.completion_tokens / ((.chorus.timings.total_ms - .chorus.timings.prefill_ms) / 1000)),
-          prefill_ms: .chorus.timings.prefill_ms, wall_ts: (.usage.completion_tokens / ($w|tonumber))}' >>"$OUT/results.jsonl"
+          prefill_ms: .chorus.timings.prefill_ms, wall_ts: (.usage.completion_tokens / ($w|tonumber))}' "$OUT/reply" >>"$OUT/results.jsonl"
       done
       SBODY=$(echo "$CBODY" | jq -c '. + {stream: true, stream_options: {include_usage: true}}')
       for i in 0 1 2 3; do
-        start=$(date +%s.%N)
-        tokens=$(curl -sfN "http://127.0.0.1:$HTTP/v1/completions" -H 'content-type: application/json' -d "$SBODY" \
-          | sed -n 's/^data: //p' | grep -v '^\[DONE\]' | jq -s '[.[] | select(.usage != null) | .usage.completion_tokens] | last')
-        wall=$(echo "$(date +%s.%N) - $start" | bc)
+        wall=$(post_timed "http://127.0.0.1:$HTTP/v1/completions" "$SBODY" -N)
         [ "$i" = 0 ] && continue
+        tokens=$(sed -n 's/^data: //p' "$OUT/reply" | grep -v '^\[DONE\]' | jq -s '[.[] | select(.usage != null) | .usage.completion_tokens] | last')
         jq -nc --arg r "$round" --arg n "chorus-$name" --arg w "$wall" --argjson t "$tokens" '{engine: $n, round: ($r|tonumber), test: "e2e-stream", tokens: $t, avg_ts: ($t / ($w|tonumber))}' >>"$OUT/results.jsonl"
       done
     fi
