@@ -3,7 +3,7 @@
 # Training is step-limited (time caps are only a safety net), so a faster machine gives the same schedule.
 #
 #   CHORUS      the chorus command (default: dotnet run --project src/Client --)
-#   CORPORA     corpus folder (default: ../shared/corpora next to the repository)
+#   CORPORA     corpus folder (default: data/corpora of this repository)
 #   THREADS     CPU threads per training (default: 2)
 #   PARALLEL=1  train the independent models concurrently (for machines with ≥ 2×THREADS×5 cores)
 #   ZOO, WORK   where the models and the logs/intermediates go (default: models/zoo, models/build)
@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CHORUS=${CHORUS:-"dotnet run --project src/Client --"}
-CORPORA=${CORPORA:-../shared/corpora}
+CORPORA=${CORPORA:-${CHORUS_CORPORA:-data/corpora}}
 THREADS=${THREADS:-2}
 PARALLEL=${PARALLEL:-0}
 SCALE=${STEPS_SCALE:-1}

@@ -28,7 +28,7 @@ public static class ByteBench
         var paths = new[] { "wiki-expert-gpt2", "shakespeare-expert", "linux-expert" }.Select(n => Path.GetFullPath(Path.Combine(zoo, n + ".gguf"))).ToList();
         LlamaBackend.Initialize();
         using var gpt2 = LlamaModel.LoadVocabularyOnly(paths[0]);
-        var text = File.ReadAllText(Path.Combine(ClusterBench.StrArg(args, "--corpora", "../shared/corpora"), "wiki", "test.txt"))[..900];
+        var text = File.ReadAllText(Path.Combine(ClusterBench.StrArg(args, "--corpora", "data/corpora"), "wiki", "test.txt"))[..900];
         Console.WriteLine($"# byte-level vs token-level fused step  {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC  cores={Environment.ProcessorCount}  threads/model={threads}");
         Console.WriteLine();
         Console.WriteLine("| members | method | generated | ms per byte | ms per main token | bytes per main token |");

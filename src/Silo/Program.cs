@@ -2,7 +2,7 @@ using Chorus.Silo;
 using Microsoft.AspNetCore.Builder;
 
 // A Chorus silo: Orleans + the gRPC API in one process. Configuration: appsettings.json, CHORUS__* environment
-// variables, or --Chorus:Models:0:Id=... on the command line (see README).
+// variables, or --Chorus:Models:0:Id=... on the command line (see docs/cli.md and docs/cluster.md).
 WebApplication app;
 try
 {

@@ -17,6 +17,10 @@ public sealed partial class DemoCommandTests
         Assert.True(code == 0, error);
         foreach (var section in new[] { "== pack 'domains'", "== two vocabularies", "exactly, byte by byte", "== weak-to-strong" })
             Assert.Contains(section, output, StringComparison.Ordinal);
+        // the story: what the zoo is and what to watch first, where the measured gains are last
+        var story = output.IndexOf("The zoo: ", StringComparison.Ordinal);
+        Assert.InRange(story, 1, output.IndexOf("== pack", StringComparison.Ordinal));
+        Assert.EndsWith("`chorus eval` reproduces them, docs/quality.md records them.", output.TrimEnd(), StringComparison.Ordinal);
 
         // the first three weight lines are the domain pack's wiki, shakespeare and linux prompts
         var weights = WeightLine().Matches(output).Take(3).Select(m => Parse(m.Groups[1].Value)).ToList();

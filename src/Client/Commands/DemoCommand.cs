@@ -43,6 +43,10 @@ internal static class DemoCommand
             await using var connection = await ClusterConnection.OpenAsync(target, context.Error, ct);
             var max = parse.GetValue(tokens);
             await context.Output.WriteLineAsync($"Chorus demo: an in-process silo serving the trained zoo in {zoo}");
+            await context.Output.WriteLineAsync(
+                "The zoo: llama-architecture models of 1–5 million parameters, trained here in minutes on public text (wiki, Shakespeare,\n" +
+                "Linux C; models/README.md). Their text is rough by design. Watch the fusion: the member weights printed under each\n" +
+                "prompt, and which expert wins it.");
 
             await context.Output.WriteLineAsync($"\n== pack '{DemoModels.PackName}': {string.Join(" + ", DemoModels.Experts)} fused by packllm-sim — the weights follow the prompt");
             foreach (var (domain, prompt) in Prompts)
@@ -59,13 +63,14 @@ internal static class DemoCommand
             w2s.Models.AddRange(DemoModels.WeakToStrong);
             await context.Output.WriteLineAsync($"\n== weak-to-strong: {DemoModels.WeakToStrong[0]} + α·({DemoModels.WeakToStrong[1]} − {DemoModels.WeakToStrong[2]}), proxy-tuning α=0.5");
             await RunAsync(context, connection, w2s, "proxy-tuning", new() { ["alpha"] = "0.5" }, "shakespeare prompt", Prompts[1].Prompt, max, ct);
+            await context.Output.WriteLineAsync("\nThe measured gains of fusion over the best single expert: `chorus eval` reproduces them, docs/quality.md records them.");
             if (parse.GetValue(serve) is { } port) await ServeAsync(context, connection, port, ct);
             return 0;
         }));
         return command;
     }
 
-    // README "OpenAI-compatible HTTP API" shows clients of this
+    // docs/clients.md shows clients of this
     private static async Task ServeAsync(CommandContext context, ClusterConnection connection, int port, CancellationToken ct)
     {
         await context.Output.WriteLineAsync($"\n== serving: OpenAI-compatible API at http://127.0.0.1:{port}/v1 (model \"{DemoModels.PackName}\" or any zoo model), " +

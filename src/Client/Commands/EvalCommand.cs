@@ -21,7 +21,7 @@ internal static class EvalCommand
     public static Command Create(CommandContext context)
     {
         var zoo = new Option<string>("--zoo") { Description = "Folder of the zoo's GGUF files (models/README.md)", DefaultValueFactory = _ => "models/zoo" };
-        var corpora = new Option<string>("--corpora") { Description = "Folder with wiki/, shakespeare/, linux/ test.txt", DefaultValueFactory = _ => "../shared/corpora" };
+        var corpora = new Option<string>("--corpora") { Description = "Folder with wiki/, shakespeare/, linux/ test.txt (default: $CHORUS_CORPORA, else data/corpora)", DefaultValueFactory = _ => DefaultCorpora() };
         var suites = new Option<string>("--suites") { Description = $"Comma-separated: {string.Join(", ", Suites)}", DefaultValueFactory = _ => string.Join(",", Suites) };
         var windows = new Option<int>("--windows") { Description = "Windows per test split", DefaultValueFactory = _ => 8 };
         var chars = new Option<int>("--chars") { Description = "Characters per window (shortened to fit the 256-token context)", DefaultValueFactory = _ => 900 };
@@ -130,6 +130,10 @@ internal static class EvalCommand
         var eq = v.IndexOf('=', StringComparison.Ordinal);
         return eq > 0 ? (v[..eq], v[(eq + 1)..]) : throw new ArgumentException($"--param '{v}' is not KEY=VALUE");
     }).ToDictionary(p => p.Item1, p => p.Item2);
+
+    /// <summary>The corpora committed under data/corpora (run from the repository root), unless CHORUS_CORPORA names others.</summary>
+    private static string DefaultCorpora() =>
+        Environment.GetEnvironmentVariable("CHORUS_CORPORA") is { Length: > 0 } custom ? custom : Path.Combine("data", "corpora");
 
     private static string ReadSplit(string corpora, string domain)
     {

@@ -1,6 +1,6 @@
 namespace Chorus.Contracts;
 
-/// <summary>Who fuses: a named pack, or models in the order that defines roles (see README "Roles").</summary>
+/// <summary>Who fuses: a named pack, or models in the order that defines roles (see docs/cli.md "Roles").</summary>
 [GenerateSerializer, Immutable, Alias("chorus.MemberSelection")]
 public sealed record MemberSelection(
     [property: Id(0)] string? Pack,

@@ -1,6 +1,6 @@
 namespace Chorus.Contracts;
 
-/// <summary>Per-member and fused perplexity and bits per byte of a text under a method (protocol in the README).</summary>
+/// <summary>Per-member and fused perplexity and bits per byte of a text under a method (protocol in docs/cli.md).</summary>
 [GenerateSerializer, Immutable, Alias("chorus.ScoreRequest")]
 public sealed record ScoreRequest(
     [property: Id(0)] MemberSelection Members,

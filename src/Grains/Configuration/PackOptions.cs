@@ -11,7 +11,7 @@ public sealed class PackOptions
     /// <summary>Default method parameters.</summary>
     public Dictionary<string, string> Parameters { get; set; } = [];
 
-    /// <summary>Members in role order (see README "Roles"), each optionally with an explicit role.</summary>
+    /// <summary>Members in role order (see docs/cli.md "Roles"), each optionally with an explicit role.</summary>
     public List<PackMemberOptions> Members { get; set; } = [];
 }
 

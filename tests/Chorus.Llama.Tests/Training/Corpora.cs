@@ -1,6 +1,6 @@
 namespace Chorus.Llama.Tests.Training;
 
-/// <summary>The public corpora (shared/corpora beside the repository, or CHORUS_CORPORA).</summary>
+/// <summary>The public corpora (data/corpora of this repository, or CHORUS_CORPORA).</summary>
 internal static class Corpora
 {
     public static readonly string[] Domains = ["wiki", "shakespeare", "linux"];
@@ -31,9 +31,9 @@ internal static class Corpora
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
             if (!File.Exists(Path.Combine(dir.FullName, "Cluster.sln"))) continue;
-            var shared = Path.Combine(dir.FullName, "..", "shared", "corpora");
-            if (System.IO.Directory.Exists(shared)) return Path.GetFullPath(shared);
+            var committed = Path.Combine(dir.FullName, "data", "corpora");
+            if (System.IO.Directory.Exists(committed)) return committed;
         }
-        throw new DirectoryNotFoundException("corpora not found: set CHORUS_CORPORA to the folder holding wiki/, shakespeare/ and linux/");
+        throw new DirectoryNotFoundException("data/corpora not found above the test binaries: set CHORUS_CORPORA to the folder holding wiki/, shakespeare/ and linux/");
     }
 }
