@@ -48,6 +48,40 @@ public sealed class ZooSpeculativeTests(ZooClusterFixture fixture)
             Assert.Equal(0, (await fixture.Client.GetGrain<IModelGrain>(model).Slots()).ActiveSequences);
     }
 
+    // stateful methods: the weights of every step under speculation equal plain decoding's (greedy text alone cannot show
+    // it, since the zoo's greedy continuations loop and then the weights barely move the arg-max)
+    public static TheoryData<string, string[]> Stateful => new()
+    {
+        { "online", [] },
+        { "gated", ["inner=online", "threshold=1"] }, // every step ensembles through the inner online method
+        { "gated", ["inner=online"] },                // the default gate: some steps take the main member's distribution
+    };
+
+    [Theory]
+    [MemberData(nameof(Stateful))]
+    public async Task Stateful_weights_under_speculation_equal_plain_decodings_step_by_step(string method, string[] parameters)
+    {
+        string[] members = ["wiki-expert", "shakespeare-expert", "linux-expert"];
+        var request = Greedy(method, members) with
+        {
+            Parameters = parameters.Select(p => p.Split('=')).ToDictionary(kv => kv[0], kv => kv[1]),
+            ShowWeights = true,
+        };
+        var plain = await Requests.Collect(fixture.Client, request);
+        var weights = plain.Tokens.Select(t => t.Weights!).ToList();
+        // the weights learn: the last step's differ from the first's (else this test could not tell learning from none)
+        Assert.True(members.Any(m => Math.Abs(weights[^1][m] - weights[0][m]) > 1e-4), $"{method} weights did not move over {weights.Count} tokens");
+        foreach (var k in new[] { 2, 4 })
+        {
+            var (tokens, _, _) = await Requests.Collect(fixture.Client, request with { Speculate = k });
+            Assert.Equal(plain.Tokens.Select(t => t.TokenId), tokens.Select(t => t.TokenId));
+            for (var i = 0; i < tokens.Count; i++)
+                foreach (var m in members)
+                    Assert.True(Math.Abs(tokens[i].Weights![m] - weights[i][m]) < 1e-6,
+                        $"k={k}, token {i}: {m}'s weight {tokens[i].Weights![m]:R} under speculation, {weights[i][m]:R} plain");
+        }
+    }
+
     private static GenerationRequest Greedy(string method, string[] members) =>
         new(new MemberSelection(null, members), method, [], Prompt, new SamplingSpec(Temperature: 0), 40);
 }

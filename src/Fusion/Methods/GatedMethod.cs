@@ -61,5 +61,9 @@ public sealed class GatedMethod : FusionMethod
             Step.Ensembled = false;
             return Step;
         }
+
+        // a stateful inner method (online) learns from the chosen token; on a step the gate took the main member's
+        // distribution the inner method fused nothing and has nothing to learn from (OnlineSession ignores it then)
+        public override void Observe(int token) => inner.Observe(token);
     }
 }

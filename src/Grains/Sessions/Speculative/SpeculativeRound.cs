@@ -92,7 +92,7 @@ internal sealed class SpeculativeRound
             onStep?.Invoke(fused);
             if (j == drafts.Length)
             {
-                output.Add(_sampler.Sample(fused.LogProbs)); // every draft kept: a bonus token from the last row
+                Settle(output, _sampler.Sample(fused.LogProbs)); // every draft kept: a bonus token from the last row
                 break;
             }
             var draft = drafts[j];
@@ -110,13 +110,21 @@ internal sealed class SpeculativeRound
             }
             if (replacement is { } r)
             {
-                output.Add(r);
+                Settle(output, r);
                 break;
             }
-            output.Add(draft);
+            Settle(output, draft);
             Accepted++;
         }
         FuseMilliseconds = Stopwatch.GetElapsedTime(fuseStart).TotalMilliseconds;
+    }
+
+    // a settled token, told to the method before the next row is fused: stateful methods (online weights) learn from
+    // each token in the order plain decoding would, so their weights at every step equal the plain ensemble's
+    private void Settle(List<int> output, int token)
+    {
+        output.Add(token);
+        _run.Fusion!.Observe(token);
     }
 
     /// <summary>Waits for a draft ahead still in flight and drops it (before the drafter's sequence is released).</summary>
