@@ -29,6 +29,9 @@ internal static class ClusterScore
                     bytes = m.Bytes, bitsPerByte = m.BitsPerByte,
                 }),
                 diagnostics = reply.Diagnostics.Count > 0 ? reply.Diagnostics.OrderBy(d => d.Key, StringComparer.Ordinal).ToDictionary(d => d.Key, d => d.Value) : null,
+                windows = reply.Windows.Count > 0
+                    ? reply.Windows.Select(w => new { startChar = w.StartChar, scoredChar = w.ScoredChar, endChar = w.EndChar, tokens = w.Tokens, bytes = w.Bytes, bitsPerByte = w.BitsPerByte })
+                    : null,
                 seconds,
             }));
             return 0;
@@ -38,6 +41,8 @@ internal static class ClusterScore
         await context.Output.WriteLineAsync($"mean NLL:    {reply.MeanNll:F4} nats/token");
         await context.Output.WriteLineAsync($"perplexity:  {reply.Perplexity:F3} (fused)");
         await context.Output.WriteLineAsync($"bits/byte:   {reply.BitsPerByte:F4} (fused, over {reply.Bytes} bytes)");
+        if (reply.Windows.Count > 0)
+            await context.Output.WriteLineAsync($"windows:     {reply.Windows.Count} (the text is longer than a member's context; each window scores what the one before did not)");
         await context.Output.WriteLineAsync("members:");
         var width = reply.Members.Select(m => m.Model.Length).DefaultIfEmpty(8).Max();
         foreach (var m in reply.Members)

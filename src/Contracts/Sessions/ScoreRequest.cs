@@ -33,4 +33,20 @@ public sealed record ScoreResult(
 {
     /// <summary>What the method measured along the way (method <c>byte</c>: per member the pruning bound in bits, decodes, forks); null when nothing.</summary>
     [Id(9)] public Dictionary<string, double>? Diagnostics { get; init; }
+
+    /// <summary>The windows a text longer than a member's context was scored in; null when it was scored whole.</summary>
+    [Id(10)] public ScoreWindow[]? Windows { get; init; }
 }
+
+/// <summary>
+/// One scoring window of a long text (UTF-16 offsets): its text runs from <paramref name="StartChar"/> to
+/// <paramref name="EndChar"/>; what lies before <paramref name="ScoredChar"/> is its prompt, the rest is scored.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("chorus.ScoreWindow")]
+public sealed record ScoreWindow(
+    [property: Id(0)] int StartChar,
+    [property: Id(1)] int ScoredChar,
+    [property: Id(2)] int EndChar,
+    [property: Id(3)] int Tokens = 0,
+    [property: Id(4)] long Bytes = 0,
+    [property: Id(5)] double BitsPerByte = double.NaN);

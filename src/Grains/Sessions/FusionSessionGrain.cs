@@ -155,15 +155,28 @@ internal sealed class FusionSessionGrain(
         var method = ErrorMapping.Guard(() => FusionMethods.Create(methodName, parameters));
         try
         {
-            if (method is ByteMethod byteMethod)
-                return await ByteScorer.ScoreAsync(this.GetPrimaryKey(), plans, byteMethod, request, GrainFactory, directory, catalog, logger, cancellationToken);
-            return await FusedScorer.ScoreAsync(this.GetPrimaryKey(), plans, method, request, GrainFactory, directory, catalog, logger, cancellationToken);
+            // a text longer than a member's context is scored in windows, one run after another
+            if (await ScoreWindows.PlanAsync(plans, request, GrainFactory, directory, catalog) is not { } windows)
+                return await ScoreOneAsync(this.GetPrimaryKey(), plans, method, request, cancellationToken);
+            var results = new List<ScoreResult>(windows.Count);
+            foreach (var (_, window) in windows)
+            {
+                logger.LogInformation("scoring window {Window}/{Windows} ({Chars} characters)", results.Count + 1, windows.Count, window.Text.Length);
+                // each window's run is its own owner of slots: a model refuses an owner whose sequences it has seen end
+                results.Add(await ScoreOneAsync(Guid.NewGuid(), plans, method, window, cancellationToken));
+            }
+            return ScoreWindows.Combine(windows.Select(w => w.Window).ToList(), results);
         }
         finally
         {
             DeactivateOnIdle();
         }
     }
+
+    private Task<ScoreResult> ScoreOneAsync(Guid owner, IReadOnlyList<MemberPlan> plans, FusionMethod method, ScoreRequest request, CancellationToken ct) =>
+        method is ByteMethod byteMethod
+            ? ByteScorer.ScoreAsync(owner, plans, byteMethod, request, GrainFactory, directory, catalog, logger, ct)
+            : FusedScorer.ScoreAsync(owner, plans, method, request, GrainFactory, directory, catalog, logger, ct);
 
     // false when the deadline (not the caller) cut the prefill short
     private async Task<bool> PrefillOrDeadline(FusedRun run, CancellationToken ct, CancellationToken caller)

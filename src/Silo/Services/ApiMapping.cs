@@ -53,6 +53,10 @@ internal static class ApiMapping
     {
         var reply = new ScoreReply { Method = r.Method, Tokens = r.Tokens, Perplexity = r.Perplexity, MeanNll = r.MeanNll, BitsPerByte = r.BitsPerByte, Bytes = r.Bytes };
         if (r.Diagnostics is { } diagnostics) reply.Diagnostics.Add(diagnostics);
+        reply.Windows.AddRange((r.Windows ?? []).Select(w => new Api.ScoreWindow
+        {
+            StartChar = w.StartChar, ScoredChar = w.ScoredChar, EndChar = w.EndChar, Tokens = w.Tokens, Bytes = w.Bytes, BitsPerByte = w.BitsPerByte,
+        }));
         reply.Members.AddRange(r.Members.Select(m => new Api.MemberScore
         {
             Model = m.Model, Tokens = m.Tokens, Perplexity = m.Perplexity, MeanNll = m.MeanNll, Weight = m.Weight, BitsPerByte = m.BitsPerByte, Bytes = m.Bytes,

@@ -1,0 +1,68 @@
+using System.Text;
+using Chorus.Contracts;
+
+namespace Chorus.Cluster.Tests;
+
+/// <summary>
+/// Scoring a text longer than the members' context through the cluster (the 256-token zoo): every method scores it in
+/// windows whose scored spans tile the text after the first prompt exactly once, and every slot is free afterwards.
+/// </summary>
+[Collection(ZooClusterCollection.Name)]
+public sealed class LongScoreTests(ZooClusterFixture fixture)
+{
+    public static TheoryData<string, string[], int> Methods => new()
+    {
+        { "packllm-sim", ["wiki-expert-gpt2", "linux-expert"], 3000 }, // two vocabularies: 257 tokens failed in the GPT-2 member before
+        { "uniform", ["wiki-expert", "linux-expert"], 3000 },
+        { "dlf", ["general-large", "linux-expert", "general-small"], 2000 },
+        { "unite:floor=0.05", ["general-large", "wiki-expert-gpt2"], 2000 }, // without a floor a token outside the top-k union scores -inf
+        { "byte", ["wiki-expert-gpt2", "linux-expert"], 1100 },       // byte by byte: the slowest, so the shortest text
+    };
+
+    [Theory]
+    [MemberData(nameof(Methods))]
+    public async Task A_text_longer_than_the_context_is_scored_in_windows_that_tile_it(string method, string[] members, int chars)
+    {
+        var text = Linux(chars);
+        var parameters = method.Split(':').Skip(1).Select(p => p.Split('=')).ToDictionary(kv => kv[0], kv => kv[1]);
+        var result = await fixture.Client.GetGrain<IFusionSessionGrain>(Guid.NewGuid())
+            .Score(new ScoreRequest(new MemberSelection(null, members), method.Split(':')[0], parameters, text));
+
+        var windows = result.Windows ?? throw new Xunit.Sdk.XunitException("a text longer than the context was scored whole");
+        Assert.True(windows.Length >= 2, $"{windows.Length} window(s)");
+        Assert.Equal(0, windows[0].StartChar);
+        Assert.Equal(text.Length, windows[^1].EndChar);
+        for (var i = 0; i < windows.Length; i++)
+        {
+            Assert.True(windows[i].StartChar < windows[i].ScoredChar && windows[i].ScoredChar < windows[i].EndChar, $"window {i}: {windows[i]}");
+            if (i > 0) Assert.Equal(windows[i - 1].EndChar, windows[i].ScoredChar); // each window scores what the one before did not
+            Assert.True(windows[i].Tokens > 0 && double.IsFinite(windows[i].BitsPerByte), $"window {i}: {windows[i]}");
+        }
+        // the scored spans add up to the text after the first prompt, byte for byte
+        var scoredBytes = Encoding.UTF8.GetByteCount(text[windows[0].ScoredChar..]);
+        Assert.Equal(scoredBytes, windows.Sum(w => w.Bytes));
+        Assert.Equal(scoredBytes, result.Bytes);
+        Assert.True(double.IsFinite(result.BitsPerByte) && result.BitsPerByte is > 0.5 and < 12, $"fused bits per byte {result.BitsPerByte}");
+        Assert.All(result.Members, m => Assert.True(m.Tokens > 0 && double.IsFinite(m.BitsPerByte), $"{m.Model}: {m.Tokens} tokens, {m.BitsPerByte} bits per byte"));
+        // the windows' total is their NLL summed: bits per byte of the whole = the byte-weighted mean of the windows'
+        var weighted = windows.Sum(w => w.BitsPerByte * w.Bytes) / windows.Sum(w => w.Bytes);
+        Assert.Equal(weighted, result.BitsPerByte, 6);
+        foreach (var model in members)
+            Assert.Equal(0, (await fixture.Client.GetGrain<IModelGrain>(model).Slots()).ActiveSequences);
+    }
+
+    [Fact]
+    public async Task A_text_that_fits_is_scored_whole()
+    {
+        var result = await fixture.Client.GetGrain<IFusionSessionGrain>(Guid.NewGuid())
+            .Score(new ScoreRequest(new MemberSelection(null, ["wiki-expert", "linux-expert"]), "uniform", [], Linux(400)));
+        Assert.Null(result.Windows);
+    }
+
+    // the start of the Linux test split, cut at a line end
+    private static string Linux(int chars)
+    {
+        var text = File.ReadAllText(Path.Combine(ZooClusterFixture.Zoo, "..", "..", "data", "corpora", "linux", "test.txt"));
+        return text[..(text.LastIndexOf('\n', chars) + 1)];
+    }
+}
