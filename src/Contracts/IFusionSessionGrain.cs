@@ -15,5 +15,8 @@ public interface IFusionSessionGrain : IGrainWithGuidKey
     Task End();
 
     /// <summary>Per-member and fused perplexity of a text.</summary>
+    // a long text is scored window after window in one call (minutes on CPU): the caller's deadline and cancellation
+    // bound it, not the silo's 5-minute response timeout
+    [ResponseTimeout("04:00:00")]
     Task<ScoreResult> Score(ScoreRequest request, CancellationToken cancellationToken = default);
 }
