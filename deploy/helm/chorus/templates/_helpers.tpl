@@ -32,4 +32,38 @@
 {{- if le (int .Values.cluster.terminationGracePeriodSeconds) (int .Values.cluster.drainSeconds) }}
 {{- fail "cluster.terminationGracePeriodSeconds must exceed cluster.drainSeconds, or Kubernetes kills silos in the middle of their drain" }}
 {{- end }}
+{{- include "chorus.validateNames" . }}
+{{- include "chorus.validateGroups" . }}
+{{- if not (or .Values.modelVolume.claimName .Values.modelVolume.perPod.enabled) }}
+{{- fail "no model volume: set modelVolume.claimName (an existing PVC shared by every pod) or modelVolume.perPod.enabled=true" }}
+{{- end }}
+{{- if and .Values.serviceMonitor.enabled .Values.security.apiKeysSecret }}
+{{- $secret := .Values.serviceMonitor.apiKeySecret | default .Values.security.apiKeysSecret }}
+{{- if and (eq $secret .Values.security.apiKeysSecret) (eq .Values.serviceMonitor.apiKeySecretKey .Values.security.apiKeysSecretKey) }}
+{{- fail (printf "serviceMonitor.apiKeySecretKey is the keys file (%s/%s), which may hold several keys, one a line: Prometheus sends it whole as one bearer token. Put one key under another Secret key (serviceMonitor.apiKeySecretKey, default metrics-api-key)" $secret .Values.security.apiKeysSecretKey) }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* Two objects of one kind with one name: the second would overwrite the first. Names are compared after truncation. */}}
+{{- define "chorus.validateNames" -}}
+{{- $services := dict (include "chorus.apiName" .) "the client Service" -}}
+{{- if .Values.membership.inChartRedis.enabled }}{{ $_ := set $services (include "chorus.redisName" .) "the in-chart Redis" }}{{ end -}}
+{{- range $g := .Values.groups }}
+{{- $name := include "chorus.groupName" (dict "root" $ "group" $g) }}
+{{- if hasKey $services $name }}
+{{- fail (printf "group %q is named like %s (both would be the Service %s): rename the group" $g.name (get $services $name) $name) }}
+{{- end }}
+{{- $_ := set $services $name (printf "group %q" $g.name) }}
+{{- end }}
+{{- end -}}
+
+{{/* What a group's values cannot say twice. */}}
+{{- define "chorus.validateGroups" -}}
+{{- range $g := .Values.groups }}
+{{- $limits := ($g.resources | default dict).limits | default dict }}
+{{- if and (gt (int ($g.gpus | default 0)) 0) (hasKey $limits "nvidia.com/gpu") (ne (toString (get $limits "nvidia.com/gpu")) (toString $g.gpus)) }}
+{{- fail (printf "group %q: gpus is %v but resources.limits sets nvidia.com/gpu to %v; set one of them (gpus is enough)" $g.name $g.gpus (get $limits "nvidia.com/gpu")) }}
+{{- end }}
+{{- end }}
 {{- end -}}
