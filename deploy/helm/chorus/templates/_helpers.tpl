@@ -5,7 +5,7 @@
 {{- $ids | uniq | toJson -}}
 {{- end -}}
 
-{{/* The silo configuration of one group (Chorus section); tests/Chorus.Silo.Tests/Deploy/ChartValues.cs builds the same. */}}
+{{/* The silo configuration of one group (Chorus section); tests/Chorus.Silo.Tests/Deploy/ChartEnvironmentTests.cs starts a silo with it, as rendered. */}}
 {{- define "chorus.config" -}}
 {{- $v := .root.Values -}}
 {{- $cluster := dict "Provider" $v.membership.provider "ClusterId" $v.cluster.clusterId "ServiceId" $v.cluster.serviceId
@@ -52,9 +52,12 @@
 {{- range $g := .Values.groups }}
 {{- $name := include "chorus.groupName" (dict "root" $ "group" $g) }}
 {{- if hasKey $services $name }}
+{{- if eq (get $services $name) "a group" }}
+{{- fail (printf "two groups would be the Service %s (group names %q): give each group its own name" $name $g.name) }}
+{{- end }}
 {{- fail (printf "group %q is named like %s (both would be the Service %s): rename the group" $g.name (get $services $name) $name) }}
 {{- end }}
-{{- $_ := set $services $name (printf "group %q" $g.name) }}
+{{- $_ := set $services $name "a group" }}
 {{- end }}
 {{- end -}}
 
