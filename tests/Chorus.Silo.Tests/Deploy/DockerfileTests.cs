@@ -102,6 +102,6 @@ public sealed partial class DockerfileTests(ITestOutputHelper output)
     }
 
     // registry/name:MAJOR.MINOR.PATCH[-suffix], or a digest
-    [GeneratedRegex(@"^[\w./-]+(:\d+\.\d+\.\d+(-[\w.]+)?(@sha256:[0-9a-f]{64})?|@sha256:[0-9a-f]{64})$")]
+    [GeneratedRegex(@"^[\w./-]+(:\d+\.\d+\.\d+(-[\w.-]+)?(@sha256:[0-9a-f]{64})?|@sha256:[0-9a-f]{64})$")]
     private static partial Regex ExactTag();
 }

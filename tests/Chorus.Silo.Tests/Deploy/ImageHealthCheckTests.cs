@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Chorus.Client.Cluster;
 using Chorus.Silo.Tests.Support;
 using Xunit.Abstractions;
 
@@ -66,11 +67,11 @@ public sealed class ImageHealthCheckTests(ITestOutputHelper output)
     }
 
     private static Task<(int ExitCode, string Output)> HealthCheckAsync(int metricsPort) =>
-        RunAsync("sh", [Path.Combine(ChartFiles.Directory, "..", "..", "docker", "healthcheck.sh")], ("Chorus__Cluster__MetricsPort", metricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        RunWithAsync("sh", [Path.Combine(ChartFiles.Directory, "..", "..", "docker", "healthcheck.sh")], ("Chorus__Cluster__MetricsPort", metricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
-    private static Task<(int ExitCode, string Output)> RunAsync(string command, params string[] arguments) => RunAsync(command, arguments, null);
+    private static Task<(int ExitCode, string Output)> RunAsync(string command, params string[] arguments) => RunWithAsync(command, arguments, null);
 
-    private static async Task<(int ExitCode, string Output)> RunAsync(string command, string[] arguments, (string Name, string Value)? variable)
+    private static async Task<(int ExitCode, string Output)> RunWithAsync(string command, string[] arguments, (string Name, string Value)? variable)
     {
         var start = new ProcessStartInfo(command) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in arguments) start.ArgumentList.Add(a);
