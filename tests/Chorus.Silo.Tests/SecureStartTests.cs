@@ -110,7 +110,7 @@ public sealed class SecureStartTests
     }
 
     // A self-signed certificate for 127.0.0.1, written as PEM certificate and PEM key files.
-    private static X509Certificate2 SelfSigned(string folder, out string certificatePath, out string keyPath)
+    internal static X509Certificate2 SelfSigned(string folder, out string certificatePath, out string keyPath)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest("CN=chorus-test", key, HashAlgorithmName.SHA256);

@@ -10,37 +10,24 @@ using Xunit.Abstractions;
 namespace Chorus.Silo.Tests.Deploy;
 
 /// <summary>
-/// No helm binary runs here, so the chart is tested where it meets the silo: a silo process started with exactly the
-/// configuration file and environment the chart gives a pod of the CPU trial (the same chorus.json the ConfigMap holds,
-/// the same variables the StatefulSet sets, the image's own ENV) serves the example's models and pack. Only what a
-/// pod gets from Kubernetes is substituted: the pod IP (127.0.0.1), the /models volume (a temp folder), the in-chart
-/// Redis (a real redis-server), and free ports instead of the fixed ones (other tests share this machine; the
-/// dashboard answering on the file's metrics port shows the file wins over the image's ENV default).
+/// The chart where it meets the silo: a silo process started with exactly what helm renders for a pod of the CPU trial
+/// (the ConfigMap's chorus.json, the StatefulSet's environment, the image's own ENV), with json logs, serves the
+/// example's models and pack. Only what a pod gets from Kubernetes is substituted: the pod IP (127.0.0.1), the mounts
+/// (/etc/chorus and /models are temp folders), the in-chart Redis (a real redis-server), and free ports instead of the
+/// fixed ones (other tests share this machine; the dashboard answering on the file's metrics port shows the file wins
+/// over the image's ENV default). A variable the test cannot give as Kubernetes would fails it.
 /// </summary>
 [Collection(MembershipStoresCollection.Name)]
 public sealed partial class ChartEnvironmentTests(MembershipStoresFixture stores, ITestOutputHelper output)
 {
-    // every variable templates/statefulset.yaml may set; the test below gives each one the value a pod would get
-    private static readonly string[] Reproduced =
-    [
-        "CHORUS_CONFIG_FILE", "Chorus__Cluster__AdvertisedAddress", "Chorus__Cluster__ConnectionString",
-        "Chorus__Security__ApiKeysFile", "Chorus__Security__AllowAnonymous",
-    ];
-
-    [Fact]
-    public void The_chart_sets_only_the_variables_these_tests_reproduce()
-    {
-        var template = File.ReadAllText(ChartFiles.Template("statefulset.yaml"));
-        var set = EnvName().Matches(template).Select(m => m.Groups[1].Value).Distinct().Order(StringComparer.Ordinal).ToArray();
-        output.WriteLine($"the StatefulSet sets: {string.Join(", ", set)}");
-        Assert.Equal(Reproduced.Order(StringComparer.Ordinal), set);
-    }
-
     [Fact]
     public async Task A_silo_started_as_the_chart_starts_a_pod_of_the_cpu_trial_serves_its_models_and_pack()
     {
         var values = ChartValues.With(Path.Combine(ChartFiles.Directory, "examples", "cpu-trial.yaml"));
-        var config = ChartValues.SiloConfig(values, group: 0);
+        values["logging"] = new JsonObject { ["format"] = "json" };
+        var rendered = ChartRender.Template(values);
+        Assert.True(rendered.Succeeded, rendered.Error);
+        var config = (JsonObject)JsonNode.Parse((string)rendered.Single("ConfigMap", "chorus-trial")["data"]!["chorus.json"]!)!;
         var folder = Directory.CreateTempSubdirectory("chorus-chart-pod-").FullName;
         try
         {
@@ -59,19 +46,18 @@ public sealed partial class ChartEnvironmentTests(MembershipStoresFixture stores
             var cluster = config["Chorus"]!["Cluster"]!;
             (cluster["SiloPort"], cluster["GatewayPort"], cluster["GrpcPort"], cluster["MetricsPort"]) = (ports[0], ports[1], ports[2], ports[3]);
             if (cluster["HttpPort"]!.ToJsonString() != "0") cluster["HttpPort"] = ports[4]; // the OpenAI-compatible API, when the chart turns it on
-            var file = Path.Combine(folder, "chorus.json");
-            await File.WriteAllTextAsync(file, config.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
-            output.WriteLine(await File.ReadAllTextAsync(file));
+            // the ConfigMap, mounted at /etc/chorus
+            var etc = Directory.CreateDirectory(Path.Combine(folder, "etc-chorus")).FullName;
+            await File.WriteAllTextAsync(Path.Combine(etc, "chorus.json"), config.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
 
             var environment = new Dictionary<string, string>
             {
-                ["CHORUS_CONFIG_FILE"] = file,
-                ["Chorus__Cluster__AdvertisedAddress"] = "127.0.0.1",
-                ["Chorus__Cluster__ConnectionString"] = stores.Redis.ConnectionString, // the in-chart Redis
-                ["Chorus__Security__AllowAnonymous"] = "true",                          // cpu-trial: security.allowAnonymous
                 ["Chorus__Cluster__ListenOnAnyAddress"] = "true",                       // deploy/docker/Dockerfile's ENV …
                 ["Chorus__Cluster__MetricsPort"] = "9464",                              // … which the chart's file overrides
             };
+            foreach (var variable in rendered.Silo("chorus-trial")["env"]!.AsArray())
+                environment[(string)variable!["name"]!] = AsKubernetesGives(variable, etc);
+            foreach (var (key, value) in environment) output.WriteLine($"{key}={value}");
             using var silo = SiloProcess.Start("chart-pod", ports[0], ports[2], [], environment: environment);
             try
             {
@@ -108,6 +94,16 @@ public sealed partial class ChartEnvironmentTests(MembershipStoresFixture stores
                 GenerateEvent? last = null;
                 await foreach (var e in client.GenerateAsync(request)) last = e;
                 Assert.Equal(4, last!.Finished.Usage.CompletionTokens);
+
+                // logging.format json: one JSON object a line, each with a dated UTC timestamp
+                var line = JsonLogLine().Match(silo.Log);
+                Assert.True(line.Success, $"no JSON log line with a dated UTC timestamp in:\n{silo.Log}");
+                output.WriteLine($"a log line: {line.Groups[1].Value}");
+                var logged = JsonNode.Parse(line.Groups[1].Value)!;
+                Assert.Matches(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$", (string)logged["Timestamp"]!);
+                Assert.NotNull((string?)logged["Category"]);
+                var stamp = DateTimeOffset.Parse((string)logged["Timestamp"]!, System.Globalization.CultureInfo.InvariantCulture);
+                Assert.InRange(stamp, DateTimeOffset.UtcNow.AddMinutes(-15), DateTimeOffset.UtcNow.AddMinutes(1));
             }
             finally
             {
@@ -120,6 +116,23 @@ public sealed partial class ChartEnvironmentTests(MembershipStoresFixture stores
         }
     }
 
-    [GeneratedRegex(@"-\s+name:\s+((?:CHORUS_|Chorus__|ASPNETCORE_|DOTNET_)[A-Za-z0-9_]+)")]
-    private static partial Regex EnvName();
+    // a variable's value as the kubelet gives it to this pod
+    private string AsKubernetesGives(JsonNode variable, string etcChorus)
+    {
+        var name = (string)variable["name"]!;
+        if (variable["valueFrom"]?["fieldRef"]?["fieldPath"] is { } field)
+            return (string?)field == "status.podIP" ? "127.0.0.1" : throw new InvalidOperationException($"{name}: the test does not know the field {field}");
+        if (variable["valueFrom"] is not null) throw new InvalidOperationException($"{name}: the test cannot give {variable["valueFrom"]!.ToJsonString()}");
+        var value = (string)variable["value"]!;
+        return name switch
+        {
+            "CHORUS_CONFIG_FILE" when value.StartsWith("/etc/chorus/", StringComparison.Ordinal) => Path.Combine(etcChorus, value["/etc/chorus/".Length..]),
+            "Chorus__Cluster__ConnectionString" when value == "chorus-redis:6379" => stores.Redis.ConnectionString, // the in-chart Redis Service
+            _ => value,
+        };
+    }
+
+    // SiloProcess prefixes each line with the silo's name
+    [GeneratedRegex(@"^\[chart-pod\] (\{""Timestamp"":.*\})$", RegexOptions.Multiline)]
+    private static partial Regex JsonLogLine();
 }

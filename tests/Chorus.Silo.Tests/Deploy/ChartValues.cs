@@ -2,10 +2,7 @@ using System.Text.Json.Nodes;
 
 namespace Chorus.Silo.Tests.Deploy;
 
-/// <summary>
-/// What the chart's templates derive from its values, built here the same way: the silo configuration of a group
-/// (templates/_helpers.tpl, "chorus.config") and the environment of its pods (templates/statefulset.yaml).
-/// </summary>
+/// <summary>The chart's values as Helm merges them: values.yaml, an example or a test's own values over it.</summary>
 internal static class ChartValues
 {
     public static JsonObject Defaults => YamlJson.Load(ChartFiles.ValuesFile);
@@ -13,37 +10,15 @@ internal static class ChartValues
     /// <summary>The values Helm would use with <c>-f example</c>.</summary>
     public static JsonObject With(string example) => YamlJson.Merge(Defaults, YamlJson.Load(example));
 
-    /// <summary>The ConfigMap's chorus.json of group <paramref name="group"/>.</summary>
-    public static JsonObject SiloConfig(JsonObject values, int group)
+    /// <summary>
+    /// values.yaml plus the two Secrets it cannot run without (API keys, a membership store), so it renders, with
+    /// <paramref name="overrides"/> (JSON) merged over it: maps key by key, lists replaced.
+    /// </summary>
+    public static JsonObject Installable(string overrides = "{}")
     {
-        var v = values;
-        var g = v["groups"]![group]!;
-        var cluster = new JsonObject
-        {
-            ["Provider"] = Copy(v["membership"]!["provider"]), ["ClusterId"] = Copy(v["cluster"]!["clusterId"]), ["ServiceId"] = Copy(v["cluster"]!["serviceId"]),
-            ["SiloPort"] = Copy(v["ports"]!["silo"]), ["GatewayPort"] = Copy(v["ports"]!["gateway"]), ["GrpcPort"] = Copy(v["ports"]!["grpc"]),
-            ["MetricsPort"] = Copy(v["ports"]!["metrics"]), ["HttpPort"] = Copy(v["ports"]!["http"]) ?? 0, ["ListenOnAnyAddress"] = true,
-            ["Dashboard"] = Copy(v["cluster"]!["dashboard"]), ["InitializeStore"] = Copy(v["membership"]!["initializeStore"]),
-        };
-        var known = new JsonArray();
-        foreach (var id in v["groups"]!.AsArray().SelectMany(x => x!["models"]!.AsArray()).Select(m => (string)m!["id"]!).Distinct(StringComparer.Ordinal))
-            known.Add(id);
-        return new JsonObject
-        {
-            ["Chorus"] = new JsonObject
-            {
-                ["Cluster"] = cluster, ["Models"] = Copy(g["models"]), ["Packs"] = Copy(v["packs"]), ["Sessions"] = Sessions(v), ["KnownModels"] = known,
-            },
-        };
+        var installable = YamlJson.Merge(Defaults, (JsonObject)JsonNode.Parse("""
+            { "security": { "apiKeysSecret": "chorus-api-keys" }, "membership": { "connectionStringSecret": "chorus-membership" } }
+            """)!);
+        return YamlJson.Merge(installable, (JsonObject)JsonNode.Parse(overrides)!);
     }
-
-    // the chart's sessions overrides with the drain time from cluster.drainSeconds
-    private static JsonObject Sessions(JsonObject v)
-    {
-        var sessions = v["sessions"]?.DeepClone() as JsonObject ?? [];
-        sessions["DrainSeconds"] = Copy(v["cluster"]!["drainSeconds"]);
-        return sessions;
-    }
-
-    private static JsonNode? Copy(JsonNode? node) => node?.DeepClone();
 }

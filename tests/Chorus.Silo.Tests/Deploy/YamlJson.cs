@@ -18,6 +18,14 @@ internal static partial class YamlJson
         return stream.Documents.Count == 0 ? [] : Convert(stream.Documents[0].RootNode) as JsonObject ?? throw new FormatException($"{path}: the top level is not a map");
     }
 
+    /// <summary>Every document of a YAML stream (helm template's output); a duplicate key in a map throws.</summary>
+    public static List<JsonObject> LoadAll(string yaml)
+    {
+        var stream = new YamlStream();
+        using (var reader = new StringReader(yaml)) stream.Load(reader);
+        return [.. stream.Documents.Select(d => d.RootNode).Where(n => n is YamlMappingNode { Children.Count: > 0 }).Select(n => (JsonObject)Convert(n)!)];
+    }
+
     private static JsonNode? Convert(YamlNode node) => node switch
     {
         YamlMappingNode map => new JsonObject(map.Children.Select(p => KeyValuePair.Create(((YamlScalarNode)p.Key).Value!, Convert(p.Value)))),
