@@ -125,7 +125,8 @@ internal sealed class PromptMixtureLoss
             for (var s = 0; s < set.Count; s++)
             {
                 var token = map is null ? set[s] : map.ToMember[set[s]];
-                var lp = s == 0 && !double.IsNaN(targetLogProbs[k]) ? targetLogProbs[k] : known[token];
+                var lp = s == 0 && !double.IsNaN(targetLogProbs[k]) ? targetLogProbs[k]
+                    : map is not null && map.IsUnmatched(set[s]) ? LogSpace.Floor : known[token];
                 values[s * _members + k] = Math.Max(LogSpace.Floor, lp);
                 inside += Math.Exp(lp);
             }
