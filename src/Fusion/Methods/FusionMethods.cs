@@ -9,7 +9,7 @@ namespace Chorus.Fusion;
 /// exact formulas on full logits, with two bounded exceptions that say so and by how much: packllm-opt's prompt
 /// objective is exact for vocabularies up to its <c>support</c> (8,192, the zoo's; a top-8,192 tail beyond, see
 /// <see cref="PackLlmOptMethod"/>), and deepen's candidate set holds each member's top tokens up to 1 − 10⁻⁶ of the
-/// mass, at most 512 (see <see cref="DeepenMethod"/>). <c>top-k=N</c> is an opt-in approximation that saves bandwidth across machines:
+/// mass, at most 64 (see <see cref="DeepenMethod"/>). <c>top-k=N</c> is an opt-in approximation that saves bandwidth across machines:
 /// each member's unsent tail gets a flat share of its tail mass (exact-vs-top-k figures in bench/results/fusion.md;
 /// on the trained zoo top-256 cost ensembles 16–21 % perplexity on single-domain text, docs/quality.md).
 /// </remarks>

@@ -5,7 +5,7 @@ namespace Chorus.Fusion;
 /// <summary>DeePEn's per-step work over pooled buffers (see <see cref="DeepenMethod"/>).</summary>
 /// <remarks>
 /// Per-session memory: r̄, s and r̄/s over the anchors plus the main candidates' rows in double, (3 + candidates) × |A|
-/// × 8 bytes, with the candidates capped so that their rows stay within 32 MiB (512 candidates up to |A| = 8,192; 27 at
+/// × 8 bytes, with the candidates capped so that their rows stay within 32 MiB (the default 64 up to |A| = 65k; 27 at
 /// |A| = 152k). The relative spaces are shared (see <see cref="RelativeSpaceCache"/>).
 /// </remarks>
 internal sealed class DeepenSession : FusionSession
