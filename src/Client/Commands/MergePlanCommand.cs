@@ -13,8 +13,8 @@ internal static class MergePlanCommand
         var heldOut = new Option<string>("--held-out") { Description = "Held-out text file; candidates and merges are scored in bits per byte on it", Required = true };
         var maxChars = new Option<int>("--max-chars") { Description = "Score only the first N characters of the held-out text (0 = all)", DefaultValueFactory = _ => 20_000 };
         var method = new Option<string>("--method") { Description = $"Merge method of each round: {string.Join(", ", MergeMethods.Names)}", DefaultValueFactory = _ => "linear" };
-        var baseModel = new Option<string?>("--base") { Description = "task-arithmetic, ties, dare: the common base model" };
-        var density = new Option<double>("--density") { Description = "ties, dare: share of each task vector kept", DefaultValueFactory = _ => 0.5 };
+        var baseModel = new Option<string?>("--base") { Description = "task-arithmetic, ties, dare, dare-ties: the common base model" };
+        var density = new Option<double?>("--density") { Description = "ties, dare, dare-ties: share of each task vector kept (default: ties 1 as mergekit, dare 0.5)" };
         var threshold = new Option<double>("--threshold") { Description = "Cluster models whose mean per-column weight cosine exceeds this", DefaultValueFactory = _ => 0.95 };
         var search = new Option<bool>("--search") { Description = "Search the coefficient in {0.1 … 0.9} each round (9 merges per round) instead of the running average" };
         var type = new Option<string>("--type") { Description = "Type of the merged matrices: f16, q8_0 or f32", DefaultValueFactory = _ => "f16" };

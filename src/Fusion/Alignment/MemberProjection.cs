@@ -30,7 +30,8 @@ public sealed class MemberProjection
 
     /// <summary>
     /// Writes log p(t) for every main token t. A top-k member gives its tail estimate to tokens outside its top-k;
-    /// a re-indexed member is renormalised over the main vocabulary (several main tokens may share a member token).
+    /// a re-indexed member is renormalised over the main vocabulary (several main tokens may share a member token);
+    /// main tokens it has no counterpart for get the floor.
     /// </summary>
     public void Write(TokenDistribution distribution, Span<float> destination, Span<float> scratch)
     {
@@ -53,6 +54,8 @@ public sealed class MemberProjection
             for (var i = 0; i < ids.Length; i++)
                 foreach (var mainToken in _map.MainTokensOf(ids[i])) destination[mainToken] = lps[i];
         }
+        // main special tokens the member has no role for: it never predicts them (its EOS mass stays on main's EOS)
+        foreach (var t in _map.Unmatched) destination[t] = LogSpace.Floor;
         LogSpace.LogSoftmaxInPlace(destination, scratch);
         TensorPrimitives.Max(destination, LogSpace.Floor, destination);
     }

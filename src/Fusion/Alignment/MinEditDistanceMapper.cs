@@ -44,10 +44,18 @@ public static class MinEditDistanceMapper
         }
 
         var pending = new List<int>();
+        var unmatched = new List<int>();
         int exact = 0, normalised = 0, special = 0;
         for (var id = 0; id < main.Count; id++)
         {
-            if (IsSpecial(main, id)) { map[id] = Counterpart(main, id, member); special++; continue; }
+            if (IsSpecial(main, id))
+            {
+                special++;
+                var counterpart = Counterpart(main, id, member);
+                map[id] = Math.Max(0, counterpart); // in range for readers; unmatched tokens get the floor, not its value
+                if (counterpart < 0) unmatched.Add(id);
+                continue;
+            }
             var piece = main.TokenText(id);
             if (byPiece.TryGetValue(piece, out var target)) { map[id] = target; exact++; continue; }
             if (byText.TryGetValue(TokenText.ToPlainText(piece), out target)) { map[id] = target; normalised++; continue; }
@@ -69,28 +77,33 @@ public static class MinEditDistanceMapper
                 return local;
             },
             local => Interlocked.Add(ref exhausted, local.Exhausted));
-        return new VocabularyMap(map, member.Count, new MapStatistics(exact, normalised, pending.Count, exhausted, special));
+        return new VocabularyMap(map, member.Count, new MapStatistics(exact, normalised, pending.Count, exhausted, special), [.. unmatched]);
     }
 
     private static bool IsSpecial(IVocabulary vocabulary, int id) => vocabulary.Specials.Has(id) || vocabulary.IsControl(id);
 
     /// <summary>
-    /// The member token with the main special token's role. End of generation is asked first (GPT-2's
-    /// &lt;|endoftext|&gt; is both BOS and EOS, and only its EOS role is ever predicted); a role the member lacks falls
-    /// back to a special token it has (unknown, then BOS: tokens a model all but never predicts), never to text.
+    /// The member token with the main special token's role, or −1 for none. End of generation is asked first (GPT-2's
+    /// &lt;|endoftext|&gt; is both BOS and EOS, and only its EOS role is ever predicted). A main token that does not end
+    /// generation never maps to one that does in the member: SentencePiece's &lt;s&gt; and &lt;unk&gt; would otherwise
+    /// both fall back to GPT-2's &lt;|endoftext|&gt; and take the member's end-of-text probability away from main's
+    /// &lt;/s&gt;. A role the member lacks falls back to another special token it has (unknown, then BOS) that is not
+    /// end of generation, never to text; failing that the token is unmatched.
     /// </summary>
     private static int Counterpart(IVocabulary main, int id, IVocabulary member)
     {
         var (from, to) = (main.Specials, member.Specials);
-        int[] wanted = id == from.Eos ? [to.Eos, to.Eot]
-            : id == from.Eot ? [to.Eot, to.Eos]
-            : main.IsEndOfGeneration(id) ? [to.Eos, to.Eot]
-            : id == from.Unknown ? [to.Unknown]
-            : id == from.Bos ? [to.Bos]
-            : [];
-        foreach (var t in wanted) if (t >= 0) return t;
-        foreach (var t in (ReadOnlySpan<int>)[to.Unknown, to.Bos, to.Eos, to.Eot]) if (t >= 0) return t;
-        return 0; // a member without any special token: nothing better to point at
+        var ends = id == from.Eos || id == from.Eot || main.IsEndOfGeneration(id);
+        if (ends)
+        {
+            int[] eog = id == from.Eot ? [to.Eot, to.Eos] : [to.Eos, to.Eot];
+            foreach (var t in eog) if (t >= 0) return t;
+            foreach (var t in (ReadOnlySpan<int>)[to.Unknown, to.Bos]) if (t >= 0) return t;
+            return 0; // a member without any special token: nothing better to point at
+        }
+        int[] wanted = id == from.Unknown ? [to.Unknown, to.Bos] : id == from.Bos ? [to.Bos, to.Unknown] : [to.Unknown, to.Bos];
+        foreach (var t in wanted) if (t >= 0 && !member.IsEndOfGeneration(t)) return t;
+        return -1;
     }
 }
 

@@ -8,10 +8,17 @@ namespace Chorus.Fusion;
 public sealed class VocabularyMap
 {
     private readonly int[] _toMember;
+    private readonly int[] _unmatched;
+    private readonly bool[]? _isUnmatched;
     private int[]? _inverseStart;
     private int[]? _inverseMain;
 
-    public VocabularyMap(int[] toMember, int memberVocabularySize, MapStatistics statistics)
+    /// <param name="toMember">The member token of every main token.</param>
+    /// <param name="memberVocabularySize">Size of the member's vocabulary.</param>
+    /// <param name="statistics">How the tokens were matched.</param>
+    /// <param name="unmatched">Main tokens with no counterpart in the member (special tokens whose role it lacks): the
+    /// member gives them no probability, whatever <paramref name="toMember"/> holds for them.</param>
+    public VocabularyMap(int[] toMember, int memberVocabularySize, MapStatistics statistics, int[]? unmatched = null)
     {
         ArgumentNullException.ThrowIfNull(toMember);
         foreach (var t in toMember)
@@ -20,7 +27,22 @@ public sealed class VocabularyMap
         _toMember = toMember;
         MemberVocabularySize = memberVocabularySize;
         Statistics = statistics;
+        _unmatched = unmatched ?? [];
+        if (_unmatched.Length == 0) return;
+        _isUnmatched = new bool[toMember.Length];
+        foreach (var t in _unmatched)
+        {
+            if ((uint)t >= (uint)toMember.Length)
+                throw new ArgumentOutOfRangeException(nameof(unmatched), t, $"unmatched id outside the main vocabulary of {toMember.Length}");
+            _isUnmatched[t] = true;
+        }
     }
+
+    /// <summary>Main tokens the member has no counterpart for (it gives them the floor log-prob).</summary>
+    public ReadOnlySpan<int> Unmatched => _unmatched;
+
+    /// <summary>True when the member has no counterpart for main token <paramref name="mainToken"/>.</summary>
+    public bool IsUnmatched(int mainToken) => _isUnmatched is not null && _isUnmatched[mainToken];
 
     /// <summary>Size of the main vocabulary (the map's domain).</summary>
     public int MainVocabularySize => _toMember.Length;
@@ -44,7 +66,7 @@ public sealed class VocabularyMap
         }
     }
 
-    /// <summary>The main tokens that map to <paramref name="memberToken"/> (built on first use).</summary>
+    /// <summary>The main tokens that map to <paramref name="memberToken"/>, unmatched ones left out (built on first use).</summary>
     public ReadOnlySpan<int> MainTokensOf(int memberToken)
     {
         if (_inverseStart is null) BuildInverse();
@@ -55,11 +77,11 @@ public sealed class VocabularyMap
     {
         // Counting sort into CSR arrays: two passes, no per-token lists.
         var start = new int[MemberVocabularySize + 1];
-        foreach (var t in _toMember) start[t + 1]++;
+        for (var m = 0; m < _toMember.Length; m++) if (!IsUnmatched(m)) start[_toMember[m] + 1]++;
         for (var i = 0; i < MemberVocabularySize; i++) start[i + 1] += start[i];
         var fill = (int[])start.Clone();
-        var main = new int[_toMember.Length];
-        for (var m = 0; m < _toMember.Length; m++) main[fill[_toMember[m]]++] = m;
+        var main = new int[_toMember.Length - _unmatched.Length];
+        for (var m = 0; m < _toMember.Length; m++) if (!IsUnmatched(m)) main[fill[_toMember[m]]++] = m;
         _inverseMain = main;
         _inverseStart = start;
     }

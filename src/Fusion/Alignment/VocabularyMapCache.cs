@@ -8,7 +8,7 @@ namespace Chorus.Fusion;
 /// </summary>
 public sealed class VocabularyMapCache
 {
-    private const int FormatVersion = 2; // 2: special tokens by role, edit distance on normalised text
+    private const int FormatVersion = 3; // 2: special tokens by role, edit distance on normalised text; 3: unmatched specials
     private static readonly byte[] Magic = "CHMD"u8.ToArray();
     private readonly ConcurrentDictionary<(string, string), Lazy<VocabularyMap>> _maps = new();
     private readonly string? _directory;
@@ -55,9 +55,11 @@ public sealed class VocabularyMapCache
             var stats = new MapStatistics(reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32());
             var map = new int[mainCount];
             for (var i = 0; i < map.Length; i++) map[i] = reader.ReadInt32();
-            return new VocabularyMap(map, memberCount, stats);
+            var unmatched = new int[reader.ReadInt32()];
+            for (var i = 0; i < unmatched.Length; i++) unmatched[i] = reader.ReadInt32();
+            return new VocabularyMap(map, memberCount, stats, unmatched);
         }
-        catch (Exception e) when (e is IOException or EndOfStreamException or ArgumentOutOfRangeException)
+        catch (Exception e) when (e is IOException or EndOfStreamException or ArgumentOutOfRangeException or OverflowException)
         {
             return null; // a truncated or stale file is rebuilt, not trusted
         }
@@ -76,6 +78,8 @@ public sealed class VocabularyMapCache
             var s = map.Statistics;
             writer.Write(s.Exact); writer.Write(s.MarkerSwap); writer.Write(s.EditDistance); writer.Write(s.BudgetExhausted); writer.Write(s.Special);
             foreach (var t in map.ToMember) writer.Write(t);
+            writer.Write(map.Unmatched.Length);
+            foreach (var t in map.Unmatched) writer.Write(t);
         }
         File.Move(temp, path, overwrite: true); // atomic: a concurrent reader never sees half a map
     }

@@ -26,6 +26,7 @@ internal sealed class PromptMixtureLoss
     private readonly List<Position> _positions = [];
     private readonly int _members;
     private readonly double[] _mixed;
+    private double[] _dense = [];
 
     public PromptMixtureLoss(PreparedPack pack, int support)
     {
@@ -119,13 +120,13 @@ internal sealed class PromptMixtureLoss
         {
             var d = aligned[k];
             var map = pack.Projection(k).Map;
-            var fallback = d.IsFull ? LogSpace.Floor : LogSpace.TailLogProb(d);
+            var known = Dense(d);
             double inside = 0;
             for (var s = 0; s < set.Count; s++)
             {
                 var token = map is null ? set[s] : map.ToMember[set[s]];
                 var lp = s == 0 && !double.IsNaN(targetLogProbs[k]) ? targetLogProbs[k]
-                    : d.TryGetLogProb(token, out var known) ? known : fallback;
+                    : map is not null && map.IsUnmatched(set[s]) ? LogSpace.Floor : known[token];
                 values[s * _members + k] = Math.Max(LogSpace.Floor, lp);
                 inside += Math.Exp(lp);
             }
@@ -134,6 +135,26 @@ internal sealed class PromptMixtureLoss
             tails[k] = rest > 0 && tailMass > 0 ? Math.Max(LogSpace.Floor, Math.Log(tailMass / rest)) : LogSpace.Floor;
         }
         return new Position([.. set], values, tails, Math.Max(0, pack.MainVocabularySize - set.Count), 0);
+    }
+
+    // The member's log-prob of every token at one position (its top-k's tail average outside the top-k): one pass
+    // over the vocabulary, where a lookup per support token would cost |support| × k at a full-vocabulary support.
+    private double[] Dense(TokenDistribution d)
+    {
+        if (_dense.Length < d.VocabularySize) _dense = new double[d.VocabularySize];
+        var dense = _dense;
+        if (d.IsFull)
+        {
+            var logits = d.Logits;
+            var lse = d.LogSumExp;
+            for (var t = 0; t < logits.Length; t++) dense[t] = logits[t] - lse;
+            return dense;
+        }
+        Array.Fill(dense, LogSpace.TailLogProb(d), 0, d.VocabularySize);
+        var ids = d.TopTokens;
+        var lps = d.TopLogProbs;
+        for (var i = 0; i < ids.Length; i++) dense[ids[i]] = lps[i];
+        return dense;
     }
 
     private sealed record Position(int[] Support, double[] Values, double[] TailLogProbs, int Rest, int Target);

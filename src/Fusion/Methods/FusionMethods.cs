@@ -5,8 +5,11 @@ namespace Chorus.Fusion;
 /// immutable <see cref="FusionMethod"/>, with errors that name the problem and the fix.
 /// </summary>
 /// <remarks>
-/// Every method takes <c>top-k</c>: how many tokens each member sends per step (0 = full logits). Every default is
-/// the exact formula on full logits. <c>top-k=N</c> is an opt-in approximation that saves bandwidth across machines:
+/// Every method takes <c>top-k</c>: how many tokens each member sends per step (0 = full logits). The defaults are the
+/// exact formulas on full logits, with two bounded exceptions that say so and by how much: packllm-opt's prompt
+/// objective is exact for vocabularies up to its <c>support</c> (8,192, the zoo's; a top-8,192 tail beyond, see
+/// <see cref="PackLlmOptMethod"/>), and deepen's candidate set holds each member's top tokens up to 1 − 10⁻⁶ of the
+/// mass, at most 64 (see <see cref="DeepenMethod"/>). <c>top-k=N</c> is an opt-in approximation that saves bandwidth across machines:
 /// each member's unsent tail gets a flat share of its tail mass (exact-vs-top-k figures in bench/results/fusion.md;
 /// on the trained zoo top-256 cost ensembles 16–21 % perplexity on single-domain text, docs/quality.md).
 /// </remarks>
@@ -48,7 +51,7 @@ public static class FusionMethods
             Top1Perplexity => new Top1PerplexityMethod(TopK(p, 0)),
             Largest => new LargestMethod(TopK(p, 0)),
             PackLlmSim => new PackLlmSimMethod(TopK(p, EnsembleTopK), Positive(p, "temperature", 1.0)),
-            PackLlmOpt => new PackLlmOptMethod(TopK(p, EnsembleTopK), p.GetInt("grid", 21, 2, 1001), p.GetInt("support", 64, 1, MaxTopK)),
+            PackLlmOpt => new PackLlmOptMethod(TopK(p, EnsembleTopK), p.GetInt("grid", 21, 2, 1001), p.GetInt("support", PackLlmOptMethod.DefaultSupport, 1, MaxTopK)),
             ProxyTuning => new ProxyTuningMethod(TopK(p, 0), p.GetDouble("alpha", 1.0, -100, 100)),
             DynamicLogitFusion => CreateDlf(p),
             Unite => new UniteMethod(TopK(p, 0), p.GetInt("union-k", 10, 1, 1024), p.GetDouble("floor", 0, 0, 0.5)),

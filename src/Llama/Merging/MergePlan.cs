@@ -17,7 +17,8 @@ public sealed record MergePlanOptions(string WorkDirectory)
 {
     public MergeMethod Method { get; init; } = MergeMethod.Linear;
     public string? BaseModel { get; init; }
-    public double Density { get; init; } = 0.5;
+    /// <summary>null: the method's default (<see cref="MergeMethods.DefaultDensity"/>).</summary>
+    public double? Density { get; init; }
     public ulong Seed { get; init; } = 1;
 
     /// <summary>Model-GLUE's clustering threshold on the mean per-column cosine.</summary>

@@ -25,10 +25,19 @@ internal static class MergedMetadata
         entries.Add(new(MergePrefix + "weights", GgufValue.ArrayOf(request.EffectiveWeights())));
         if (request.BaseModel is not null)
             entries.Add(new(MergePrefix + "base", GgufValue.String(Path.GetFileNameWithoutExtension(request.BaseModel))));
-        if (request.Method is MergeMethod.Ties or MergeMethod.Dare)
-            entries.Add(new(MergePrefix + "density", GgufValue.Float64(request.Density)));
-        if (request.Method == MergeMethod.Dare)
+        if (request.Method.UsesDensity())
+            entries.Add(new(MergePrefix + "density", GgufValue.Float64(request.EffectiveDensity)));
+        if (request.Method.NeedsBase())
+        {
+            var options = request.TaskVectorOptions();
+            entries.Add(new(MergePrefix + "normalize", GgufValue.Bool(options.Normalize)));
+            entries.Add(new(MergePrefix + "lambda", GgufValue.Float64(options.Lambda)));
+            if (request.Method.UsesDensity()) entries.Add(new(MergePrefix + "rescale", GgufValue.Bool(options.Rescale)));
+        }
+        if (request.Method is MergeMethod.Dare or MergeMethod.DareTies)
             entries.Add(new(MergePrefix + "seed", GgufValue.UInt64(request.Seed)));
+        if (request.SlerpT is { } t)
+            entries.Add(new(MergePrefix + "t", GgufValue.String(t.ToString())));
         return entries;
     }
 }

@@ -33,6 +33,7 @@ public static class ModelMerger
             var specs = first.Tensors.Select(t => new GgufTensorSpec(t.Name, t.Dimensions, OutputType(t, request.Type))).ToList();
             using var writer = GgufWriter.Create(request.OutputPath, MergedMetadata.Build(first, request), specs);
             var weights = request.EffectiveWeights();
+            var layers = SlerpSchedule.LayerCount(specs.Select(s => s.Name));
             var parameters = 0L;
             for (var index = 0; index < specs.Count; index++)
             {
@@ -41,7 +42,7 @@ public static class ModelMerger
                 var inputs = models.Select(f => (ReadOnlyMemory<float>)f.Dequantize(name)).ToList();
                 var baseValues = baseFile?.Dequantize(name);
                 var merged = new float[inputs[0].Length];
-                MergeTensor(request, weights, index, inputs, baseValues, merged);
+                MergeTensor(request, weights, index, name, layers, inputs, baseValues, merged);
                 writer.WriteTensor(name, merged);
                 parameters += merged.Length;
                 var info = writer.Tensors[index];
@@ -57,24 +58,20 @@ public static class ModelMerger
     }
 
     /// <summary>One tensor through the request's method.</summary>
-    internal static void MergeTensor(MergeRequest request, double[] weights, int tensorIndex, IReadOnlyList<ReadOnlyMemory<float>> models, float[]? baseValues, Span<float> output)
+    internal static void MergeTensor(MergeRequest request, double[] weights, int tensorIndex, string tensorName, int layers,
+        IReadOnlyList<ReadOnlyMemory<float>> models, float[]? baseValues, Span<float> output)
     {
         switch (request.Method)
         {
             case MergeMethod.Linear:
-                LinearMerge.Merge(models, weights, output);
+                LinearMerge.Merge(models, weights, output, request.Normalize ?? true);
                 break;
-            case MergeMethod.TaskArithmetic:
-                TaskArithmeticMerge.Merge(baseValues, models, weights, output);
-                break;
-            case MergeMethod.Ties:
-                TiesMerge.Merge(baseValues, models, weights, request.Density, output);
-                break;
-            case MergeMethod.Dare:
-                DareMerge.Merge(baseValues, models, weights, request.Density, request.Seed, tensorIndex, output);
+            case MergeMethod.TaskArithmetic or MergeMethod.Ties or MergeMethod.Dare or MergeMethod.DareTies:
+                TaskVectorMerge.Merge(baseValues, models, weights, request.TaskVectorOptions(), tensorIndex, output);
                 break;
             case MergeMethod.Slerp:
-                SlerpMerge.Merge(models[0].Span, models[1].Span, weights[1] / (weights[0] + weights[1]), output);
+                var t = request.SlerpT is { } schedule ? schedule.For(tensorName, layers) : weights[1] / (weights[0] + weights[1]);
+                SlerpMerge.Merge(models[0].Span, models[1].Span, t, output);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(request), request.Method, "unknown merge method");

@@ -4,42 +4,13 @@ namespace Chorus.Llama.Merging;
 /// TIES-merging (Yadav et al. 2023) as mergekit's <c>ties</c> runs it: per model, trim the task vector τ_i = m_i − base to its
 /// k = ⌊density·n⌋ largest magnitudes; elect each element's sign as the sign of Σ_i w_i τ̂_i (zero counts as +, as in mergekit);
 /// keep only the trimmed entries that agree with it, and take their weighted mean (disjoint mean, mergekit's default
-/// normalisation): out = base + Σ_i w_i τ̂_i [agree] / Σ_i w_i [agree] (0/0 → 0).
+/// normalisation): out = base + Σ_i w_i τ̂_i [agree] / Σ_i w_i [agree] (0/0 → 0). The general form, with normalize,
+/// lambda and rescale, is <see cref="TaskVectorMerge"/>.
 /// </summary>
 public static class TiesMerge
 {
-    public static void Merge(ReadOnlySpan<float> baseModel, IReadOnlyList<ReadOnlyMemory<float>> models, ReadOnlySpan<double> weights, double density, Span<float> output)
-    {
-        TensorMergeChecks.Same(models, weights, output);
-        TensorMergeChecks.SameLength(baseModel, output, "base");
-        TensorMergeChecks.Density(density);
-        var n = output.Length;
-        var trimmed = new float[models.Count][];
-        var scratch = new float[n];
-        for (var i = 0; i < models.Count; i++)
-        {
-            var tau = trimmed[i] = new float[n];
-            var m = models[i].Span;
-            for (var j = 0; j < n; j++) tau[j] = m[j] - baseModel[j];
-            TrimToTopMagnitudes(tau, density, scratch);
-        }
-        for (var j = 0; j < n; j++)
-        {
-            var vote = 0.0;
-            for (var i = 0; i < trimmed.Length; i++) vote += weights[i] * trimmed[i][j];
-            var elected = vote >= 0 ? 1 : -1;
-            double sum = 0, divisor = 0;
-            for (var i = 0; i < trimmed.Length; i++)
-            {
-                var weighted = weights[i] * trimmed[i][j];
-                if (Math.Sign(weighted) != elected) continue; // a trimmed (zero) entry never agrees
-                sum += weighted;
-                divisor += weights[i];
-            }
-            if (Math.Abs(divisor) < 1e-8) divisor = 1; // mergekit's guard: nothing agreed, the delta stays 0
-            output[j] = (float)(baseModel[j] + sum / divisor);
-        }
-    }
+    public static void Merge(ReadOnlySpan<float> baseModel, IReadOnlyList<ReadOnlyMemory<float>> models, ReadOnlySpan<double> weights, double density, Span<float> output) =>
+        TaskVectorMerge.Merge(baseModel, models, weights, MergeMethod.Ties.Defaults(density), 0, output);
 
     /// <summary>
     /// Zeroes all but the k = ⌊density·n⌋ largest |values| (at least one). Exactly k survive: ties at the threshold go to the

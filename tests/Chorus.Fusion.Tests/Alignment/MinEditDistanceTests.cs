@@ -80,9 +80,40 @@ public class MinEditDistanceTests
         Assert.Equal([2, 3, 4, 5], down.ToMember.ToArray()); // <|endoftext|> → </s>, not "Context"
         Assert.Equal(new MapStatistics(2, 1, 0, 0, 1), down.Statistics);
         var up = MinEditDistanceMapper.Build(spm, gpt2);
-        // <unk> has no counterpart: the fallback is a special token (here the only one), never text; </s> → EOS, not "</".
-        Assert.Equal([0, 0, 0, 1, 2, 3], up.ToMember.ToArray());
+        // </s> → EOS, not "</"; <unk> and <s> have no counterpart that does not end generation: unmatched, never text.
+        Assert.Equal(0, up.ToMember[2]);
+        Assert.Equal([1, 2, 3], up.ToMember[3..].ToArray());
+        Assert.Equal([0, 1], up.Unmatched.ToArray());
         Assert.Equal(3, up.Statistics.Special);
+    }
+
+    [Fact]
+    public void A_gpt2_members_end_of_text_lands_only_on_the_sentencepiece_mains_end_of_generation()
+    {
+        // main: SentencePiece <unk>, <s>, </s>; member: GPT-2, <|endoftext|> both BOS and EOS and no <unk>.
+        var spm = new InMemoryVocabulary(["<unk>", "<s>", "</s>", "▁the", "▁cat", "."], [2], new SpecialTokens(1, 2, -1, 0));
+        var gpt2 = new InMemoryVocabulary(["<|endoftext|>", "Ġthe", "Ġcat", "."], [0], new SpecialTokens(0, 0, -1, -1));
+        var directory = Path.Combine(Path.GetTempPath(), "chorus-mined-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var built = new VocabularyMapCache(directory).Get(spm, gpt2);
+            var map = new VocabularyMapCache(directory).Get(spm, gpt2); // read back from disk
+            Assert.Equal(built.Unmatched.ToArray(), map.Unmatched.ToArray());
+            // the member puts 0.6 on end of text
+            var member = TokenDistribution.FromLogits([(float)Math.Log(0.6), (float)Math.Log(0.2), (float)Math.Log(0.1), (float)Math.Log(0.1)]);
+            var projection = new MemberProjection(spm.Count, map);
+            foreach (var sent in new[] { member, member.ToTopK(2) })
+            {
+                var p = new float[spm.Count];
+                projection.Write(sent, p, new float[spm.Count]);
+                Assert.Equal(0.6, Math.Exp(p[2]), 3);                           // </s>
+                Assert.True(Math.Exp(p[0]) < 1e-9 && Math.Exp(p[1]) < 1e-9, $"<unk> {Math.Exp(p[0])}, <s> {Math.Exp(p[1])}");
+            }
+        }
+        finally
+        {
+            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        }
     }
 
     [Fact]

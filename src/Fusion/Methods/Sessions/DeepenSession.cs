@@ -5,12 +5,14 @@ namespace Chorus.Fusion;
 /// <summary>DeePEn's per-step work over pooled buffers (see <see cref="DeepenMethod"/>).</summary>
 /// <remarks>
 /// Per-session memory: r̄, s and r̄/s over the anchors plus the main candidates' rows in double, (3 + candidates) × |A|
-/// × 8 bytes — 15.8 MiB at |A| = 152k with 10 candidates. The relative spaces are shared (see <see cref="RelativeSpaceCache"/>).
+/// × 8 bytes, with the candidates capped so that their rows stay within 32 MiB (the default 64 up to |A| = 65k; 27 at
+/// |A| = 152k). The relative spaces are shared (see <see cref="RelativeSpaceCache"/>).
 /// </remarks>
 internal sealed class DeepenSession : FusionSession
 {
     private const double Beta1 = 0.9, Beta2 = 0.999, Epsilon = 1e-8;
     private const double CosineTMax = 10; // the reference's CosineAnnealingLR(T_max = 10), whatever the number of steps
+    private const long MainRowBudgetBytes = 32L << 20;
     private readonly DeepenOptions _options;
     private readonly float[] _weights;
     private readonly RelativeSpace[] _spaces;
@@ -33,14 +35,15 @@ internal sealed class DeepenSession : FusionSession
         _target = new double[spaces[0].AnchorCount];
         _mixture = new double[spaces[0].AnchorCount];
         _ratio = new double[spaces[0].AnchorCount];
-        _mainRows = new double[options.Candidates * spaces[0].AnchorCount];
-        _ids = new int[options.Candidates];
-        _values = new float[options.Candidates];
-        _z = new double[options.Candidates];
-        _q = new double[options.Candidates];
-        _grad = new double[options.Candidates];
-        _m = new double[options.Candidates];
-        _v = new double[options.Candidates];
+        var capacity = (int)Math.Max(1, Math.Min(options.Candidates, MainRowBudgetBytes / (spaces[0].AnchorCount * 8L)));
+        _mainRows = new double[capacity * spaces[0].AnchorCount];
+        _ids = new int[capacity];
+        _values = new float[capacity];
+        _z = new double[capacity];
+        _q = new double[capacity];
+        _grad = new double[capacity];
+        _m = new double[capacity];
+        _v = new double[capacity];
         _scratch = new float[pack.MainVocabularySize];
     }
 
@@ -71,41 +74,47 @@ internal sealed class DeepenSession : FusionSession
         foreach (var r in _target) if (r > 0) _targetLogTarget += r * Math.Log(r);
         var count = Top(main);
         for (var j = 0; j < count; j++) _spaces[MainMember].Row(_ids[j]).CopyTo(MainRow(j));
-        // z starts from the same values the target was built from (the reference optimises raw logits), so that one
-        // member gives exactly r̄ = s and a zero gradient; the change is then added to the main log-probs.
+        // z starts from the main log-probs the target was built from (softmax is blind to the reference's raw-logit
+        // offset, and so is the decay, which scales every logit alike), so that one member gives exactly r̄ = s.
         for (var i = 0; i < count; i++) _z[i] = _values[i];
-        Step.Objective = (float)Optimise(count);
-        for (var i = 0; i < count; i++) output[_ids[i]] += (float)(_z[i] - _values[i]);
+        var (objective, decay) = Optimise(count);
+        Step.Objective = (float)objective;
+        // AdamW decays every logit of the vocabulary; the tokens outside the candidates get only that.
+        TensorPrimitives.Multiply(output, (float)decay, output);
+        for (var i = 0; i < count; i++) output[_ids[i]] = (float)_z[i];
         LogSpace.LogSoftmaxInPlace(output, _scratch);
         _weights.CopyTo(Step.WeightsBuffer);
         return Step;
     }
 
-    // AdamW on z_C; returns the final KL(r̄ ‖ s).
-    private double Optimise(int count)
+    // AdamW on z_C; returns the final loss, KL(r̄ ‖ s) / |A| (KLDivLoss's mean), and the decay factor every logit took.
+    private (double Objective, double Decay) Optimise(int count)
     {
         Array.Clear(_m, 0, count);
         Array.Clear(_v, 0, count);
         var lr0 = _options.LearningRate;
-        var steps = _options.Steps;
-        // Already matched (one member, or members that agree): Adam would turn the rounding noise of a zero gradient
-        // into lr-sized moves (m̂/√v̂ ≈ ±1) and could flip near-tied candidates.
-        if (Forward(count) <= 1e-12) return 0;
-        for (var t = 0; t < steps; t++)
+        // Already matched (one member, or members that agree): the gradient is zero, and Adam would turn its rounding
+        // noise into lr-sized moves (m̂/√v̂ ≈ ±1) that could flip near-tied candidates; only the decay applies.
+        var matched = Forward(count) <= 1e-12;
+        double decay = 1;
+        for (var t = 0; t < _options.Steps; t++)
         {
+            var lr = lr0 / 4 + (lr0 - lr0 / 4) * (1 + Math.Cos(Math.PI * t / CosineTMax)) / 2;
+            var shrink = 1 - lr * _options.WeightDecay; // PyTorch's AdamW decays before the Adam step
+            decay *= shrink;
+            for (var j = 0; j < count; j++) _z[j] *= shrink;
+            if (matched) continue;
             if (t > 0) Forward(count);
             Gradient(count);
-            var lr = lr0 / 4 + (lr0 - lr0 / 4) * (1 + Math.Cos(Math.PI * t / CosineTMax)) / 2;
             double c1 = 1 - Math.Pow(Beta1, t + 1), c2 = 1 - Math.Pow(Beta2, t + 1);
             for (var j = 0; j < count; j++)
             {
-                _z[j] -= lr * _options.WeightDecay * _z[j];
                 _m[j] = Beta1 * _m[j] + (1 - Beta1) * _grad[j];
                 _v[j] = Beta2 * _v[j] + (1 - Beta2) * _grad[j] * _grad[j];
                 _z[j] -= lr * (_m[j] / c1) / (Math.Sqrt(_v[j] / c2) + Epsilon);
             }
         }
-        return Forward(count);
+        return (Forward(count) / _target.Length, decay);
     }
 
     // q = softmax(z_C), s = q · M_main[C]; returns KL(r̄ ‖ s) (anchors where r̄ = 0 add nothing).
@@ -126,7 +135,7 @@ internal sealed class DeepenSession : FusionSession
         return _targetLogTarget - TensorPrimitives.Dot(_target, _ratio);
     }
 
-    // ∂KL/∂z_j = −q_j (Σ_a r̄_a M_ja / s_a − Σ_{a: s_a > 0} r̄_a).
+    // ∂(KL/|A|)/∂z_j = −q_j (Σ_a r̄_a M_ja / s_a − Σ_{a: s_a > 0} r̄_a) / |A|: KLDivLoss's mean over the anchors.
     private void Gradient(int count)
     {
         double covered = 0;
@@ -136,18 +145,36 @@ internal sealed class DeepenSession : FusionSession
             if (cover) covered += _target[a];
             _ratio[a] = cover ? _target[a] / _mixture[a] : 0;
         }
-        for (var j = 0; j < count; j++) _grad[j] = -_q[j] * (TensorPrimitives.Dot(MainRow(j), _ratio) - covered);
+        double anchors = _target.Length;
+        for (var j = 0; j < count; j++) _grad[j] = -_q[j] * (TensorPrimitives.Dot(MainRow(j), _ratio) - covered) / anchors;
     }
 
     private Span<double> MainRow(int j) => _mainRows.AsSpan(j * _target.Length, _target.Length);
 
-    // The member's top candidates into _ids/_values (log-probs up to a constant); returns how many.
+    // The member's candidates into _ids/_values as log-probs, most probable first: its top tokens until they hold
+    // 1 − candidate-tail of its mass, at most the buffers' capacity; returns how many.
     private int Top(TokenDistribution d)
     {
-        if (d.IsFull) return TopKSelector.Select(d.Logits, _ids, _values);
-        var n = Math.Min(_ids.Length, d.TopTokens.Length);
-        d.TopTokens[..n].CopyTo(_ids);
-        d.TopLogProbs[..n].CopyTo(_values);
+        int n;
+        if (d.IsFull)
+        {
+            n = TopKSelector.Select(d.Logits, _ids, _values);
+            var lse = d.LogSumExp;
+            for (var i = 0; i < n; i++) _values[i] -= lse;
+        }
+        else
+        {
+            n = Math.Min(_ids.Length, d.TopTokens.Length);
+            d.TopTokens[..n].CopyTo(_ids);
+            d.TopLogProbs[..n].CopyTo(_values);
+        }
+        var enough = 1 - _options.CandidateTail;
+        double mass = 0;
+        for (var i = 0; i < n; i++)
+        {
+            mass += Math.Exp(_values[i]);
+            if (mass >= enough) return i + 1;
+        }
         return n;
     }
 
