@@ -1,0 +1,45 @@
+using Chorus.Grains;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+
+namespace Chorus.Silo;
+
+/// <summary>
+/// Metrics and traces of a silo (docs/observability.md): Chorus' own meter and spans, the ASP.NET Core, Kestrel, gRPC,
+/// Orleans and .NET runtime meters; Prometheus on the metrics port, OTLP when <c>Chorus:Telemetry:OtlpEndpoint</c> is set.
+/// </summary>
+public static class TelemetrySetup
+{
+    /// <summary>The meters exported beside Chorus' own (all built into .NET 10, ASP.NET Core, Grpc.AspNetCore and Orleans).</summary>
+    public static readonly string[] PlatformMeters =
+    [
+        "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Http.Connections", "Microsoft.AspNetCore.Routing",
+        "Microsoft.AspNetCore.Diagnostics", "Microsoft.AspNetCore.RateLimiting", "Grpc.AspNetCore.Server", "Microsoft.Orleans", "System.Runtime",
+        "System.Net.Http", "System.Net.NameResolution",
+    ];
+
+    /// <summary>The activity sources traced: Chorus' spans, and Orleans' grain calls that carry the context across silos.</summary>
+    public static readonly string[] TraceSources = [ChorusTelemetry.SourceName, ChorusTelemetry.OrleansApplicationSource];
+
+    public static void Add(WebApplicationBuilder builder, ChorusOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(options);
+        var otlp = options.Telemetry.OtlpEndpoint;
+        var telemetry = builder.Services.AddOpenTelemetry();
+        telemetry.WithMetrics(m =>
+        {
+            m.AddMeter(ChorusMetrics.MeterName).AddMeter(PlatformMeters);
+            if (options.Cluster.MetricsPort > 0) m.AddPrometheusExporter();
+            if (!string.IsNullOrWhiteSpace(otlp)) m.AddOtlpExporter(o => o.Endpoint = new Uri(otlp));
+        });
+        telemetry.WithTracing(t =>
+        {
+            t.AddSource(TraceSources).SetSampler(new StepCallSampler(options.Telemetry));
+            if (!string.IsNullOrWhiteSpace(otlp)) t.AddOtlpExporter(o => o.Endpoint = new Uri(otlp));
+        });
+    }
+}
