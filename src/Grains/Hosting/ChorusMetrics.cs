@@ -31,7 +31,7 @@ public sealed class ChorusMetrics : IDisposable
         RunningSessions = _meter.CreateUpDownCounter<long>("chorus.sessions.running", "{session}", "Generations past admission: prefilling or stepping");
         WaitingSessions = _meter.CreateUpDownCounter<long>("chorus.sessions.waiting", "{session}", "Generations waiting for members' KV slots");
         _meter.CreateObservableGauge("chorus.kv.sequences.used", () => ObserveSlots(used: true), "{sequence}", "KV sequences (slots) of a model replica in use");
-        _meter.CreateObservableGauge("chorus.kv.sequences.total", () => ObserveSlots(used: false), "{sequence}", "KV sequences (slots) a model replica has");
+        _meter.CreateObservableGauge("chorus.kv.sequences.capacity", () => ObserveSlots(used: false), "{sequence}", "KV sequences (slots) a model replica has");
         StepLatency = Seconds("chorus.member.step.duration", "Latency of one member step at the model grain (queueing and batching included)");
         FusionTime = Seconds("chorus.fusion.duration", "Time to fuse one step (one round for speculative generation)");
         ActiveSessions = _meter.CreateUpDownCounter<long>("chorus.sessions.active", "{session}", "Fusion session grains running a generation on this silo");

@@ -58,7 +58,16 @@ public sealed class GenerationTelemetry(ChorusMetrics metrics, IOptions<ChorusOp
 
     private static Activity? StartSpan(KeyValuePair<string, object?>[] labels, string requestId, string sessionId)
     {
-        var span = ChorusTelemetry.Source.StartActivity("chorus.generate", ActivityKind.Server);
+        // ASP.NET Core makes an unrecorded activity per request when nobody traces HTTP: a span under it would be sampled
+        // out. Parent on the caller's own span when the request brought one (traceparent), else start the trace here.
+        var parent = default(ActivityContext);
+        if (Activity.Current is { Recorded: false } unrecorded)
+        {
+            if (unrecorded.HasRemoteParent)
+                parent = new ActivityContext(unrecorded.TraceId, unrecorded.ParentSpanId, unrecorded.ActivityTraceFlags, unrecorded.TraceStateString, isRemote: true);
+            Activity.Current = null;
+        }
+        var span = ChorusTelemetry.Source.StartActivity("chorus.generate", ActivityKind.Server, parent);
         if (span is null) return null;
         foreach (var (key, value) in labels) span.SetTag("chorus." + key, value);
         span.SetTag("chorus.request_id", requestId);

@@ -13,11 +13,14 @@ namespace Chorus.Silo;
 /// </summary>
 public static class TelemetrySetup
 {
-    /// <summary>The meters exported beside Chorus' own (all built into .NET 10, ASP.NET Core, Grpc.AspNetCore and Orleans).</summary>
+    /// <summary>
+    /// The meters exported beside Chorus' own, all built into .NET 10, ASP.NET Core and Orleans. gRPC has no meter of its
+    /// own: its calls are ASP.NET Core's HTTP requests, by route (<c>/chorus.v1.Chorus/Generate</c>) and status.
+    /// </summary>
     public static readonly string[] PlatformMeters =
     [
         "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Http.Connections", "Microsoft.AspNetCore.Routing",
-        "Microsoft.AspNetCore.Diagnostics", "Microsoft.AspNetCore.RateLimiting", "Grpc.AspNetCore.Server", "Microsoft.Orleans", "System.Runtime",
+        "Microsoft.AspNetCore.Diagnostics", "Microsoft.AspNetCore.RateLimiting", "Microsoft.Orleans", "System.Runtime",
         "System.Net.Http", "System.Net.NameResolution",
     ];
 
