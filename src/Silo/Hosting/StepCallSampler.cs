@@ -11,9 +11,11 @@ namespace Chorus.Silo;
 /// </summary>
 internal sealed class StepCallSampler(TelemetryOptions options) : Sampler
 {
-    // Orleans names a grain call's span "<interface>/<method>"
+    // Orleans names a grain call's span "<interface>/<method>"; a streamed result's later batches are the enumeration
+    // extension's MoveNext<T> (its first batch comes with StartEnumeration<T>, which stays: the session and admission
+    // spans start inside it)
     private static readonly string[] PerStepMethods =
-        ["/Append", "/SyncText", "/Extend", "/Draft", "/SyncDraft", "/SyncTail", "/MoveNext", "/Slots"];
+        ["/Append", "/SyncText", "/Extend", "/Draft", "/SyncDraft", "/SyncTail", "/MoveNext<T>", "/Slots"];
 
     private readonly Sampler _inner = new ParentBasedSampler(new TraceIdRatioBasedSampler(Math.Clamp(options.SampleRatio, 0, 1)));
 
