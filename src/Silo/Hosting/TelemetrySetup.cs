@@ -39,10 +39,11 @@ public static class TelemetrySetup
             if (options.Cluster.MetricsPort > 0) m.AddPrometheusExporter();
             if (!string.IsNullOrWhiteSpace(otlp)) m.AddOtlpExporter(o => o.Endpoint = new Uri(otlp));
         });
-        telemetry.WithTracing(t =>
-        {
-            t.AddSource(TraceSources).SetSampler(new StepCallSampler(options.Telemetry));
-            if (!string.IsNullOrWhiteSpace(otlp)) t.AddOtlpExporter(o => o.Endpoint = new Uri(otlp));
-        });
+        // no spans at all without an exporter: nothing would read them
+        if (!string.IsNullOrWhiteSpace(otlp)) telemetry.WithTracing(t => Tracing(t, options.Telemetry).AddOtlpExporter(o => o.Endpoint = new Uri(otlp)));
     }
+
+    /// <summary>What a silo traces and how it samples; an exporter is added by the caller (OTLP here, in-memory in tests).</summary>
+    public static TracerProviderBuilder Tracing(TracerProviderBuilder tracing, TelemetryOptions options) =>
+        tracing.AddSource(TraceSources).SetSampler(new StepCallSampler(options));
 }

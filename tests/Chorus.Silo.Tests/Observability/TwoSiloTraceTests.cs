@@ -73,7 +73,8 @@ public sealed class TwoSiloTraceTests(ITestOutputHelper output)
         {
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
             // one exporter suffices: activity listeners are process-wide, so it sees the spans of both silos
-            if (spans is not null) builder.Services.AddOpenTelemetry().WithTracing(t => t.AddInMemoryExporter(spans));
+            // the silos trace as with Chorus:Telemetry:OtlpEndpoint set, with an in-memory exporter instead of OTLP
+            if (spans is not null) builder.Services.AddOpenTelemetry().WithTracing(t => TelemetrySetup.Tracing(t, new Grains.TelemetryOptions()).AddInMemoryExporter(spans));
         });
         await app.StartAsync();
         return new AsyncDisposableSilo(app);
