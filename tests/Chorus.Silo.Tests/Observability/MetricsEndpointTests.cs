@@ -21,11 +21,10 @@ public sealed partial class MetricsEndpointTests(ObservedSiloFixture fixture, IT
             new StringContent("""{"model":"pair","prompt":"Once upon a time","max_tokens":4,"temperature":0}""", Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.OK, completion.StatusCode);
 
-        var metrics = await Scrape(fixture);
-        output.WriteLine(string.Join('\n', metrics.Split('\n').Where(l => l.StartsWith("chorus_", StringComparison.Ordinal) && !l.Contains("_bucket{", StringComparison.Ordinal))));
-
         const string grpc = """model="a",pack="pair",method="uniform",front_end="grpc""";
         const string viaHttp = """model="a",pack="pair",method="uniform",front_end="http""";
+        var metrics = await ScrapeUntil(fixture, m => Value(m, "chorus_requests_total", viaHttp) >= 1 && Value(m, "chorus_requests_total", grpc) >= 1);
+        output.WriteLine(string.Join('\n', metrics.Split('\n').Where(l => l.StartsWith("chorus_", StringComparison.Ordinal) && !l.Contains("_bucket{", StringComparison.Ordinal))));
         foreach (var histogram in new[] { "time_to_first_token", "inter_token_latency", "duration", "queue_duration", "prefill_duration" })
         {
             Assert.True(Value(metrics, $"chorus_request_{histogram}_seconds_count", grpc) >= 1, $"chorus_request_{histogram}_seconds for gRPC missing:\n{metrics}");
@@ -52,7 +51,7 @@ public sealed partial class MetricsEndpointTests(ObservedSiloFixture fixture, IT
         speculative.Speculate = 2;
         Assert.Equal("max_tokens", (await Generate(fixture, speculative))[^1].Finished.Reason);
 
-        var metrics = await Scrape(fixture);
+        var metrics = await ScrapeUntil(fixture, m => Value(m, "chorus_tokens_generated_total", """method="byte""") >= 3);
         Assert.True(Value(metrics, "chorus_tokens_generated_total", """model="a",pack="none",method="byte",front_end="grpc""") >= 3);
         Assert.True(Value(metrics, "chorus_request_time_to_first_token_seconds_count", """model="a",pack="none",method="byte",front_end="grpc""") >= 1);
         Assert.True(Value(metrics, "chorus_tokens_generated_total", """model="a",pack="none",method="uniform",front_end="grpc""") >= 5);
@@ -65,7 +64,7 @@ public sealed partial class MetricsEndpointTests(ObservedSiloFixture fixture, IT
         request.Method = "no-such-method";
         await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => Generate(fixture, request));
 
-        var metrics = await Scrape(fixture);
+        var metrics = await ScrapeUntil(fixture, m => Value(m, "chorus_requests_total", """status="invalid_argument""") >= 1);
         Assert.True(Value(metrics, "chorus_requests_total", """model="a",pack="none",method="other",front_end="grpc",status="invalid_argument",finish_reason="none""") >= 1);
         Assert.DoesNotContain("no-such-method", metrics, StringComparison.Ordinal);
     }
@@ -74,7 +73,7 @@ public sealed partial class MetricsEndpointTests(ObservedSiloFixture fixture, IT
     public async Task The_platform_meters_are_exported_beside_chorus()
     {
         await Generate(fixture, Request(pack: ObservedSiloFixture.Pack, maxTokens: 1));
-        var metrics = await Scrape(fixture);
+        var metrics = await ScrapeUntil(fixture, m => m.Contains("/chorus.v1.Chorus/Generate", StringComparison.Ordinal));
 
         Assert.Contains("http_server_request_duration_seconds", metrics, StringComparison.Ordinal); // ASP.NET Core
         Assert.Contains("kestrel_", metrics, StringComparison.Ordinal);
@@ -103,10 +102,20 @@ public sealed partial class MetricsEndpointTests(ObservedSiloFixture fixture, IT
         return events;
     }
 
-    internal static async Task<string> Scrape(ObservedSiloFixture fixture)
+    /// <summary>
+    /// Scrapes until <paramref name="ready"/> holds (at most 5 s; then the last scrape, for the assertions to fail on): the
+    /// exporter answers a scrape from its cache for a moment, so the scrape right after a request may predate it.
+    /// </summary>
+    internal static async Task<string> ScrapeUntil(ObservedSiloFixture fixture, Func<string, bool> ready)
     {
         using var http = new HttpClient { BaseAddress = fixture.MetricsEndpoint };
-        return await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (true)
+        {
+            var metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+            if (ready(metrics) || DateTime.UtcNow > deadline) return metrics;
+            await Task.Delay(100);
+        }
     }
 
     /// <summary>The value of the series <paramref name="name"/> that carry every one of <paramref name="labels"/> (in any order; summed over the rest); −1 when absent.</summary>
