@@ -20,6 +20,9 @@ public sealed class ChorusOptions
     /// <summary>Who may call the public API (API keys) and how it is served (TLS).</summary>
     public SecurityOptions Security { get; set; } = new();
 
+    /// <summary>Where traces go (docs/observability.md).</summary>
+    public TelemetryOptions Telemetry { get; set; } = new();
+
     /// <summary>Model ids every silo of the cluster may be asked for (packs' members included): an id outside
     /// this set and not served anywhere is NotFound; an id inside it that no live silo serves is Unavailable.</summary>
     public List<string> KnownModels { get; set; } = [];

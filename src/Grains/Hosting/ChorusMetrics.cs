@@ -1,29 +1,58 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 
 namespace Chorus.Grains;
 
-/// <summary>The cluster's OpenTelemetry instruments (meter "Chorus").</summary>
+/// <summary>
+/// The cluster's OpenTelemetry instruments (meter "Chorus"), all durations in seconds. Request instruments carry the labels of
+/// <see cref="RequestLabels"/> (model, pack, method, front_end); model instruments carry <c>model</c> (the replica's key).
+/// Every instrument is documented in docs/observability.md.
+/// </summary>
 public sealed class ChorusMetrics : IDisposable
 {
     public const string MeterName = "Chorus";
+
+    // from 1 ms (a fused step of small models) to 2 minutes (a long generation); Prometheus needs the bounds up front
+    private static readonly double[] LatencyBounds = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 30, 60, 120];
     private readonly Meter _meter;
+    private readonly ConcurrentDictionary<string, Func<(int Used, int Total)>> _slots = new(StringComparer.Ordinal);
 
     public ChorusMetrics(IMeterFactory? factory = null)
     {
         _meter = factory?.Create(MeterName) ?? new Meter(MeterName);
-        Tokens = _meter.CreateCounter<long>("chorus.tokens.generated", "{token}", "Fused tokens generated");
-        StepLatency = _meter.CreateHistogram<double>("chorus.member.step.duration", "ms", "Latency of one member step (queueing and batching included)");
-        FusionTime = _meter.CreateHistogram<double>("chorus.fusion.duration", "ms", "Time to fuse one step");
-        ActiveSessions = _meter.CreateUpDownCounter<long>("chorus.sessions.active", "{session}", "Fusion sessions running");
+        TimeToFirstToken = Seconds("chorus.request.time_to_first_token", "From the request reaching the gateway to its first generated token");
+        InterTokenLatency = Seconds("chorus.request.inter_token_latency", "Mean time between the tokens of one request after the first (requests of two or more tokens)");
+        RequestDuration = Seconds("chorus.request.duration", "End-to-end time of a generation at the gateway, from the request to its last event");
+        RequestQueueTime = Seconds("chorus.request.queue.duration", "Time a request waited for every member's KV slots before its prefill");
+        RequestPrefillTime = Seconds("chorus.request.prefill.duration", "Time to prefill every member's prompt (members in parallel)");
+        Requests = _meter.CreateCounter<long>("chorus.requests", "{request}", "Generations by status (ok, invalid_argument, resource_exhausted, unavailable, cancelled, …) and finish reason");
+        PromptTokens = _meter.CreateCounter<long>("chorus.tokens.prompt", "{token}", "Prompt tokens of the main member, per request");
+        Tokens = _meter.CreateCounter<long>("chorus.tokens.generated", "{token}", "Fused tokens generated (characters for method byte)");
+        RunningSessions = _meter.CreateUpDownCounter<long>("chorus.sessions.running", "{session}", "Generations past admission: prefilling or stepping");
+        WaitingSessions = _meter.CreateUpDownCounter<long>("chorus.sessions.waiting", "{session}", "Generations waiting for members' KV slots");
+        _meter.CreateObservableGauge("chorus.kv.sequences.used", () => ObserveSlots(used: true), "{sequence}", "KV sequences (slots) of a model replica in use");
+        _meter.CreateObservableGauge("chorus.kv.sequences.capacity", () => ObserveSlots(used: false), "{sequence}", "KV sequences (slots) a model replica has");
+        StepLatency = Seconds("chorus.member.step.duration", "Latency of one member step at the model grain (queueing and batching included)");
+        FusionTime = Seconds("chorus.fusion.duration", "Time to fuse one step (one round for speculative generation)");
+        ActiveSessions = _meter.CreateUpDownCounter<long>("chorus.sessions.active", "{session}", "Fusion session grains running a generation on this silo");
         ActiveSequences = _meter.CreateUpDownCounter<long>("chorus.sequences.active", "{sequence}", "Member sequences holding a KV slot");
         QueueLength = _meter.CreateUpDownCounter<long>("chorus.queue.length", "{request}", "Requests waiting for a model's slots");
-        QueueWait = _meter.CreateHistogram<double>("chorus.queue.wait.duration", "ms", "How long a request waited for a model's slots");
-        StepPart = _meter.CreateHistogram<double>("chorus.step.part.duration", "ms",
+        QueueWait = Seconds("chorus.queue.wait.duration", "How long a request waited for one model's slots");
+        StepPart = Seconds("chorus.step.part.duration",
             "Mean time per fused step of one generation, by part (tag part: call, transport, queue, decode, read, grain, sample, stream)");
         SweptSequences = _meter.CreateCounter<long>("chorus.sequences.swept", "{sequence}", "Sequences the idle sweep had to free (their owner never did; should stay 0)");
     }
 
+    public Histogram<double> TimeToFirstToken { get; }
+    public Histogram<double> InterTokenLatency { get; }
+    public Histogram<double> RequestDuration { get; }
+    public Histogram<double> RequestQueueTime { get; }
+    public Histogram<double> RequestPrefillTime { get; }
+    public Counter<long> Requests { get; }
+    public Counter<long> PromptTokens { get; }
     public Counter<long> Tokens { get; }
+    public UpDownCounter<long> RunningSessions { get; }
+    public UpDownCounter<long> WaitingSessions { get; }
     public Histogram<double> StepLatency { get; }
     public Histogram<double> FusionTime { get; }
     public UpDownCounter<long> ActiveSessions { get; }
@@ -32,6 +61,23 @@ public sealed class ChorusMetrics : IDisposable
     public Histogram<double> QueueWait { get; }
     public Counter<long> SweptSequences { get; }
     public Histogram<double> StepPart { get; }
+
+    /// <summary>Reports a model replica's KV slots (in use, total) until <see cref="UntrackSlots"/>.</summary>
+    public void TrackSlots(string replica, Func<(int Used, int Total)> slots) => _slots[replica] = slots;
+
+    public void UntrackSlots(string replica) => _slots.TryRemove(replica, out _);
+
+    private IEnumerable<Measurement<long>> ObserveSlots(bool used)
+    {
+        foreach (var (replica, slots) in _slots)
+        {
+            var (inUse, total) = slots();
+            yield return new Measurement<long>(used ? inUse : total, new KeyValuePair<string, object?>("model", replica));
+        }
+    }
+
+    private Histogram<double> Seconds(string name, string description) =>
+        _meter.CreateHistogram(name, "s", description, tags: null, new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBounds });
 
     internal void RecordSplit(StepTimings timings)
     {
@@ -47,7 +93,7 @@ public sealed class ChorusMetrics : IDisposable
         Record(m.StreamMilliseconds, "stream");
     }
 
-    private void Record(double ms, string part) => StepPart.Record(ms, new KeyValuePair<string, object?>("part", part));
+    private void Record(double ms, string part) => StepPart.Record(ms / 1000, new KeyValuePair<string, object?>("part", part));
 
     public void Dispose() => _meter.Dispose();
 }

@@ -16,8 +16,12 @@ public static class SiloBuilderExtensions
         builder.Services.AddSingleton<VocabularyCatalog>();
         builder.Services.AddSingleton<ClusterModelDirectory>();
         builder.Services.AddSingleton<ChorusMetrics>();
+        builder.Services.AddSingleton<GenerationTelemetry>();
         builder.Services.AddSingleton<SiloDrain>();
         builder.Services.AddPlacementDirector<ModelPlacement, ModelPlacementDirector>();
+        // the trace context crosses silos in the request context; the session's ids give every line of a session a scope
+        builder.AddActivityPropagation();
+        builder.AddIncomingGrainCallFilter<SessionLogScope>();
         builder.Configure<Orleans.Configuration.SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromMinutes(5));
         return builder;
     }

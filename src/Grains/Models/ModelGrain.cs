@@ -45,11 +45,12 @@ internal sealed class ModelGrain(
         _scheduler.Admission.WaitEnded += waited =>
         {
             metrics.QueueLength.Add(-1, _tag);
-            metrics.QueueWait.Record(waited.TotalMilliseconds, _tag);
+            metrics.QueueWait.Record(waited.TotalSeconds, _tag);
         };
         var scheduler = _scheduler;
         host.TrackHealth(this.GetPrimaryKeyString(), () => scheduler.Healthy);
         host.TrackSequences(this.GetPrimaryKeyString(), () => scheduler.Runner.ActiveSequences);
+        metrics.TrackSlots(this.GetPrimaryKeyString(), () => (scheduler.Runner.ActiveSequences, scheduler.Runner.MaxSequences));
         _sweep = this.RegisterGrainTimer(SweepIdle, new GrainTimerCreationOptions(s.IdleSweepInterval, s.IdleSweepInterval) { Interleave = true });
         logger.LogInformation("model {Model} active on {Silo}: {Description}, {Slots} slots of {Context} tokens", this.GetPrimaryKeyString(), silo.SiloAddress,
             runner.Model.Description, runner.MaxSequences, runner.SequenceContextSize);
@@ -61,6 +62,7 @@ internal sealed class ModelGrain(
             _scheduler?.Runner.ActiveSequences ?? 0, reason);
         _sweep?.Dispose();
         host.UntrackHealth(this.GetPrimaryKeyString());
+        metrics.UntrackSlots(this.GetPrimaryKeyString());
         _scheduler?.Dispose(); // fails waiters, frees every sequence, then the thread ends
         _scheduler?.Runner.Dispose();
         return Task.CompletedTask;
@@ -73,10 +75,16 @@ internal sealed class ModelGrain(
         // a draining silo lets its sessions finish but opens no new sequences: they would be cut off when it leaves
         if (drain.IsDraining)
             throw new ChorusException(ChorusErrorKind.Unavailable, $"model '{_modelId}' is on silo {silo.SiloAddress}, which is shutting down; retry once it has left (another silo serving '{_modelId}' then takes the request)");
+        // a span from the request to its slots (not made current: an iterator's ambient state does not outlive a yield)
+        using var span = ChorusTelemetry.StartMemberSpan("chorus.member.admit", this.GetPrimaryKeyString(), silo.SiloAddress, current: false);
+        span?.SetTag("chorus.slots", count);
         var updates = Scheduler.Admit(owner, count, cancellationToken);
         while (await updates.WaitToReadAsync(cancellationToken))
             while (updates.TryRead(out var update))
+            {
+                span?.AddEvent(new ActivityEvent(update.GetType().Name));
                 yield return update;
+            }
     }
 
     public Task<SequenceOpened> Prefill(SequenceHandle sequence, string prompt, int topK, int positionsTopK, bool evidence, CancellationToken cancellationToken = default) =>
@@ -89,12 +97,14 @@ internal sealed class ModelGrain(
     {
         var lease = Scheduler.Find(sequence);
         using var use = lease.Use();
+        using var span = ChorusTelemetry.StartMemberSpan("chorus.member.prefill", this.GetPrimaryKeyString(), silo.SiloAddress);
         var started = Stopwatch.GetTimestamp();
         var plan = await Tokenizing(prompt.Length, () => lease.Text.PlanPrefill(prompt, WireConversions.ToRequest(topK), evidence, positionsTopK, parseSpecial));
         var result = await ErrorMapping.GuardAsync(() => Scheduler.Edit(lease, plan.Edit, cancellationToken));
         lease.Text.Commit(plan);
         var logProbs = result.TokenLogProbs ?? NotComputed(plan.Edit.Tokens.Length);
         var seen = new PromptEvidenceData(plan.Edit.Tokens, logProbs, plan.Offsets, result.Positions?.Select(p => p?.ToData()).ToArray());
+        span?.SetTag("chorus.prompt_tokens", plan.Edit.Tokens.Length);
         return new SequenceOpened(seen, result.Next.ToData(), Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
@@ -167,7 +177,7 @@ internal sealed class ModelGrain(
         }
         if (request.ReturnRows && request.Count == 0) rows.Add(next.ToData());
         var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        metrics.StepLatency.Record(ms, _tag);
+        metrics.StepLatency.Record(ms / 1000, _tag);
         return new SequenceDraft(proposer.Tokens, [.. rows], lease.Sequence.Length, ms);
     }
 
@@ -257,7 +267,7 @@ internal sealed class ModelGrain(
         var started = Stopwatch.GetTimestamp();
         var result = await Run(lease, plan, cancellationToken);
         var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        metrics.StepLatency.Record(ms, _tag);
+        metrics.StepLatency.Record(ms / 1000, _tag);
         return new SequenceStep(result.Next.ToData(), plan.Edit.Tokens, plan.RolledBack, ms)
         {
             QueueMilliseconds = result.QueueMilliseconds, DecodeMilliseconds = result.DecodeMilliseconds, ReadMilliseconds = result.ReadMilliseconds,
@@ -278,7 +288,7 @@ internal sealed class ModelGrain(
             data[i] = row >= 0 ? all[row].ToData() : null;
         }
         var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        metrics.StepLatency.Record(ms, _tag);
+        metrics.StepLatency.Record(ms / 1000, _tag);
         return new SequenceRows(data, plan.Edit.Tokens, plan.RolledBack, ms);
     }
 

@@ -5,6 +5,7 @@ using Chorus.Fusion;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Placement;
+using Orleans.Runtime;
 
 namespace Chorus.Grains;
 
@@ -15,7 +16,8 @@ namespace Chorus.Grains;
 // the session lives on the silo the client called: one hop less per step for members served there
 [CollectionAgeLimit(Minutes = 2), PreferLocalPlacement]
 internal sealed class FusionSessionGrain(
-    IOptions<ChorusOptions> options, ClusterModelDirectory directory, VocabularyCatalog catalog, ChorusMetrics metrics, ILogger<FusionSessionGrain> logger)
+    IOptions<ChorusOptions> options, ClusterModelDirectory directory, VocabularyCatalog catalog, ChorusMetrics metrics, ILocalSiloDetails silo,
+    ILogger<FusionSessionGrain> logger)
     : Grain, IFusionSessionGrain
 {
     private readonly CancellationTokenSource _ending = new();
@@ -24,8 +26,12 @@ internal sealed class FusionSessionGrain(
     /// <summary>Tokens made ahead of the caller's reading, at most (see <see cref="ReadAhead"/>).</summary>
     internal const int ReadAheadEvents = 16;
 
-    public IAsyncEnumerable<GenerationEvent> Generate(GenerationRequest request, CancellationToken cancellationToken = default) =>
-        ReadAhead.Run(ct => GenerateCore(request, ct), ReadAheadEvents, cancellationToken);
+    public IAsyncEnumerable<GenerationEvent> Generate(GenerationRequest request, CancellationToken cancellationToken = default)
+    {
+        SessionTrace? trace = null;
+        return ReadAhead.Run(ct => trace!.Observe(GenerateCore(request, ct), ct), ReadAheadEvents,
+            ambient: () => trace = SessionTrace.Start(this.GetPrimaryKey(), silo.SiloAddress.ToString(), metrics), cancellationToken);
+    }
 
     private async IAsyncEnumerable<GenerationEvent> GenerateCore(GenerationRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -69,7 +75,6 @@ internal sealed class FusionSessionGrain(
         var total = Stopwatch.StartNew();
         await using var run = await ErrorMapping.GuardAsync(() => FusedRun.ResolveAsync(session, plans, method, request.Prompt, GrainFactory, directory, catalog, logger, request.Messages));
         _run = run;
-        metrics.ActiveSessions.Add(1);
         try
         {
             // wait for every member's slots, telling the client where it stands
@@ -101,7 +106,7 @@ internal sealed class FusionSessionGrain(
                 var token = sampler.Sample(fused.LogProbs);
                 run.Timings.AddSample(Stopwatch.GetElapsedTime(sampleStart).TotalMilliseconds);
                 var fuseMs = Stopwatch.GetElapsedTime(fuseStart).TotalMilliseconds;
-                metrics.FusionTime.Record(fuseMs);
+                metrics.FusionTime.Record(fuseMs / 1000);
                 if (run.Main.Vocabulary.IsEndOfGeneration(token)) { reason = "eog"; break; }
                 var weights = request.ShowWeights ? Weights(run, fused) : null;
                 var diagnostics = request.ShowWeights ? Diagnostics(run, fused) : null;
@@ -114,7 +119,6 @@ internal sealed class FusionSessionGrain(
                 fuseTotal += fuseMs;
                 stepTotal += stepMs;
                 produced++;
-                metrics.Tokens.Add(1);
                 var (emit, stopped) = stops.Push(advanced);
                 var memberTokens = request.ShowMemberTokens ? run.Members.ToDictionary(m => m.Name, m => m.LastTokens) : null;
                 var streamStart = Stopwatch.GetTimestamp();
@@ -134,7 +138,6 @@ internal sealed class FusionSessionGrain(
         finally
         {
             _run = null; // a finished session keeps no member distributions while its activation lingers
-            metrics.ActiveSessions.Add(-1);
             logger.LogDebug("session {Session} ended after {Ms} ms", session, total.ElapsedMilliseconds);
             // no DeactivateOnIdle here: the caller still finishes the enumeration against this activation
         }

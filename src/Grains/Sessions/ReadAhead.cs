@@ -20,7 +20,14 @@ namespace Chorus.Grains;
 /// </remarks>
 internal static class ReadAhead
 {
-    public static async IAsyncEnumerable<T> Run<T>(Func<CancellationToken, IAsyncEnumerable<T>> source, int capacity,
+    public static IAsyncEnumerable<T> Run<T>(Func<CancellationToken, IAsyncEnumerable<T>> source, int capacity, CancellationToken cancellationToken = default) =>
+        Run(source, capacity, ambient: null, cancellationToken);
+
+    /// <summary>
+    /// As above, with <c>ambient</c> entered when the pump starts and disposed when it ends: what it sets in the async flow
+    /// (the session's span) holds for the whole source, unlike state set inside an iterator, which a yield drops.
+    /// </summary>
+    public static async IAsyncEnumerable<T> Run<T>(Func<CancellationToken, IAsyncEnumerable<T>> source, int capacity, Func<IDisposable?>? ambient,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(source);
@@ -28,7 +35,7 @@ internal static class ReadAhead
         var buffer = Channel.CreateBounded<T>(new BoundedChannelOptions(capacity) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var pump = new Pump<T>(buffer.Writer);
-        var pumping = pump.FillAsync(source(stop.Token));
+        var pumping = pump.FillAsync(source, ambient, stop.Token);
         try
         {
             // no token here: the source sees the caller's cancellation itself and ends the way it chooses (a final event or an exception)
@@ -49,11 +56,12 @@ internal static class ReadAhead
     {
         public ExceptionDispatchInfo? Failure { get; private set; }
 
-        public async Task FillAsync(IAsyncEnumerable<T> source)
+        public async Task FillAsync(Func<CancellationToken, IAsyncEnumerable<T>> source, Func<IDisposable?>? ambient, CancellationToken cancellationToken)
         {
+            using var context = ambient?.Invoke();
             try
             {
-                await foreach (var item in source)
+                await foreach (var item in source(cancellationToken))
                     await writer.WriteAsync(item, CancellationToken.None);
             }
             catch (ChannelClosedException)

@@ -9,7 +9,7 @@ namespace Chorus.Silo;
 /// <summary>
 /// Lets a request through only with <c>authorization: Bearer &lt;key&gt;</c> naming a key of the <see cref="ApiKeySet"/>,
 /// for every front end of the silo: a gRPC call is refused with <c>Unauthenticated</c>, any other HTTP request with
-/// 401 and <c>WWW-Authenticate: Bearer</c>. Health checks (gRPC health, <c>/healthz</c>) stay open for probes.
+/// 401 and <c>WWW-Authenticate: Bearer</c>. Health checks (gRPC health, <c>/health</c>, <c>/ready</c>, <c>/healthz</c>) stay open for probes.
 /// </summary>
 internal sealed class ApiKeyAuthentication(RequestDelegate next, ApiKeySet keys, ILogger<ApiKeyAuthentication> logger)
 {
@@ -43,7 +43,7 @@ internal sealed class ApiKeyAuthentication(RequestDelegate next, ApiKeySet keys,
     }
 
     private static bool IsOpen(PathString path) =>
-        path.StartsWithSegments("/grpc.health.v1.Health", StringComparison.Ordinal) || path.Equals("/healthz", StringComparison.Ordinal);
+        path.StartsWithSegments("/grpc.health.v1.Health", StringComparison.Ordinal) || HealthEndpoints.OpenPaths.Contains(path.Value, StringComparer.Ordinal);
 
     private static string? BearerToken(string header) =>
         header.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase) && header.Length > BearerPrefix.Length

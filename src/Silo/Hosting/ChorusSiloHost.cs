@@ -9,7 +9,6 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using OpenTelemetry.Metrics;
 
 namespace Chorus.Silo;
 
@@ -48,18 +47,13 @@ public static class ChorusSiloHost
             o.Interceptors.Add<ErrorTranslationInterceptor>();
         });
         builder.Services.AddOpenAiApi();
-        // "" (readiness): every check, draining included; "liveness": only what a restart can cure (a drain must not restart the pod)
-        builder.Services.AddGrpcHealthChecks(o => o.Services.Map(LivenessService, r => r.Tags.Contains(LivenessService)))
-            .AddCheck<ModelsHealthCheck>("models", tags: [LivenessService]).AddCheck<DrainHealthCheck>("drain");
+        builder.Services.AddChorusHealthChecks();
         // registered after the silo: on SIGTERM it drains before Orleans and the gRPC server stop
         builder.Services.AddHostedService<DrainOnShutdown>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = DrainOnShutdown.ShutdownTimeout(options.Sessions));
         builder.Services.AddGrpcReflection();
-        builder.Services.AddOpenTelemetry().WithMetrics(m =>
-        {
-            m.AddMeter(ChorusMetrics.MeterName);
-            if (options.Cluster.MetricsPort > 0) m.AddPrometheusExporter();
-        });
+        TelemetrySetup.Add(builder, options);
+        LogFormat.Apply(builder);
         builder.WebHost.ConfigureKestrel(k =>
         {
             var address = options.Cluster.ListenOnAnyAddress ? IPAddress.Any : IPAddress.Loopback;
@@ -75,6 +69,7 @@ public static class ChorusSiloHost
         configureHost?.Invoke(builder);
 
         var app = builder.Build();
+        app.UseChorusHealth(options.Cluster.HttpPort, options.Cluster.MetricsPort);
         app.UseApiKeyAuthentication(apiKeys);
         app.MapGrpcService<ChorusGrpcService>();
         app.MapGrpcHealthChecksService();
@@ -83,14 +78,13 @@ public static class ChorusSiloHost
         if (options.Cluster.MetricsPort > 0)
         {
             app.MapPrometheusScrapingEndpoint();
-            app.MapGet("/healthz", () => "ok");
             DashboardSetup.MapOn(app, options.Cluster);
         }
         return app;
     }
 
     /// <summary>The gRPC health service name of the liveness probe.</summary>
-    public const string LivenessService = "liveness";
+    public const string LivenessService = HealthEndpoints.Liveness;
 
     private static void Serve(ListenOptions listen, HttpProtocols protocols, X509Certificate2? certificate)
     {

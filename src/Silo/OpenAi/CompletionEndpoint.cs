@@ -15,7 +15,8 @@ namespace Chorus.Silo.OpenAi;
 /// error event. A client that disconnects cancels the session, which frees its slots.
 /// </summary>
 internal sealed class CompletionEndpoint(
-    IGrainFactory grains, ClusterModelDirectory directory, IOptions<ChorusOptions> options, SiloDrain drain, ILocalSiloDetails silo, ILogger<CompletionEndpoint> logger)
+    IGrainFactory grains, ClusterModelDirectory directory, IOptions<ChorusOptions> options, SiloDrain drain, ILocalSiloDetails silo, ILogger<CompletionEndpoint> logger,
+    GenerationTelemetry telemetry)
 {
     public async Task HandleAsync(HttpContext context, CompletionShape shape)
     {
@@ -31,7 +32,7 @@ internal sealed class CompletionEndpoint(
             // runs out it cancels the session, never a write, so the client still reads why (503 below)
             using var drained = drain.Enter(silo.SiloAddress.ToString());
             using var session = CancellationTokenSource.CreateLinkedTokenSource(ct, drain.Expired);
-            var generation = FusedGeneration.RunAsync(grains, request.Generation, logger, session.Token);
+            var generation = FusedGeneration.RunAsync(grains, telemetry, request.Generation, context.TraceIdentifier, logger, session.Token);
             if (request.Stream) await StreamAsync(generation, response, request, events, ct);
             else await RespondAsync(context.Response, generation, response, ct);
         }

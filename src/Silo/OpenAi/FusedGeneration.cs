@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Chorus.Contracts;
+using Chorus.Grains;
 using Microsoft.Extensions.Logging;
 
 namespace Chorus.Silo.OpenAi;
@@ -11,14 +12,14 @@ namespace Chorus.Silo.OpenAi;
 /// </summary>
 internal static class FusedGeneration
 {
-    public static async IAsyncEnumerable<GenerationEvent> RunAsync(IGrainFactory grains, GenerationRequest request, ILogger logger,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+    public static async IAsyncEnumerable<GenerationEvent> RunAsync(IGrainFactory grains, GenerationTelemetry telemetry, GenerationRequest request, string requestId,
+        ILogger logger, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var session = grains.GetGrain<IFusionSessionGrain>(Guid.NewGuid());
         var completed = false;
         try
         {
-            await foreach (var e in session.Generate(request, cancellationToken).WithCancellation(cancellationToken))
+            await foreach (var e in telemetry.Generate(session, request, RequestLabels.Http, requestId, cancellationToken))
                 yield return e;
             completed = true;
         }

@@ -14,7 +14,8 @@ namespace Chorus.Silo.Services;
 /// </summary>
 [BindServiceMethod(typeof(CheckedChorusBinding), nameof(CheckedChorusBinding.BindService))]
 internal sealed partial class ChorusGrpcService(
-    IGrainFactory grains, ClusterModelDirectory directory, IOptions<ChorusOptions> options, SiloDrain drain, ILocalSiloDetails silo, ILogger<ChorusGrpcService> logger)
+    IGrainFactory grains, ClusterModelDirectory directory, IOptions<ChorusOptions> options, SiloDrain drain, ILocalSiloDetails silo, ILogger<ChorusGrpcService> logger,
+    GenerationTelemetry telemetry)
     : Api.Chorus.ChorusBase
 {
     private Grains.SessionOptions Limits => options.Value.Sessions;
@@ -31,7 +32,7 @@ internal sealed partial class ChorusGrpcService(
         try
         {
             // the drain cancels the session, never a write: a cancelled write resets the stream and the client would not see why
-            await foreach (var e in session.Generate(generation, ct).WithCancellation(ct))
+            await foreach (var e in telemetry.Generate(session, generation, RequestLabels.Grpc, context.GetHttpContext().TraceIdentifier, ct))
                 await responseStream.WriteAsync(ApiMapping.ToEvent(e), context.CancellationToken);
             completed = true;
         }

@@ -113,6 +113,40 @@ public sealed class ReadAheadTests
         Assert.Equal(Enumerable.Range(0, read.Count), read);
     }
 
+    private static readonly AsyncLocal<string?> Ambient = new();
+
+    private static async IAsyncEnumerable<string?> AmbientAfterYields(int count, [EnumeratorCancellation] CancellationToken ct)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            await Task.Yield();
+            yield return Ambient.Value;
+        }
+    }
+
+    [Fact]
+    public async Task What_the_ambient_sets_holds_for_the_whole_source_and_ends_with_it()
+    {
+        var ended = false;
+        var seen = new List<string?>();
+        await foreach (var value in ReadAhead.Run(ct => AmbientAfterYields(20, ct), capacity: 2, ambient: () =>
+        {
+            Ambient.Value = "session span";
+            return new Ending(() => ended = true);
+        }))
+            seen.Add(value);
+
+        // every item, after as many yields, still sees it (state set inside an iterator would be gone after the first yield)
+        Assert.Equal(Enumerable.Repeat<string?>("session span", 20), seen);
+        Assert.True(ended);
+        Assert.Null(Ambient.Value); // the reader's own flow is untouched
+    }
+
+    private sealed class Ending(Action ended) : IDisposable
+    {
+        public void Dispose() => ended();
+    }
+
     private static async Task WaitUntil(Func<bool> condition)
     {
         for (var i = 0; i < 200 && !condition(); i++) await Task.Delay(10);

@@ -89,7 +89,7 @@ internal static class SpeculativeGeneration
                 length.Observe(round.Drafted, round.Accepted);
                 drafted += round.Drafted;
                 accepted += round.Accepted;
-                context.Metrics.FusionTime.Record(round.FuseMilliseconds);
+                context.Metrics.FusionTime.Record(round.FuseMilliseconds / 1000);
                 var share = 1.0 / settled.Count;
                 for (var i = 0; i < settled.Count; i++)
                 {
@@ -98,7 +98,6 @@ internal static class SpeculativeGeneration
                     committed.Add(token);
                     fuseTotal += round.FuseMilliseconds * share;
                     stepTotal += round.MemberMilliseconds * share;
-                    context.Metrics.Tokens.Add(1);
                     var piece = decoder.Append(token);
                     completion.Append(piece);
                     var (emit, stopped) = stops.Push(piece);
