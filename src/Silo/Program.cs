@@ -3,6 +3,11 @@ using Microsoft.AspNetCore.Builder;
 
 // A Chorus silo: Orleans + the gRPC API in one process. Configuration: appsettings.json, CHORUS__* environment
 // variables, or --Chorus:Models:0:Id=... on the command line (see README).
+if (SiloHelp.Asked(args))
+{
+    await Console.Out.WriteAsync(SiloHelp.Text());
+    return 0;
+}
 WebApplication app;
 try
 {
