@@ -10,6 +10,7 @@ token as it arrives. Needs Debian's python3-grpcio and python3-protobuf, and stu
 Usage: chorus_client.py ENDPOINT PACK_OR_MODEL PROMPT [MAX_TOKENS]   (ENDPOINT like 127.0.0.1:5080;
 the API key, if the cluster needs one, comes from the environment variable CHORUS_API_KEY)
 """
+import json
 import os
 import sys
 
@@ -55,7 +56,7 @@ def main(endpoint, name, prompt, max_tokens):
                     f = event.finished
                     print("finished: %s (%s), %d prompt + %d completion tokens"
                           % (f.reason, chorus_pb2.FinishReason.Name(f.finish_reason), f.usage.prompt_tokens, f.usage.completion_tokens))
-                    print("text: %r" % f.text)
+                    print("text:", json.dumps(f.text))
         except grpc.RpcError as e:
             # Unavailable and ResourceExhausted are worth a retry after a pause; the detail says what to change otherwise
             print("error: %s: %s" % (e.code().name, e.details()), file=sys.stderr)

@@ -48,6 +48,12 @@ internal sealed record ServePlan(string[] Models, string[] Packs, int? HttpPort,
         o.Cluster.HttpPort = HttpPort ?? (o.Cluster.HttpPort > 0 ? o.Cluster.HttpPort : ServeCommand.DefaultHttpPort);
         if (ApiKeyFile is not null) o.Security.ApiKeysFile = Path.GetFullPath(ApiKeyFile);
         if (string.IsNullOrWhiteSpace(o.Cluster.Provider)) o.Cluster.Provider = "localhost";
+        if (o.Cluster.Provider == "localhost")
+        {
+            // a one-silo cluster nobody joins: its silo-to-silo and gateway ports need only be free, not fixed
+            var free = FreePorts.Take(2);
+            (o.Cluster.SiloPort, o.Cluster.GatewayPort) = (free[0], free[1]);
+        }
     }
 
     /// <summary>NAME=METHOD:ID,ID… → a pack (members in role order, the method's default parameters).</summary>
