@@ -57,9 +57,11 @@ internal sealed record OpenAiError(int Status, string Message, string Type, stri
         response.StatusCode = Status;
         response.ContentType = "application/json";
         if (RetryAfter is { } wait) response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        await using var json = new Utf8JsonWriter(response.Body, OpenAiJson.Writer);
-        WriteTo(json);
-        await json.FlushAsync();
+        // a body of known length: a client that is still sending (a body over the limit) can read the whole answer
+        var body = new System.Buffers.ArrayBufferWriter<byte>();
+        await using (var json = new Utf8JsonWriter(body, OpenAiJson.Writer)) WriteTo(json);
+        response.ContentLength = body.WrittenCount;
+        await response.Body.WriteAsync(body.WrittenMemory);
     }
 
     /// <summary>The <c>{"error": …}</c> object (also the payload of an SSE event when a stream fails after it began).</summary>

@@ -102,16 +102,17 @@ public sealed class ApiContractTests(OpenAiSiloFixture fixture)
         await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
         await stream.WriteAsync(new byte[64 * 1024].Select(_ => (byte)'a').ToArray());
         using var reader = new StreamReader(stream, Encoding.UTF8);
-        var response = new StringBuilder();
         var status = await reader.ReadLineAsync();
         Assert.StartsWith("HTTP/1.1 413", status, StringComparison.Ordinal);
         string? line;
         var length = 0;
         while (!string.IsNullOrEmpty(line = await reader.ReadLineAsync()))
             if (line.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase)) length = int.Parse(line[15..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
-        var body = new char[length];
-        await reader.ReadBlockAsync(body);
-        var error = System.Text.Json.JsonDocument.Parse(new string(body)).RootElement.GetProperty("error");
+        // Content-Length counts UTF-8 bytes ("×" is two): read characters until that many bytes
+        var body = new StringBuilder();
+        var one = new char[1];
+        for (var bytes = 0; bytes < length && await reader.ReadAsync(one) == 1; bytes += Encoding.UTF8.GetByteCount(one)) body.Append(one[0]);
+        var error = System.Text.Json.JsonDocument.Parse(body.ToString()).RootElement.GetProperty("error");
         Assert.Equal("request_too_large", error.GetProperty("code").GetString());
         var limit = 4L * (1 << 20) + 64 * 1024; // the default Chorus:Sessions:MaxTextBytes of 1 MiB
         Assert.Contains($"larger than {limit} bytes", error.GetProperty("message").GetString(), StringComparison.Ordinal);

@@ -14,12 +14,16 @@ public sealed class PenaltyTests(OpenAiSiloFixture fixture)
 {
     private const string Prompt = "The river ran past the old mill and the river ran on";
     private const int Tokens = 24;
-    private const float Repetition = 1.3f, Presence = 0.4f, Frequency = 0.6f;
+    // a synthetic model's greedy path seldom offers a repeat as its top choice, so discouraging penalties may change
+    // nothing; encouraging ones (θ < 1, negative presence and frequency) make repeats win, and must change choices
+    private const float Repetition = 0.5f, Presence = -1f, Frequency = -1f;
 
-    [Fact]
-    public async Task Each_greedy_token_is_the_argmax_of_the_penalised_fused_distribution()
+    [Theory]
+    [InlineData(Repetition, Presence, Frequency, true)]
+    [InlineData(1.3f, 0.4f, 0.6f, false)]
+    public async Task Each_greedy_token_is_the_argmax_of_the_penalised_fused_distribution(float repetition, float presence, float frequency, bool mustChange)
     {
-        var request = Request(Repetition, Presence, Frequency);
+        var request = Request(repetition, presence, frequency);
         request.Logprobs = true;
         request.TopLogprobs = 20;
         request.ShowMemberTokens = true;
@@ -32,8 +36,8 @@ public sealed class PenaltyTests(OpenAiSiloFixture fixture)
             if (e.Token is not { TokenId: >= 0 } token) continue;
             double Penalised(int id, double logProb)
             {
-                var s = prompt.Contains(id) || generated.ContainsKey(id) ? logProb * Repetition : logProb;
-                return generated.TryGetValue(id, out var n) ? s - Frequency * n - Presence : s;
+                var s = prompt.Contains(id) || generated.ContainsKey(id) ? logProb * repetition : logProb;
+                return generated.TryGetValue(id, out var n) ? s - frequency * n - presence : s;
             }
             var chosen = Penalised(token.TokenId, token.Logprob.Logprob);
             foreach (var t in token.TopLogprobs)
@@ -44,7 +48,7 @@ public sealed class PenaltyTests(OpenAiSiloFixture fixture)
             steps++;
         }
         Assert.True(steps >= Tokens / 2, $"only {steps} tokens");
-        Assert.True(changed > 0, "the penalties never changed a choice: the check above proved nothing");
+        if (mustChange) Assert.True(changed > 0, "the penalties never changed a choice: the check above proved nothing");
     }
 
     [Fact]
