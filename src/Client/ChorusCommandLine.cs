@@ -19,6 +19,7 @@ public static class ChorusCommandLine
         root.Subcommands.Add(MergeCommand.Create(context));
         root.Subcommands.Add(CheckPackCommand.Create(context));
         root.Subcommands.Add(ClusterCommand.Create(context));
+        root.Subcommands.Add(Serve.ServeCommand.Create(context));
         return root;
     }
 

@@ -34,4 +34,8 @@ public sealed class ChorusException : Exception
 
     [Id(0)]
     public ChorusErrorKind Kind { get; init; }
+
+    /// <summary>The request field at fault ("sampling.top_p", "presence_penalty"), when one is; front ends name it (gRPC BadRequest, OpenAI's param).</summary>
+    [Id(1)]
+    public string? Field { get; init; }
 }

@@ -2,7 +2,12 @@ using Chorus.Silo;
 using Microsoft.AspNetCore.Builder;
 
 // A Chorus silo: Orleans + the gRPC API in one process. Configuration: appsettings.json, CHORUS__* environment
-// variables, or --Chorus:Models:0:Id=... on the command line (see docs/cli.md and docs/cluster.md).
+// variables, or --Chorus:Models:0:Id=... on the command line (see docs/cli.md and docs/cluster.md; --help lists them).
+if (SiloHelp.Asked(args))
+{
+    await Console.Out.WriteAsync(SiloHelp.Text());
+    return 0;
+}
 WebApplication app;
 try
 {

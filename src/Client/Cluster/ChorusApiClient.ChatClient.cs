@@ -9,7 +9,8 @@ namespace Chorus.Client.Cluster;
 /// The typed client as a <see cref="IChatClient"/> (Microsoft.Extensions.AI): a .NET app uses a Chorus pack like any chat
 /// client. <see cref="ChatOptions.ModelId"/> (or <see cref="DefaultChatModel"/>) names a pack or a served model; each member
 /// formats the conversation with its own chat template. <see cref="ChatOptions.AdditionalProperties"/> may carry
-/// <c>chorus.members</c> (model ids: an ad-hoc pack), <c>chorus.method</c> and <c>chorus.params</c>. Temperature unset = greedy.
+/// <c>chorus.members</c> (model ids: an ad-hoc pack), <c>chorus.method</c>, <c>chorus.params</c> and <c>repetition_penalty</c>.
+/// Temperature unset = greedy; seed unset = a fresh seed per request; presence and frequency penalties map to the request's.
 /// </summary>
 public sealed partial class ChorusApiClient : IChatClient
 {
@@ -82,10 +83,13 @@ public sealed partial class ChorusApiClient : IChatClient
             Sampling = new Sampling
             {
                 Temperature = options?.Temperature ?? 0, TopK = options?.TopK ?? 0, TopP = options?.TopP ?? 0,
-                Seed = options?.Seed is { } seed ? unchecked((ulong)seed) : 0,
+                PresencePenalty = options?.PresencePenalty ?? 0, FrequencyPenalty = options?.FrequencyPenalty ?? 0,
             },
             Limits = new Limits { MaxTokens = options?.MaxOutputTokens ?? 0 },
         };
+        // no seed given: the server draws a fresh one per request, as for every front end
+        if (options?.Seed is { } seed) request.Sampling.Seed = unchecked((ulong)seed);
+        if (options?.AdditionalProperties?.TryGetValue("repetition_penalty", out float repetition) == true) request.Sampling.RepetitionPenalty = repetition;
         if (options?.StopSequences is { } stops) request.Limits.Stop.AddRange(stops);
         if (options?.AdditionalProperties?.TryGetValue("chorus.params", out IDictionary<string, string>? parameters) == true && parameters is not null)
             request.Params.Add(parameters);

@@ -4,6 +4,7 @@ using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
+using Grpc.Net.Client.Configuration;
 
 namespace Chorus.Client.Cluster;
 
@@ -42,9 +43,32 @@ public sealed partial class ChorusApiClient : IDisposable
     {
         if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             throw new ArgumentException($"endpoint '{endpoint}' is not an http(s) URL like http://127.0.0.1:5080");
-        var options = new GrpcChannelOptions { MaxReceiveMessageSize = 64 * 1024 * 1024, HttpHandler = httpHandler, DisposeHttpClient = httpHandler is not null };
+        var options = new GrpcChannelOptions
+        {
+            MaxReceiveMessageSize = 64 * 1024 * 1024, HttpHandler = httpHandler, DisposeHttpClient = httpHandler is not null,
+            ServiceConfig = new ServiceConfig { MethodConfigs = { UnavailableRetry } },
+        };
         return new ChorusApiClient(GrpcChannel.ForAddress(uri, options), apiKey);
     }
+
+    /// <summary>
+    /// The retry policy of <see cref="ForAddress"/>'s channel: a call that fails with Unavailable (a silo restarting or
+    /// draining, no silo serving a member yet) is retried up to 4 attempts in all, after about 0.5, 1 and 2 seconds
+    /// (randomised, as gRPC's retry design says). gRPC commits a call once the server has answered with headers — for
+    /// Generate, its first event — so a generation that has started streaming is never run twice.
+    /// </summary>
+    public static MethodConfig UnavailableRetry { get; } = new()
+    {
+        Names = { MethodName.Default },
+        RetryPolicy = new RetryPolicy
+        {
+            MaxAttempts = 4,
+            InitialBackoff = TimeSpan.FromSeconds(0.5),
+            MaxBackoff = TimeSpan.FromSeconds(4),
+            BackoffMultiplier = 2,
+            RetryableStatusCodes = { StatusCode.Unavailable },
+        },
+    };
 
     /// <summary>The endpoint this client talks to.</summary>
     public string Endpoint => _channel.Target;

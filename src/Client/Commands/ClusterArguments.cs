@@ -63,7 +63,8 @@ internal sealed class ClusterArguments
 /// <summary>Method options shared by generate and score.</summary>
 internal sealed class MethodArguments
 {
-    public Option<string?> Method { get; } = new("--method") { Description = "Fusion method: uniform, packllm-sim, packllm-opt, top1-ppl, largest, proxy-tuning, dlf, unite, deepen, mixture, gated, single" };
+    // the names come from the method registry, so help cannot drift from what the cluster accepts
+    public Option<string?> Method { get; } = new("--method") { Description = $"Fusion method: {string.Join(", ", Fusion.FusionMethods.Names)}" };
 
     public Option<string[]> Params { get; } = new("--param") { Description = "Method parameter key=value, repeatable (e.g. alpha=1.0)", Arity = ArgumentArity.ZeroOrMore };
 

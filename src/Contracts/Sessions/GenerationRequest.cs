@@ -6,14 +6,27 @@ public sealed record MemberSelection(
     [property: Id(0)] string? Pack,
     [property: Id(1)] string[] Models);
 
-/// <summary>How the fused token is drawn (temperature 0 = greedy).</summary>
+/// <summary>How the fused token is drawn (temperature 0 = greedy), penalties included.</summary>
 [GenerateSerializer, Immutable, Alias("chorus.SamplingSpec")]
 public sealed record SamplingSpec(
     [property: Id(0)] float Temperature = 0,
     [property: Id(1)] int TopK = 0,
     [property: Id(2)] float TopP = 1,
     [property: Id(3)] float MinP = 0,
-    [property: Id(4)] ulong Seed = 0);
+    [property: Id(4)] ulong Seed = 0)
+{
+    /// <summary>vLLM's repetition penalty over the prompt's and the completion's tokens (1 = off).</summary>
+    [Id(5)] public float RepetitionPenalty { get; init; } = 1;
+
+    /// <summary>OpenAI's presence penalty over the completion's tokens (0 = off).</summary>
+    [Id(6)] public float PresencePenalty { get; init; }
+
+    /// <summary>OpenAI's frequency penalty over the completion's tokens (0 = off).</summary>
+    [Id(7)] public float FrequencyPenalty { get; init; }
+
+    /// <summary>True when any penalty changes the distribution.</summary>
+    public bool HasPenalties => RepetitionPenalty != 1 || PresencePenalty != 0 || FrequencyPenalty != 0;
+}
 
 /// <summary>One fused generation.</summary>
 [GenerateSerializer, Immutable, Alias("chorus.GenerationRequest")]

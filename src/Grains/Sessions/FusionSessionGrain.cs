@@ -61,6 +61,10 @@ internal sealed class FusionSessionGrain(
             if (request.Messages is not null)
                 throw new ChorusException(ChorusErrorKind.InvalidArgument,
                     "method 'byte' fuses one shared text byte by byte and does not format chat messages per member yet; send a prompt (a completion request) instead of messages, or choose a token-level method");
+            if (request.Sampling.HasPenalties)
+                throw new ChorusException(ChorusErrorKind.InvalidArgument,
+                    "method 'byte' draws bytes, not tokens: repetition, presence and frequency penalties count tokens and have none to count there; drop the penalties, or choose a token-level method")
+                { Field = "penalties" };
             try
             {
                 await foreach (var e in ByteGeneration.RunAsync(session, plans, byteMethod, request, sampler, maxTokens, GrainFactory, directory, catalog, logger, ct, cancellationToken, r => _run = r))
@@ -92,6 +96,7 @@ internal sealed class FusionSessionGrain(
                 yield break;
             }
             var logProbs = request.TopLogProbs >= 0 ? new FusedLogProbs(run.Main.Vocabulary, request.TopLogProbs) : null;
+            var penalties = FusedPenalties.For(request.Sampling, run.Main.Vocabulary.Count, run.Main.Evidence?.TokenIds);
 
             var stops = new StopStringFilter(request.Stop ?? []);
             var reason = "max_tokens";
@@ -103,7 +108,8 @@ internal sealed class FusionSessionGrain(
                 var fuseStart = Stopwatch.GetTimestamp();
                 var fused = ErrorMapping.Guard(run.Fuse);
                 var sampleStart = Stopwatch.GetTimestamp();
-                var token = sampler.Sample(fused.LogProbs);
+                // penalties change the draw, not the distribution the log-probabilities report (as vLLM's raw logprobs)
+                var token = sampler.Sample(penalties is null ? fused.LogProbs : penalties.Apply(fused.LogProbs));
                 run.Timings.AddSample(Stopwatch.GetElapsedTime(sampleStart).TotalMilliseconds);
                 var fuseMs = Stopwatch.GetElapsedTime(fuseStart).TotalMilliseconds;
                 metrics.FusionTime.Record(fuseMs / 1000);
@@ -119,6 +125,7 @@ internal sealed class FusionSessionGrain(
                 fuseTotal += fuseMs;
                 stepTotal += stepMs;
                 produced++;
+                penalties?.AddGenerated(token);
                 var (emit, stopped) = stops.Push(advanced);
                 var memberTokens = request.ShowMemberTokens ? run.Members.ToDictionary(m => m.Name, m => m.LastTokens) : null;
                 var streamStart = Stopwatch.GetTimestamp();

@@ -18,7 +18,7 @@ public static class RequestValidator
         if (request.Messages is null) TextRules.Text(request.Prompt, "prompt", limits.MaxTextBytes, required: true);
         else ChatRules.Check(request.Messages, request.Prompt, limits);
         if (request.TopLogProbs is < -1 or > FusedLogProbs.MaxTop)
-            throw Invalid($"top_logprobs must be in [0, {FusedLogProbs.MaxTop}] (or -1 for no log-probabilities), got {request.TopLogProbs}");
+            throw Invalid($"top_logprobs must be in [0, {FusedLogProbs.MaxTop}] (or -1 for no log-probabilities), got {request.TopLogProbs}", "top_logprobs");
         SamplingRules.Check(request.Sampling ?? new SamplingSpec());
         SamplingRules.CheckLimits(request.MaxTokens, request.DeadlineMilliseconds, request.Stop, limits);
     }
@@ -71,5 +71,5 @@ public static class RequestValidator
         }
     }
 
-    internal static ChorusException Invalid(string message) => new(ChorusErrorKind.InvalidArgument, message);
+    internal static ChorusException Invalid(string message, string? field = null) => new(ChorusErrorKind.InvalidArgument, message) { Field = field };
 }

@@ -13,12 +13,12 @@ internal static class TextRules
     {
         if (string.IsNullOrEmpty(text))
         {
-            if (required) throw RequestValidator.Invalid($"{field} is empty; give a {field} of at least one character");
+            if (required) throw RequestValidator.Invalid($"{field} is empty; give a {field} of at least one character", field);
             return;
         }
         var bytes = Encoding.UTF8.GetByteCount(text);
         if (bytes > maxBytes)
-            throw RequestValidator.Invalid($"{field} is {bytes} bytes of UTF-8; at most {maxBytes} are allowed (Chorus:Sessions:MaxTextBytes); send a shorter {field}");
+            throw RequestValidator.Invalid($"{field} is {bytes} bytes of UTF-8; at most {maxBytes} are allowed (Chorus:Sessions:MaxTextBytes); send a shorter {field}", field);
         WellFormed(text, field);
     }
 
@@ -26,7 +26,7 @@ internal static class TextRules
     public static void Identifier(string? value, string field)
     {
         if (string.IsNullOrWhiteSpace(value))
-            throw RequestValidator.Invalid($"{field} is empty; give a model, pack or method name");
+            throw RequestValidator.Invalid($"{field} is empty; give a model, pack or method name", field);
         Bounded(value, field, MaxIdentifierBytes, allowEmpty: false);
     }
 
@@ -35,12 +35,12 @@ internal static class TextRules
     {
         if (string.IsNullOrEmpty(value))
         {
-            if (!allowEmpty) throw RequestValidator.Invalid($"{field} is empty; remove it or give at least one character");
+            if (!allowEmpty) throw RequestValidator.Invalid($"{field} is empty; remove it or give at least one character", field);
             return;
         }
         var bytes = Encoding.UTF8.GetByteCount(value);
         if (bytes > maxBytes)
-            throw RequestValidator.Invalid($"{field} is {bytes} bytes of UTF-8; at most {maxBytes} are allowed; shorten it");
+            throw RequestValidator.Invalid($"{field} is {bytes} bytes of UTF-8; at most {maxBytes} are allowed; shorten it", field);
         WellFormed(value, field);
     }
 
@@ -58,7 +58,7 @@ internal static class TextRules
             {
                 var offset = Encoding.UTF8.GetByteCount(span[..i]);
                 throw RequestValidator.Invalid(
-                    $"{field} is not valid Unicode: a lone surrogate U+{(int)span[i]:X4} at byte {offset} of its UTF-8; send well-formed UTF-8 text");
+                    $"{field} is not valid Unicode: a lone surrogate U+{(int)span[i]:X4} at byte {offset} of its UTF-8; send well-formed UTF-8 text", field);
             }
             var next = span[(i + 2)..].IndexOfAnyInRange('\uD800', '\uDFFF');
             i = next < 0 ? -1 : i + 2 + next;

@@ -24,7 +24,8 @@ internal sealed class CompletionEndpoint(
         var events = new ServerSentEvents(context.Response);
         try
         {
-            using var body = await ReadBodyAsync(context.Request, ct);
+            RequestBodyLimit.Apply(context, options.Value.Sessions);
+            using var body = await ReadBodyAsync(context.Request, options.Value.Sessions, ct);
             var request = OpenAiRequestBinder.Bind(body.RootElement, shape.IsChat, options.Value, directory);
             RequestValidator.Check(request.Generation, options.Value.Sessions);
             var response = new CompletionResponse(shape, request);
@@ -113,11 +114,15 @@ internal sealed class CompletionEndpoint(
         }
     }
 
-    private static async Task<JsonDocument> ReadBodyAsync(HttpRequest request, CancellationToken ct)
+    private static async Task<JsonDocument> ReadBodyAsync(HttpRequest request, Grains.SessionOptions limits, CancellationToken ct)
     {
         try
         {
             return await JsonDocument.ParseAsync(request.Body, default, ct);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            throw new RequestBodyTooLargeException(RequestBodyLimit.For(limits), limits.MaxTextBytes, e);
         }
         catch (JsonException e)
         {

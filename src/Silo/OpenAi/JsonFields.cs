@@ -86,7 +86,7 @@ internal static class JsonFields
     };
 
     public static ChorusException Invalid(string name, string what) =>
-        new(ChorusErrorKind.InvalidArgument, $"'{name}' must be {what}");
+        new(ChorusErrorKind.InvalidArgument, $"'{name}' must be {what}") { Field = name };
 
     public static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Chorus.Contracts;
 using Chorus.Grains;
+using Chorus.Silo.Services;
 using Microsoft.AspNetCore.Http;
 
 namespace Chorus.Silo.OpenAi;
@@ -8,13 +9,27 @@ namespace Chorus.Silo.OpenAi;
 /// <summary>An error in OpenAI's shape, <c>{"error": {"message", "type", "param", "code"}}</c>, with its HTTP status.</summary>
 internal sealed record OpenAiError(int Status, string Message, string Type, string? Code)
 {
+    /// <summary>The request field at fault (OpenAI's <c>param</c>), when there is one.</summary>
+    public string? Param { get; init; }
+
+    /// <summary>Sent as <c>Retry-After</c> (whole seconds) on 429 and 503: waiting helps there.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
     /// <summary>
     /// What an exception means for an HTTP client (<see cref="ErrorClassification"/>, shared with gRPC): 400 bad request,
-    /// 404 unknown model or pack, 429 queue full or slots exhausted, 503 no silo serves a member, 504 deadline, 500 a fault.
+    /// 404 unknown model or pack, 413 a body over the limit, 429 queue full or slots exhausted, 503 no silo serves a member
+    /// or the silo drains (both with <c>Retry-After</c>), 504 deadline, 500 a fault.
     /// </summary>
     public static OpenAiError From(Exception e, bool clientGone)
     {
+        if (e is RequestBodyTooLargeException tooLarge)
+            return new(StatusCodes.Status413PayloadTooLarge, tooLarge.Message, "invalid_request_error", "request_too_large");
         var (kind, message) = ErrorClassification.Classify(e, clientGone);
+        return Of(kind, message) with { Param = ErrorAdvice.FieldOf(e), RetryAfter = ErrorAdvice.RetryAfter(kind) };
+    }
+
+    private static OpenAiError Of(ChorusErrorKind kind, string message)
+    {
         return kind switch
         {
             ChorusErrorKind.InvalidArgument or ChorusErrorKind.OutOfRange => new(StatusCodes.Status400BadRequest, message, "invalid_request_error", null),
@@ -41,9 +56,12 @@ internal sealed record OpenAiError(int Status, string Message, string Type, stri
         ArgumentNullException.ThrowIfNull(response);
         response.StatusCode = Status;
         response.ContentType = "application/json";
-        await using var json = new Utf8JsonWriter(response.Body, OpenAiJson.Writer);
-        WriteTo(json);
-        await json.FlushAsync();
+        if (RetryAfter is { } wait) response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // a body of known length: a client that is still sending (a body over the limit) can read the whole answer
+        var body = new System.Buffers.ArrayBufferWriter<byte>();
+        await using (var json = new Utf8JsonWriter(body, OpenAiJson.Writer)) WriteTo(json);
+        response.ContentLength = body.WrittenCount;
+        await response.Body.WriteAsync(body.WrittenMemory);
     }
 
     /// <summary>The <c>{"error": …}</c> object (also the payload of an SSE event when a stream fails after it began).</summary>
@@ -54,7 +72,8 @@ internal sealed record OpenAiError(int Status, string Message, string Type, stri
         json.WriteStartObject("error");
         json.WriteString("message", Message);
         json.WriteString("type", Type);
-        json.WriteNull("param");
+        if (Param is null) json.WriteNull("param");
+        else json.WriteString("param", Param);
         if (Code is null) json.WriteNull("code");
         else json.WriteString("code", Code);
         json.WriteEndObject();

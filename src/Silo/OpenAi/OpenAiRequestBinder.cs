@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Chorus.Contracts;
 using Chorus.Grains;
+using Chorus.Silo.Services;
 using static Chorus.Silo.OpenAi.JsonFields;
 
 namespace Chorus.Silo.OpenAi;
@@ -8,7 +9,7 @@ namespace Chorus.Silo.OpenAi;
 /// <summary>
 /// Reads an OpenAI request body into a <see cref="GenerationRequest"/>: <c>model</c> names a pack or a served model (or
 /// <c>chorus.members</c> lists an ad-hoc pack), the sampling fields map one to one, and a field Chorus cannot honour
-/// (n &gt; 1, echo, penalties, tools …) is a 400 that says so rather than being ignored.
+/// (n &gt; 1, echo, tools, an unknown field …) is a 400 that says so rather than being ignored (<see cref="Unsupported"/>).
 /// </summary>
 internal static class OpenAiRequestBinder
 {
@@ -32,8 +33,12 @@ internal static class OpenAiRequestBinder
             Int(body, "top_k") ?? 0,
             (float)(Number(body, "top_p") ?? 1),
             (float)(Number(body, "min_p") ?? 0),
-            // without a seed every sampled request draws its own; with one, the same request gives the same tokens
-            seed is { } s ? unchecked((ulong)s) : (ulong)Random.Shared.NextInt64(1, long.MaxValue));
+            RequestSeeds.FreshUnlessGiven(seed is { } s ? unchecked((ulong)s) : null))
+        {
+            RepetitionPenalty = (float)(Number(body, "repetition_penalty") ?? 1),
+            PresencePenalty = (float)(Number(body, "presence_penalty") ?? 0),
+            FrequencyPenalty = (float)(Number(body, "frequency_penalty") ?? 0),
+        };
         var maxTokens = Int(body, "max_completion_tokens") ?? Int(body, "max_tokens") ?? 0;
         if (maxTokens < 0) throw Invalid("max_tokens", "≥ 0");
         var showWeights = (chorus is { } c1 ? Bool(c1, "show_weights") : null) ?? Bool(body, "show_weights") ?? false;

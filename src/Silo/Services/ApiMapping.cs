@@ -8,12 +8,21 @@ internal static class ApiMapping
 {
     public static GenerationRequest ToRequest(GenerateRequest r) => new(
         Members(r.Members), NullIfEmpty(r.Method), new Dictionary<string, string>(r.Params), r.Prompt,
-        new SamplingSpec(r.Sampling?.Temperature ?? 0, r.Sampling?.TopK ?? 0, r.Sampling?.TopP ?? 0, r.Sampling?.MinP ?? 0, r.Sampling?.Seed ?? 0),
+        Sampling(r.Sampling),
         r.Limits?.MaxTokens ?? 0, r.Limits?.Stop.ToArray(), r.Limits?.DeadlineMs ?? 0, r.ShowWeights, r.ShowMemberTokens)
     {
         Messages = r.Messages.Count > 0 ? r.Messages.Select(m => new ChatTurn(m.Role, m.Content)).ToArray() : null,
         TopLogProbs = r.Logprobs ? r.TopLogprobs : -1,
         Speculate = r.Speculate, Drafter = NullIfEmpty(r.Drafter),
+    };
+
+    // proto3 zero means "unset": repetition_penalty 0 is off (1); a seed counts only when the client set one
+    private static SamplingSpec Sampling(Api.Sampling? s) => new(s?.Temperature ?? 0, s?.TopK ?? 0, s?.TopP ?? 0, s?.MinP ?? 0,
+        RequestSeeds.FreshUnlessGiven(s is { HasSeed: true } ? s.Seed : null))
+    {
+        RepetitionPenalty = s is null || s.RepetitionPenalty == 0 ? 1 : s.RepetitionPenalty,
+        PresencePenalty = s?.PresencePenalty ?? 0,
+        FrequencyPenalty = s?.FrequencyPenalty ?? 0,
     };
 
     public static Contracts.ScoreRequest ToRequest(Api.ScoreRequest r) =>
@@ -27,7 +36,7 @@ internal static class ApiMapping
         {
             Finished = new Finished
             {
-                Reason = f.Reason, Text = f.Text,
+                Reason = f.Reason, FinishReason = FinishReasonOf(f.Reason), Text = f.Text,
                 Usage = new Usage { PromptTokens = f.PromptTokens, CompletionTokens = f.CompletionTokens },
                 Timings = new Timings
                 {
@@ -48,6 +57,27 @@ internal static class ApiMapping
         },
         _ => throw new ArgumentOutOfRangeException(nameof(e), e.GetType().Name, "unknown generation event"),
     };
+
+    /// <summary>The enum beside the string (Finished.reason); a reason newer than the enum stays only in the string.</summary>
+    public static FinishReason FinishReasonOf(string reason) => reason switch
+    {
+        "eog" => FinishReason.Eog,
+        "max_tokens" => FinishReason.MaxTokens,
+        "length" => FinishReason.Length,
+        "stop" => FinishReason.Stop,
+        "deadline" => FinishReason.Deadline,
+        "cancelled" => FinishReason.Cancelled,
+        _ => FinishReason.Unspecified,
+    };
+
+    /// <summary>A configured pack as ListModels lists it.</summary>
+    public static PackDescription ToPack(Grains.PackOptions p)
+    {
+        var pack = new PackDescription { Name = p.Name, Method = p.Method };
+        pack.Members.AddRange(p.Members.Select(m => new PackMember { Model = m.Model, Role = m.Role ?? "" }));
+        pack.Params.Add(p.Parameters);
+        return pack;
+    }
 
     public static ScoreReply ToReply(ScoreResult r)
     {

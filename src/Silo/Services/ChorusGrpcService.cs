@@ -96,6 +96,8 @@ internal sealed partial class ChorusGrpcService(
                 reply.Replicas.Add(ApiMapping.ToReplica(key, r == 0 ? facts : await replica.Describe(), r == 0 ? slots : await replica.Slots()));
             }
         }
+        reply.Packs.AddRange(options.Value.Packs.Select(ApiMapping.ToPack));
+        reply.Methods.AddRange(Fusion.FusionMethods.Names.Select(n => new MethodDescription { Name = n }));
         return reply;
     }
 

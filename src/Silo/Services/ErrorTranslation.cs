@@ -1,5 +1,6 @@
 using Chorus.Grains;
 using Chorus.Contracts;
+using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 
@@ -9,11 +10,20 @@ namespace Chorus.Silo.Services;
 /// <summary>Error kinds (<see cref="ErrorClassification"/>) → gRPC status codes (DESIGN.md: Public gRPC API), and how loudly each is logged.</summary>
 internal static partial class ErrorTranslation
 {
+    /// <summary>
+    /// The status with google.rpc details in its trailer: RetryInfo when waiting helps (ResourceExhausted, Unavailable),
+    /// BadRequest naming the field when the request names one.
+    /// </summary>
     public static RpcException ToRpc(Exception e, CancellationToken callCancelled)
     {
         if (e is RpcException rpc) return rpc;
         var (kind, message) = ErrorClassification.Classify(e, callCancelled.IsCancellationRequested);
-        return new RpcException(new Status(Code(kind), message));
+        var status = new Google.Rpc.Status { Code = (int)Code(kind), Message = message };
+        if (ErrorAdvice.RetryAfter(kind) is { } delay)
+            status.Details.Add(Any.Pack(new Google.Rpc.RetryInfo { RetryDelay = Duration.FromTimeSpan(delay) }));
+        if (kind == ChorusErrorKind.InvalidArgument && ErrorAdvice.FieldOf(e) is { } field)
+            status.Details.Add(Any.Pack(new Google.Rpc.BadRequest { FieldViolations = { new Google.Rpc.BadRequest.Types.FieldViolation { Field = field, Description = message } } }));
+        return status.ToRpcException();
     }
 
     private static StatusCode Code(ChorusErrorKind kind) => kind switch

@@ -38,6 +38,7 @@ public sealed class AdmissionErrorTests(OpenAiSiloFixture fixture)
             var error = JsonDocument.Parse(await refused.Content.ReadAsStringAsync()).RootElement.GetProperty("error");
             Assert.Equal("queue_full", error.GetProperty("code").GetString());
             Assert.Equal("rate_limit_error", error.GetProperty("type").GetString());
+            Assert.Equal(TimeSpan.FromSeconds(1), refused.Headers.RetryAfter?.Delta);
         }
         finally
         {

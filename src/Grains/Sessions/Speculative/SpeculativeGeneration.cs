@@ -33,6 +33,11 @@ internal static class SpeculativeGeneration
         // not yet combined: drafts and cross-vocabulary rows are built on the main member's prompt text, and rounds report no log-probabilities
         if (request.Speculate > 0 && request.Messages is not null)
             throw new ChorusException(ChorusErrorKind.InvalidArgument, "speculate works on a prompt, not on chat messages formatted per member yet; send a prompt, or set speculate to 0");
+        // a round verifies k drafts in one decode, and each position's penalties depend on the drafts before it
+        if (request.Speculate > 0 && request.Sampling.HasPenalties)
+            throw new ChorusException(ChorusErrorKind.InvalidArgument,
+                "speculate does not apply repetition, presence or frequency penalties yet (each drafted position would need the penalties of the drafts before it); drop the penalties, or set speculate to 0")
+            { Field = "speculate" };
         if (request.Speculate > 0 && request.TopLogProbs >= 0)
             throw new ChorusException(ChorusErrorKind.InvalidArgument, "speculate does not report log-probabilities yet; drop logprobs, or set speculate to 0");
     }
