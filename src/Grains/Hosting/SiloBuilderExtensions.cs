@@ -18,6 +18,7 @@ public static class SiloBuilderExtensions
         builder.Services.AddSingleton<ChorusMetrics>();
         builder.Services.AddSingleton<SiloDrain>();
         builder.Services.AddPlacementDirector<ModelPlacement, ModelPlacementDirector>();
+        builder.Services.AddPlacementDirector<LocalSessionPlacement, LocalSessionPlacementDirector>();
         builder.Configure<Orleans.Configuration.SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromMinutes(5));
         return builder;
     }
