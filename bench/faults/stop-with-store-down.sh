@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Time from SIGTERM to exit of one Redis-clustered silo whose store is gone (redis-server killed) or hung (SIGSTOP),
-# after one generation. Usage: bench/faults/stop-with-store-down.sh BIN_DIR [gone|hung] [LIMIT_SECONDS] [DRAIN_SECONDS]
+# after one generation ("up": the store answers, for comparison).
+# Usage: bench/faults/stop-with-store-down.sh BIN_DIR [gone|hung|up] [LIMIT_SECONDS] [DRAIN_SECONDS]
 # BIN_DIR holds chorus-silo.dll and chorus.dll (e.g. tests/Chorus.Silo.Tests/bin/Release/net10.0).
 set -u
 bin=$(cd "$1" && pwd); mode=${2:-gone}; limit=${3:-60}; drain=${4:-3}
@@ -20,7 +21,7 @@ for _ in $(seq 1 240); do
   dotnet "$bin/chorus.dll" generate --endpoint "http://127.0.0.1:$cport" -m m -n 8 "Hello" > /dev/null 2>&1 && break
   sleep 0.5
 done
-if [ "$mode" = hung ]; then kill -STOP "$redis"; else kill -KILL "$redis"; fi
+case "$mode" in hung) kill -STOP "$redis" ;; gone) kill -KILL "$redis" ;; esac
 start=$(date +%s.%N)
 kill -TERM "$silo"
 code=timeout
@@ -31,6 +32,6 @@ done
 end=$(date +%s.%N)
 elapsed=$(python3 -c "print(f'{$end-$start:.2f}')")
 if [ "$code" = timeout ]; then echo "store $mode: still running ${limit} s after SIGTERM"; kill -KILL "$silo"; else echo "store $mode: exited ${elapsed} s after SIGTERM with code $code"; fi
-grep -iE "membership|leave|left" "$work/silo.log" | tail -3
+grep -iE "membership|leave|left" "$work/silo.log" | tail -3 | cut -c1-400
 kill -CONT "$redis" 2>/dev/null; kill -KILL "$redis" 2>/dev/null
 rm -rf "$work"
