@@ -48,4 +48,21 @@ internal sealed record FaultSession(string Members, string Ending, double EndedA
             started?.TrySetResult();
         }
     }
+
+    /// <summary>A short generation's outcome in words: its finish reason, or its gRPC status and detail.</summary>
+    public static async Task<string> OutcomeAsync(ChorusApiClient client, string[] members)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            var reason = "no finish event";
+            await foreach (var e in client.GenerateAsync(Request(members, 4), timeout.Token))
+                if (e.Finished is not null) reason = e.Finished.Reason;
+            return reason;
+        }
+        catch (RpcException e)
+        {
+            return $"{e.StatusCode}: {Report.Shorten(e.Status.Detail, 70)}";
+        }
+    }
 }

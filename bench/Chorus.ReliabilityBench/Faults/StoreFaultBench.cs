@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using Chorus.Api;
-using Grpc.Core;
 
 namespace Chorus.Bench.Reliability.Faults;
 
@@ -32,7 +30,7 @@ internal static class StoreFaultBench
             silo2.Dispose();
             silo2 = StoreSilo.Start("silo2-again", store, clusterId, models, [("b", 82)], Known, slots: 16);
             var rejoin = await silo1.WaitUntilServedAsync(["a", "b"], Converge);
-            Console.Error.WriteLine($"silo 2 restarted and was served through silo 1 after {rejoin:F2} s; a+b: {await GenerateAsync(silo1, ["a", "b"])}");
+            Console.Error.WriteLine($"silo 2 restarted and was served through silo 1 after {rejoin:F2} s; a+b: {await FaultSession.OutcomeAsync(silo1.Client, ["a", "b"])}");
             var empty = await EmptyRestartAsync(store, silo1, silo2, clusterId, models, sessions, tokens);
             return new { hang, rejoinAfterHangS = rejoin, empty };
         }
@@ -59,7 +57,7 @@ internal static class StoreFaultBench
         var ended = await Task.WhenAll(runs);
         var declared = await silo1.WaitUntilServedAsync(["a"], Converge);
         var slots = await silo1.ActiveSequencesAsync();
-        var after = await GenerateAsync(silo1, ["a"]);
+        var after = await FaultSession.OutcomeAsync(silo1.Client, ["a"]);
         Summarise($"store hung {hangSeconds} s, silo 2 SIGKILLed {killedAt - hungAt:F1} s into the hang", ended, killedAt);
         Console.Error.WriteLine($"silo 2 left silo 1's view {clock.Elapsed.TotalSeconds - resumedAt:F2} s after the store resumed; slots held on silo 1: {slots}; new a: {after}");
         return new
@@ -80,7 +78,7 @@ internal static class StoreFaultBench
         var restartedAt = clock.Elapsed.TotalSeconds;
         var ended = await Task.WhenAll(runs);
         var slots = await silo1.ActiveSequencesAsync();
-        var after = await GenerateAsync(silo1, ["a", "b"]);
+        var after = await FaultSession.OutcomeAsync(silo1.Client, ["a", "b"]);
         Summarise("store restarted empty", ended, restartedAt);
         Console.Error.WriteLine($"after the empty restart: slots held {slots}; new a+b: {after}");
 
@@ -103,7 +101,7 @@ internal static class StoreFaultBench
         try
         {
             await silo1.WaitUntilServedAsync(["a", "b"], Converge);
-            join = $"{joining.Elapsed.TotalSeconds:F2} s; a+b: {await GenerateAsync(silo1, ["a", "b"])}";
+            join = $"{joining.Elapsed.TotalSeconds:F2} s; a+b: {await FaultSession.OutcomeAsync(silo1.Client, ["a", "b"])}";
         }
         catch (TimeoutException)
         {
@@ -121,21 +119,5 @@ internal static class StoreFaultBench
         Console.WriteLine($"### {fault}");
         Report.Table(["members", "ending", "sessions", "last ended, s after the fault"],
             ended.GroupBy(s => (s.Members, s.Ending)).Select(g => new[] { g.Key.Members, g.Key.Ending, g.Count().ToString(), (g.Max(s => s.EndedAtSeconds) - faultAt).ToString("F2") }));
-    }
-
-    private static async Task<string> GenerateAsync(StoreSilo silo, string[] members)
-    {
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            string reason = "no finish event";
-            await foreach (var e in silo.Client.GenerateAsync(FaultSession.Request(members, 4), timeout.Token))
-                if (e.Finished is not null) reason = e.Finished.Reason;
-            return reason;
-        }
-        catch (RpcException e)
-        {
-            return $"{e.StatusCode}: {Report.Shorten(e.Status.Detail, 80)}";
-        }
     }
 }

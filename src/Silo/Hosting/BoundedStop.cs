@@ -61,8 +61,10 @@ internal sealed class BoundedStop(IHostApplicationLifetime lifetime, ISiloStatus
     public Task StoppedAsync(CancellationToken cancellationToken)
     {
         _watchdog?.Dispose();
-        // Orleans records the leave locally only once the store took it (or it read its own Dead row back)
-        if (membership.CurrentStatus == SiloStatus.Dead)
+        // Orleans records the leave locally only once the store took it (or it read its own Dead row back). Without a store
+        // (localhost, development) the table lives in a silo and a leave is one best-effort message: a stop in time is the leave.
+        var provider = Membership.ClusterProviders.Normalize(options.Value.Cluster.Provider);
+        if (membership.CurrentStatus == SiloStatus.Dead || provider is not (Membership.ClusterProviders.Redis or Membership.ClusterProviders.AdoNet))
         {
             logger.LogInformation("silo {Silo} left the cluster membership {Seconds:F2} s after the stop", silo.SiloAddress, _sinceStop.Elapsed.TotalSeconds);
             return Task.CompletedTask;
