@@ -12,6 +12,24 @@ internal static class CrashBench
 {
     private static readonly TimeSpan Converge = TimeSpan.FromSeconds(180);
 
+    private static async Task<StoreSilo> StartVictimAsync(StoreSilo silo1, RedisStore store, string clusterId, string models, int i, string[] known, string[] served)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var victim = StoreSilo.Start($"v{i}", store, clusterId, models, [($"v{i}", 100UL + (ulong)i)], known, slots: 2);
+            try
+            {
+                await silo1.WaitUntilServedAsync(served, Converge, victim);
+                return victim;
+            }
+            catch (Exception e) when (attempt < 3 && e is TimeoutException or InvalidOperationException)
+            {
+                Console.Error.WriteLine($"v{i} did not join (attempt {attempt}), starting it again: {Report.Shorten(e.Message, 120)}");
+                victim.Dispose();
+            }
+        }
+    }
+
     public static async Task<object> RunAsync(string models, int runs, int batch)
     {
         using var store = new RedisStore();
@@ -25,12 +43,16 @@ internal static class CrashBench
         for (var first = 1; first <= runs; first += batch)
         {
             var ids = Enumerable.Range(first, Math.Min(batch, runs - first + 1)).ToArray();
-            var victims = ids.Select(i => StoreSilo.Start($"v{i}", store, clusterId, models, [($"v{i}", 100UL + (ulong)i)], known, slots: 2)).ToList();
+            // one at a time: on a loaded machine a silo that starts beside others can miss its first probes and be declared dead
+            var victims = new List<StoreSilo>();
             try
             {
                 var live = new List<string> { "a" };
-                live.AddRange(ids.Select(i => $"v{i}"));
-                await silo1.WaitUntilServedAsync([.. live], Converge);
+                foreach (var i in ids)
+                {
+                    victims.Add(await StartVictimAsync(silo1, store, clusterId, models, i, known, [.. live, $"v{i}"]));
+                    live.Add($"v{i}");
+                }
                 foreach (var (victim, i) in victims.Zip(ids))
                 {
                     var model = $"v{i}";

@@ -69,13 +69,15 @@ internal sealed class StoreSilo : IDisposable
     }
 
     /// <summary>Waits until this silo's view serves exactly <paramref name="models"/> (membership converged).</summary>
-    public async Task<double> WaitUntilServedAsync(string[] models, TimeSpan timeout)
+    /// <remarks>Fails at once when <paramref name="joining"/> (a silo expected to join) exits.</remarks>
+    public async Task<double> WaitUntilServedAsync(string[] models, TimeSpan timeout, StoreSilo? joining = null)
     {
         var clock = Stopwatch.StartNew();
         var want = models.Order(StringComparer.Ordinal).ToArray();
         while (clock.Elapsed < timeout)
         {
             if (_process.HasExited) throw new InvalidOperationException($"{Name} exited with code {_process.ExitCode}:\n{Log}");
+            if (joining is { HasExited: true }) throw new InvalidOperationException($"{joining.Name} exited before it joined:\n{joining.Log}");
             try
             {
                 using var probe = new CancellationTokenSource(TimeSpan.FromSeconds(5));
