@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Orleans.Runtime.Hosting;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 
 namespace Chorus.Grains;
@@ -19,6 +20,7 @@ public static class SiloBuilderExtensions
         builder.Services.AddSingleton<SiloDrain>();
         builder.Services.AddPlacementDirector<ModelPlacement, ModelPlacementDirector>();
         builder.Services.AddPlacementDirector<LocalSessionPlacement, LocalSessionPlacementDirector>();
+        builder.AddGrainDirectory(LocalSessionDirectory.Name, (_, _) => new LocalSessionDirectory());
         builder.Configure<Orleans.Configuration.SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromMinutes(5));
         return builder;
     }

@@ -13,7 +13,7 @@ namespace Chorus.Grains;
 /// </summary>
 // the session lives on the silo the client called (one hop less per step for members served there), outside the grain
 // directory: a new session never waits on a dead silo's directory lease (LocalSessionPlacement)
-[CollectionAgeLimit(Minutes = 2), LocalSessionPlacement]
+[CollectionAgeLimit(Minutes = 2), LocalSessionPlacement, Orleans.GrainDirectory.GrainDirectory(LocalSessionDirectory.Name)]
 internal sealed class FusionSessionGrain(
     IOptions<ChorusOptions> options, ClusterModelDirectory directory, VocabularyCatalog catalog, ChorusMetrics metrics, ILogger<FusionSessionGrain> logger)
     : Grain, IFusionSessionGrain
