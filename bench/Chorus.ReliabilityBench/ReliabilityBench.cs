@@ -6,6 +6,8 @@ namespace Chorus.Bench.Reliability;
 /// soak    [--sessions 2000] [--concurrency 24] [--tokens 12] [--seed N]   random cancellation at every phase
 /// queue   [--concurrency 32,64] [--tokens 16]                              more sessions than slots: admission queue
 /// hostile [--api-key K]                                                    each hostile request once
+/// crash   [--runs 20] [--batch 5]                                          new-session latency after a SIGKILL (Redis)
+/// store-faults [--sessions 64] [--hang 30] [--tokens 300]                 store hung + SIGKILL, store restarted empty
 /// common: [--json FILE] [--models DIR (forged models, default: temp)]
 /// </code>
 /// </summary>
@@ -37,8 +39,14 @@ internal static class ReliabilityBench
                 await Report.WriteJsonAsync(json, await HostileBench.RunAsync(() => BenchSilo.StartAsync(models, apiKey)));
                 return 0;
             }
+            case "crash":
+                await Report.WriteJsonAsync(json, await Faults.CrashBench.RunAsync(models, arguments.Int("--runs", 20), arguments.Int("--batch", 5)));
+                return 0;
+            case "store-faults":
+                await Report.WriteJsonAsync(json, await Faults.StoreFaultBench.RunAsync(models, arguments.Int("--sessions", 64), arguments.Int("--hang", 30), arguments.Int("--tokens", 300)));
+                return 0;
             default:
-                await Console.Error.WriteLineAsync("usage: soak [--sessions N] [--concurrency N] | queue [--concurrency 32,64] | hostile [--api-key K]; common: [--json FILE] [--models DIR]");
+                await Console.Error.WriteLineAsync("usage: soak [--sessions N] [--concurrency N] | queue [--concurrency 32,64] | hostile [--api-key K] | crash [--runs N] | store-faults [--sessions N] [--hang S]; common: [--json FILE] [--models DIR]");
                 return 2;
         }
     }

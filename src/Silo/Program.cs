@@ -1,5 +1,6 @@
 using Chorus.Silo;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 
 // A Chorus silo: Orleans + the gRPC API in one process. Configuration: appsettings.json, CHORUS__* environment
 // variables, or --Chorus:Models:0:Id=... on the command line (see docs/cli.md and docs/cluster.md; --help lists them).
@@ -11,13 +12,15 @@ if (SiloHelp.Asked(args))
 WebApplication app;
 try
 {
-    app = ChorusSiloHost.Build(args);
+    app = ChorusSiloHost.Build(args, configureHost: BoundedStop.AddTo);
 }
 catch (InvalidOperationException e)
 {
     // a configuration problem: the message says what to change, a stack trace would only bury it
     await Console.Error.WriteLineAsync($"chorus-silo: {e.Message}");
-    return 2;
+    return SiloExitCodes.ConfigurationError;
 }
+// read before the run: the host disposes its services when it stops
+var stop = app.Services.GetRequiredService<BoundedStop>();
 await app.RunAsync();
-return 0;
+return stop.ExitCode;

@@ -56,10 +56,10 @@ public sealed class SiloFailureTests(ITestOutputHelper output)
             output.WriteLine($"a new request for 'b' failed with {gone.StatusCode} after {started.Elapsed.TotalSeconds:F2} s: {gone.Status.Detail}");
             Assert.Equal(StatusCode.Unavailable, gone.StatusCode);
             Assert.Contains("'b'", gone.Status.Detail, StringComparison.Ordinal);
-            // Bounded, not instant: after a crash the distributed grain directory (ClusteringSetup) leases the dead silo's
-            // directory ranges for ~14 s while it recovers them, and a new session grain that hashes into such a range waits
-            // for the lease (about a third of new sessions here; docs/cluster.md "Production"). A graceful stop has no lease.
-            Assert.True(started.Elapsed < TimeSpan.FromSeconds(20), $"took {started.Elapsed.TotalSeconds:F1} s");
+            // Fast in every run: a session grain stays out of the grain directory (LocalSessionPlacement), so it never waits for
+            // the recovery lease Orleans puts on a crashed silo's directory ranges (~14 s in a third of runs before; a
+            // loaded CI machine gets slack beyond the < 2 s bench/Chorus.ReliabilityBench "crash" measures).
+            Assert.True(started.Elapsed < TimeSpan.FromSeconds(5), $"took {started.Elapsed.TotalSeconds:F1} s");
             Assert.Equal(["a", "a2"], (await cluster.Client.ListModelsAsync()).Select(m => m.Id).Order(StringComparer.Ordinal));
         }
         finally

@@ -15,6 +15,9 @@ public sealed class ClusterSettings
     /// <summary>How long start-up waits for the membership store to answer before it fails naming the store.</summary>
     public int StoreTimeoutSeconds { get; set; } = 10;
 
+    /// <summary>Failure detection timings (Orleans' <c>ClusterMembershipOptions</c>), production defaults.</summary>
+    public MembershipTimings Membership { get; set; } = new();
+
     /// <summary>The Orleans dashboard on the metrics port (<see cref="MetricsPort"/>) under /dashboard.</summary>
     public bool Dashboard { get; set; }
 

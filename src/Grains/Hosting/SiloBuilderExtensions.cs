@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Orleans.Runtime.Hosting;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 
 namespace Chorus.Grains;
@@ -22,6 +23,8 @@ public static class SiloBuilderExtensions
         // the trace context crosses silos in the request context; the session's ids give every line of a session a scope
         builder.AddActivityPropagation();
         builder.AddIncomingGrainCallFilter<SessionLogScope>();
+        builder.Services.AddPlacementDirector<LocalSessionPlacement, LocalSessionPlacementDirector>();
+        builder.AddGrainDirectory(LocalSessionDirectory.Name, (_, _) => new LocalSessionDirectory());
         builder.Configure<Orleans.Configuration.SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromMinutes(5));
         return builder;
     }

@@ -4,7 +4,6 @@ using Chorus.Contracts;
 using Chorus.Fusion;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Orleans.Placement;
 using Orleans.Runtime;
 
 namespace Chorus.Grains;
@@ -13,8 +12,9 @@ namespace Chorus.Grains;
 /// Runs one fused generation (or scoring) as DESIGN.md's data path: members in parallel, the fusion method, sampling,
 /// stop conditions, streaming, cancellation and a deadline. Every member sequence is closed on every exit path.
 /// </summary>
-// the session lives on the silo the client called: one hop less per step for members served there
-[CollectionAgeLimit(Minutes = 2), PreferLocalPlacement]
+// the session lives on the silo the client called (one hop less per step for members served there), outside the grain
+// directory: a new session never waits on a dead silo's directory lease (LocalSessionPlacement)
+[CollectionAgeLimit(Minutes = 2), LocalSessionPlacement, Orleans.GrainDirectory.GrainDirectory(LocalSessionDirectory.Name)]
 internal sealed class FusionSessionGrain(
     IOptions<ChorusOptions> options, ClusterModelDirectory directory, VocabularyCatalog catalog, ChorusMetrics metrics, ILocalSiloDetails silo,
     ILogger<FusionSessionGrain> logger)

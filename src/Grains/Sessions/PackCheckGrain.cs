@@ -3,7 +3,6 @@ using Chorus.Fusion;
 using Chorus.Llama;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Orleans.Placement;
 
 namespace Chorus.Grains;
 
@@ -12,7 +11,7 @@ namespace Chorus.Grains;
 /// onto each member with MinED (the maps a fusion would use, from the same cache), scores the sample text through the same
 /// protocol as the Score RPC, and runs UniTE's Determine step on the evidence given.
 /// </summary>
-[PreferLocalPlacement]
+[LocalSessionPlacement, Orleans.GrainDirectory.GrainDirectory(LocalSessionDirectory.Name)]
 internal sealed class PackCheckGrain(
     IOptions<ChorusOptions> options, ClusterModelDirectory directory, VocabularyCatalog catalog, ILogger<PackCheckGrain> logger)
     : Grain, IPackCheckGrain

@@ -25,7 +25,7 @@ public static class ChorusSiloHost
         builder.Configuration.AddEnvironmentVariables("CHORUS_");
         ConfigFile.AddIfConfigured(builder, args);
         var options = new ChorusOptions();
-        builder.Configuration.GetSection(ChorusOptions.Section).Bind(options);
+        BindOptions(builder.Configuration, options);
         configure?.Invoke(options);
         var apiKeys = ApiKeySet.Load(options.Security);
         ConfigurationCheck.ThrowIfInvalid(options, apiKeys);
@@ -81,6 +81,19 @@ public static class ChorusSiloHost
             DashboardSetup.MapOn(app, options.Cluster);
         }
         return app;
+    }
+
+    // a value the binder cannot convert names its path; the hint says how such values are written
+    private static void BindOptions(IConfiguration configuration, ChorusOptions options)
+    {
+        try
+        {
+            configuration.GetSection(ChorusOptions.Section).Bind(options);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new InvalidOperationException($"{e.Message} Write times like \"00:00:05\" (hh:mm:ss), counts and ports as whole numbers, switches as true or false.", e);
+        }
     }
 
     /// <summary>The gRPC health service name of the liveness probe.</summary>

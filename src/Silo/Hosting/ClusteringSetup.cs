@@ -46,15 +46,8 @@ internal static class ClusteringSetup
 #pragma warning disable ORLEANSEXP003
         silo.AddDistributedGrainDirectory();
 #pragma warning restore ORLEANSEXP003
-        // a dead silo is declared dead within seconds, so sessions that used it fail fast with Unavailable
-        silo.Configure<ClusterMembershipOptions>(o =>
-        {
-            o.ProbeTimeout = TimeSpan.FromSeconds(2);
-            o.NumMissedProbesLimit = 2;
-            o.NumVotesForDeathDeclaration = 1;
-            o.TableRefreshTimeout = TimeSpan.FromSeconds(2);
-            o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(10);
-        });
+        // failure detection from Chorus:Cluster:Membership (production defaults; tests set fast values)
+        silo.Configure<ClusterMembershipOptions>(o => MembershipTimingsSetup.Apply(o, cluster.Membership));
     }
 
     private static void Identify(ISiloBuilder silo, ClusterSettings cluster, IPAddress address)

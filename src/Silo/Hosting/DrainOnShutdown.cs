@@ -21,8 +21,8 @@ internal sealed class DrainOnShutdown(SiloDrain drain, ModelHost models, ILocalS
     // how long cancelled sessions get to tell their clients and free their slots before Orleans stops
     private static readonly TimeSpan Unwind = TimeSpan.FromSeconds(5);
 
-    /// <summary>The host's stop budget: the drain, the unwinding, and Orleans' own shutdown after them.</summary>
-    public static TimeSpan ShutdownTimeout(Grains.SessionOptions sessions) => TimeSpan.FromSeconds(Math.Max(0, sessions.DrainSeconds)) + Unwind + TimeSpan.FromSeconds(30);
+    /// <summary>The host's stop budget: the drain, then the unwinding and Orleans' leave within <see cref="BoundedStop.Bound"/>.</summary>
+    public static TimeSpan ShutdownTimeout(Grains.SessionOptions sessions) => BoundedStop.Limit(sessions);
 
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {

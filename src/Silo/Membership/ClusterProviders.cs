@@ -26,6 +26,7 @@ public static class ClusterProviders
         if (!System.Net.IPAddress.TryParse(c.AdvertisedAddress, out _))
             yield return $"Chorus:Cluster:AdvertisedAddress '{c.AdvertisedAddress}' is not an IP address (in Kubernetes: the pod IP, status.podIP)";
         if (c.StoreTimeoutSeconds < 1) yield return $"Chorus:Cluster:StoreTimeoutSeconds must be ≥ 1, got {c.StoreTimeoutSeconds}";
+        foreach (var problem in MembershipTimingsSetup.Problems(c.Membership)) yield return problem;
         if (c.Dashboard && c.MetricsPort <= 0) yield return "Chorus:Cluster:Dashboard=true needs Chorus:Cluster:MetricsPort (the dashboard is served there under /dashboard)";
     }
 }

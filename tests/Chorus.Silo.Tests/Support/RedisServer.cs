@@ -42,8 +42,18 @@ public sealed class RedisServer : IAsyncDisposable
         }
     }
 
+    /// <summary>The server stops answering but keeps its connections open (SIGSTOP), as a hung store does.</summary>
+    public void Hang() => _server.Signal("STOP");
+
+    /// <summary>A hung server answers again (SIGCONT).</summary>
+    public void Resume() => _server.Signal("CONT");
+
+    /// <summary>The server is gone (SIGKILL): connections drop, the port refuses.</summary>
+    public void Kill() => _server.Signal("KILL");
+
     public ValueTask DisposeAsync()
     {
+        _server.Signal("CONT"); // a hung server must still die
         _server.Dispose();
         TempFolders.Delete(_directory);
         return ValueTask.CompletedTask;

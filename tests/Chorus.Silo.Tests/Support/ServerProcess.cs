@@ -19,6 +19,15 @@ internal sealed class ServerProcess : IDisposable
 
     public string Log => string.Join('\n', _log);
 
+    /// <summary>Sends <paramref name="signal"/> (STOP hangs the server, CONT resumes it, KILL ends it: faults a test injects).</summary>
+    public void Signal(string signal)
+    {
+        if (_process.HasExited) return;
+        using var kill = Process.Start(new ProcessStartInfo("kill", [$"-{signal}", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
+        kill.WaitForExit();
+        if (signal == "KILL") _process.WaitForExit(10_000);
+    }
+
     public static ServerProcess Start(ProcessStartInfo start, string readyLine)
     {
         start.UseShellExecute = false;

@@ -12,6 +12,19 @@ internal static class SiloArguments
     }
 
     /// <summary>
+    /// Failure detection for tests that kill silos: a probe every 2 s, 2 missed probes, 1 vote (declared dead in 2–6 s).
+    /// Production silos keep Orleans' defaults (docs/cluster.md, "Failure detection").
+    /// </summary>
+    public static IEnumerable<string> FastFailureDetection()
+    {
+        yield return "--Chorus:Cluster:Membership:ProbeTimeout=00:00:02";
+        yield return "--Chorus:Cluster:Membership:NumMissedProbesLimit=2";
+        yield return "--Chorus:Cluster:Membership:NumVotesForDeathDeclaration=1";
+        yield return "--Chorus:Cluster:Membership:TableRefreshTimeout=00:00:02";
+        yield return "--Chorus:Cluster:Membership:IAmAliveTablePublishTimeout=00:00:10";
+    }
+
+    /// <summary>
     /// Model <paramref name="index"/> of the silo; one thread each by default, since a test silo's models share the
     /// machine's two cores and ggml's threads spin while waiting.
     /// </summary>

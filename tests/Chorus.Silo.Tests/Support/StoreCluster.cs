@@ -97,6 +97,7 @@ public sealed class StoreCluster : IAsyncDisposable
         yield return $"--Chorus:Cluster:ConnectionString={_connectionString}";
         yield return $"--Chorus:Cluster:ClusterId={_clusterId}";
         foreach (var arg in SiloArguments.Ports(ports[0], ports[1], ports[2])) yield return arg;
+        foreach (var arg in SiloArguments.FastFailureDetection()) yield return arg;
         yield return $"--Chorus:Sessions:DrainSeconds={_drainSeconds}";
         yield return $"--Chorus:CacheDirectory={_cacheDirectory}";
         // idle replicas misplaced by the churn move within seconds (default 15 s)

@@ -58,6 +58,7 @@ public sealed class TwoSiloCluster : IAsyncDisposable
         yield return "--Chorus:Cluster:Provider=development";
         yield return $"--Chorus:Cluster:ClusterId={clusterId}";
         foreach (var arg in SiloArguments.Ports(siloPort, gatewayPort, grpcPort)) yield return arg;
+        foreach (var arg in SiloArguments.FastFailureDetection()) yield return arg;
         if (primary is { } p) yield return $"--Chorus:Cluster:PrimarySilo=127.0.0.1:{p}";
         yield return $"--Chorus:CacheDirectory={_cacheDirectory}";
         for (var i = 0; i < served.Length; i++)

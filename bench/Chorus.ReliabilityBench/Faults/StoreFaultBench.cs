@@ -1,0 +1,123 @@
+using System.Diagnostics;
+
+namespace Chorus.Bench.Reliability.Faults;
+
+/// <summary>
+/// <c>store-faults [--sessions 64] [--hang 30] [--tokens 300]</c>: two Redis-clustered silos (silo 1 serves "a", silo 2 "b",
+/// 16 KV slots each) under load. (1) The store hangs (SIGSTOP) for <c>--hang</c> s while the sessions run (half a, half
+/// a+b); 5 s into the hang silo 2 is SIGKILLed. (2) The store is killed and started again empty (no persistence) while
+/// a+b sessions run. After each: every session's ending and when, the slots left held, and whether the cluster serves
+/// (a new generation; a silo killed afterwards is declared dead; a restarted or new silo joins).
+/// </summary>
+internal static class StoreFaultBench
+{
+    private static readonly TimeSpan SessionTimeout = TimeSpan.FromSeconds(180);
+    private static readonly TimeSpan Converge = TimeSpan.FromSeconds(120);
+    private static readonly string[] Known = ["a", "b"];
+
+    public static async Task<object> RunAsync(string models, int sessions, int hangSeconds, int tokens)
+    {
+        using var store = new RedisStore();
+        await store.StartAsync();
+        var clusterId = $"faults-{Guid.NewGuid():N}";
+        using var silo1 = StoreSilo.Start("silo1", store, clusterId, models, [("a", 81)], Known, slots: 16);
+        await silo1.WaitUntilServedAsync(["a"], Converge);
+        var silo2 = StoreSilo.Start("silo2", store, clusterId, models, [("b", 82)], Known, slots: 16);
+        try
+        {
+            await silo1.WaitUntilServedAsync(["a", "b"], Converge);
+            var hang = await HangWithKillAsync(store, silo1, silo2, sessions, hangSeconds, tokens);
+            silo2.Dispose();
+            silo2 = StoreSilo.Start("silo2-again", store, clusterId, models, [("b", 82)], Known, slots: 16);
+            var rejoin = await silo1.WaitUntilServedAsync(["a", "b"], Converge);
+            Console.Error.WriteLine($"silo 2 restarted and was served through silo 1 after {rejoin:F2} s; a+b: {await FaultSession.OutcomeAsync(silo1.Client, ["a", "b"])}");
+            var empty = await EmptyRestartAsync(store, silo1, silo2, clusterId, models, sessions, tokens);
+            return new { hang, rejoinAfterHangS = rejoin, empty };
+        }
+        finally
+        {
+            silo2.Dispose();
+        }
+    }
+
+    private static async Task<object> HangWithKillAsync(RedisStore store, StoreSilo silo1, StoreSilo silo2, int sessions, int hangSeconds, int tokens)
+    {
+        var clock = Stopwatch.StartNew();
+        var started = new TaskCompletionSource();
+        var runs = Enumerable.Range(0, sessions).Select(i => FaultSession.RunAsync(silo1.Client, i % 2 == 0 ? ["a"] : ["a", "b"], tokens, clock, SessionTimeout, i == 0 ? started : null)).ToList();
+        await started.Task;
+        store.Hang();
+        var hungAt = clock.Elapsed.TotalSeconds;
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        silo2.Kill();
+        var killedAt = clock.Elapsed.TotalSeconds;
+        await Task.Delay(TimeSpan.FromSeconds(Math.Max(0, hangSeconds - 5)));
+        store.Resume();
+        var resumedAt = clock.Elapsed.TotalSeconds;
+        var ended = await Task.WhenAll(runs);
+        var declared = await silo1.WaitUntilServedAsync(["a"], Converge);
+        var slots = await silo1.ActiveSequencesAsync();
+        var after = await FaultSession.OutcomeAsync(silo1.Client, ["a"]);
+        Summarise($"store hung {hangSeconds} s, silo 2 SIGKILLed {killedAt - hungAt:F1} s into the hang", ended, killedAt);
+        Console.Error.WriteLine($"silo 2 left silo 1's view {clock.Elapsed.TotalSeconds - resumedAt:F2} s after the store resumed; slots held on silo 1: {slots}; new a: {after}");
+        return new
+        {
+            hangSeconds, killedIntoHangS = killedAt - hungAt, endings = Endings(ended), lastEndAfterKillS = ended.Max(s => s.EndedAtSeconds) - killedAt,
+            declaredDeadAfterResumeS = declared, slotsHeld = slots, newGeneration = after,
+        };
+    }
+
+    private static async Task<object> EmptyRestartAsync(RedisStore store, StoreSilo silo1, StoreSilo silo2, string clusterId, string models, int sessions, int tokens)
+    {
+        var clock = Stopwatch.StartNew();
+        var started = new TaskCompletionSource();
+        var runs = Enumerable.Range(0, sessions).Select(i => FaultSession.RunAsync(silo1.Client, ["a", "b"], tokens, clock, SessionTimeout, i == 0 ? started : null)).ToList();
+        await started.Task;
+        store.Kill();
+        await store.StartAsync();
+        var restartedAt = clock.Elapsed.TotalSeconds;
+        var ended = await Task.WhenAll(runs);
+        var slots = await silo1.ActiveSequencesAsync();
+        var after = await FaultSession.OutcomeAsync(silo1.Client, ["a", "b"]);
+        Summarise("store restarted empty", ended, restartedAt);
+        Console.Error.WriteLine($"after the empty restart: slots held {slots}; new a+b: {after}");
+
+        // does membership still work on the empty store? a silo killed now must be declared dead, a new one must join
+        silo2.Kill();
+        var killed = Stopwatch.StartNew();
+        string detection;
+        try
+        {
+            await silo1.WaitUntilServedAsync(["a"], TimeSpan.FromSeconds(60));
+            detection = $"{killed.Elapsed.TotalSeconds:F2} s";
+        }
+        catch (TimeoutException)
+        {
+            detection = "not within 60 s";
+        }
+        using var silo3 = StoreSilo.Start("silo3", store, clusterId, models, [("b", 83)], Known, slots: 16);
+        string join;
+        var joining = Stopwatch.StartNew();
+        try
+        {
+            await silo1.WaitUntilServedAsync(["a", "b"], Converge);
+            join = $"{joining.Elapsed.TotalSeconds:F2} s; a+b: {await FaultSession.OutcomeAsync(silo1.Client, ["a", "b"])}";
+        }
+        catch (TimeoutException)
+        {
+            join = $"not within {Converge.TotalSeconds:F0} s";
+        }
+        Console.Error.WriteLine($"after the empty restart: a killed silo left silo 1's view in {detection}; a new silo joined in {join}");
+        return new { endings = Endings(ended), lastEndAfterRestartS = ended.Max(s => s.EndedAtSeconds) - restartedAt, slotsHeld = slots, newGeneration = after, killDetected = detection, newSiloJoined = join };
+    }
+
+    private static Dictionary<string, int> Endings(FaultSession[] ended) =>
+        ended.GroupBy(s => $"{s.Members}: {s.Ending}").ToDictionary(g => g.Key, g => g.Count());
+
+    private static void Summarise(string fault, FaultSession[] ended, double faultAt)
+    {
+        Console.WriteLine($"### {fault}");
+        Report.Table(["members", "ending", "sessions", "last ended, s after the fault"],
+            ended.GroupBy(s => (s.Members, s.Ending)).Select(g => new[] { g.Key.Members, g.Key.Ending, g.Count().ToString(), (g.Max(s => s.EndedAtSeconds) - faultAt).ToString("F2") }));
+    }
+}
