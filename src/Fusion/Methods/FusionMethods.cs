@@ -47,8 +47,8 @@ public static class FusionMethods
             Uniform => new UniformMethod(TopK(p, EnsembleTopK), p.GetWeights("weights")),
             Top1Perplexity => new Top1PerplexityMethod(TopK(p, 0)),
             Largest => new LargestMethod(TopK(p, 0)),
-            PackLlmSim => new PackLlmSimMethod(TopK(p, EnsembleTopK), Positive(p, "temperature", 1.0)),
-            PackLlmOpt => new PackLlmOptMethod(TopK(p, EnsembleTopK), p.GetInt("grid", 21, 2, 1001), p.GetInt("support", 64, 1, MaxTopK)),
+            PackLlmSim => new PackLlmSimMethod(TopK(p, EnsembleTopK), Positive(p, "temperature", 1.0), Reference(p)),
+            PackLlmOpt => new PackLlmOptMethod(TopK(p, EnsembleTopK), p.GetInt("grid", 21, 2, 1001), p.GetInt("support", 64, 1, MaxTopK), Reference(p)),
             ProxyTuning => new ProxyTuningMethod(TopK(p, 0), p.GetDouble("alpha", 1.0, -100, 100)),
             DynamicLogitFusion => CreateDlf(p),
             Unite => new UniteMethod(TopK(p, 0), p.GetInt("union-k", 10, 1, 1024), p.GetDouble("floor", 0, 0, 0.5)),
@@ -63,6 +63,9 @@ public static class FusionMethods
         p.EnsureAllUsed();
         return method;
     }
+
+    // PackLLM's reference vocabulary: the lowest-loss member's (the paper's default) or the main member's
+    private static string Reference(MethodParameters p) => p.GetChoice("reference", ReferenceVocabulary.Best, ReferenceVocabulary.Best, ReferenceVocabulary.Main);
 
     private static DynamicLogitFusionMethod CreateDlf(MethodParameters p)
     {
