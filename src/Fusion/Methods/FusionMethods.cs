@@ -56,7 +56,9 @@ public static class FusionMethods
             Mixture => new MixtureMethod(TopK(p, 0), p.GetChoice("router", MixtureMethod.Auto, MixtureMethod.Auto, MixtureMethod.Perplexity, MixtureMethod.Similarity)),
             Gated => GatedMethod.Create(p, parameters),
             Online => new OnlineMethod(TopK(p, EnsembleTopK), p.GetDouble("switching-rate", OnlineMethod.DefaultSwitchingRate, 0, 0.999),
-                p.GetChoice("start", OnlineMethod.FromPrompt, OnlineMethod.FromPrompt, OnlineMethod.FromUniform)),
+                p.GetChoice("start", OnlineMethod.FromPrompt, OnlineMethod.FromPrompt, OnlineMethod.FromUniform, OnlineMethod.FromPackLlm),
+                p.GetChoice("mix", OnlineMethod.Probability, OnlineMethod.Probability, OnlineMethod.Logit),
+                p.GetDouble("learning-rate", OnlineMethod.DefaultLearningRate, 0, 100)),
             Byte => ByteMethod.Create(p),
             _ => throw new FusionParameterException($"unknown fusion method '{name}' (known: {string.Join(", ", Names)})"),
         };
