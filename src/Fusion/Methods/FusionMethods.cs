@@ -58,7 +58,8 @@ public static class FusionMethods
             Online => new OnlineMethod(TopK(p, EnsembleTopK), p.GetDouble("switching-rate", OnlineMethod.DefaultSwitchingRate, 0, 0.999),
                 p.GetChoice("start", OnlineMethod.FromPrompt, OnlineMethod.FromPrompt, OnlineMethod.FromUniform, OnlineMethod.FromPackLlm),
                 p.GetChoice("mix", OnlineMethod.Probability, OnlineMethod.Probability, OnlineMethod.Logit),
-                p.GetDouble("learning-rate", OnlineMethod.DefaultLearningRate, 0, 100)),
+                p.GetDouble("learning-rate", OnlineMethod.DefaultLearningRate, 0, 100),
+                p.GetChoice("scale", "fixed", "fixed", "online") == "online"),
             Byte => ByteMethod.Create(p),
             _ => throw new FusionParameterException($"unknown fusion method '{name}' (known: {string.Join(", ", Names)})"),
         };

@@ -13,6 +13,10 @@ namespace Chorus.Fusion;
 /// λ: a log-partition minus a linear term); the fixed share (Herbster &amp; Warmuth 1998) lets a member that lost its
 /// weight regain it after a domain change. The probability mixture's Bayesian posterior (<c>mix=probability</c>)
 /// is the optimal update for a probability mixture, not for a logit mixture, hence this rule.
+/// <para>With <c>scale=online</c> Σλ is not held at 1: the step is unnormalised (EGU, Kivinen &amp; Warmuth 1997), so
+/// the same gradient also learns how sharp the fused distribution should be — Σλ &lt; 1 flattens it where every member
+/// is surprised by the text (text none of them was trained on), Σλ &gt; 1 sharpens it where they agree. Σλ is kept in
+/// [<see cref="MinScale"/>, <see cref="MaxScale"/>]; the reported member weights are λ / Σλ.</para>
 /// </remarks>
 internal sealed class OnlineLogitSession : FusionSession
 {
@@ -27,9 +31,15 @@ internal sealed class OnlineLogitSession : FusionSession
     private readonly double _share;
     private IReadOnlyList<TokenDistribution>? _last;
 
-    public OnlineLogitSession(PreparedPack pack, MethodRequirements requirements, ReadOnlySpan<double> start, double learningRate, double switchingRate)
+    /// <summary>Bounds of Σλ with <c>scale=online</c>: a safety range, far from what the zoo reaches.</summary>
+    public const double MinScale = 0.05, MaxScale = 5;
+
+    private readonly bool _freeScale;
+
+    public OnlineLogitSession(PreparedPack pack, MethodRequirements requirements, ReadOnlySpan<double> start, double learningRate, double switchingRate, bool freeScale = false)
         : base(pack, requirements)
     {
+        _freeScale = freeScale;
         _lambda = start.ToArray();
         _mix = new float[pack.Count];
         _expected = new double[pack.Count];
@@ -48,6 +58,11 @@ internal sealed class OnlineLogitSession : FusionSession
     {
         for (var k = 0; k < _mix.Length; k++) _mix[k] = (float)_lambda[k];
         var step = _inner.Fuse(distributions);
+        if (_freeScale)
+        {
+            var total = TensorPrimitives.Sum<float>(step.WeightsBuffer);
+            if (total > 0) TensorPrimitives.Divide(step.WeightsBuffer, total, step.WeightsBuffer);
+        }
         // E_{p_λ}[log p_k] for the gradient, while the fused distribution is at hand
         TensorPrimitives.Exp(step.LogProbs, _fusedProbs);
         for (var k = 0; k < _expected.Length; k++)
@@ -75,7 +90,9 @@ internal sealed class OnlineLogitSession : FusionSession
         if (!double.IsFinite(max)) return;
         double sum = 0;
         for (var k = 0; k < _lambda.Length; k++) sum += _gradient[k] = Math.Exp(_gradient[k] - max);
+        // EG normalises to Σλ = 1; EGU keeps the unnormalised total exp(max)·sum, within the safety range
+        var scale = _freeScale ? Math.Clamp(Math.Exp(max) * sum, MinScale, MaxScale) : 1.0;
         var share = _share / _lambda.Length;
-        for (var k = 0; k < _lambda.Length; k++) _lambda[k] = (1 - _share) * (_gradient[k] / sum) + share;
+        for (var k = 0; k < _lambda.Length; k++) _lambda[k] = scale * ((1 - _share) * (_gradient[k] / sum) + share);
     }
 }
