@@ -68,4 +68,21 @@ public sealed class OnlineLogitTests
         for (var i = 0; i < 40 && followed < 0; i++) if (FuseAndObserve(1) > 0.9f) followed = i;
         Assert.InRange(followed, 1, 15);
     }
+
+    [Fact]
+    public void An_online_scale_flattens_the_fusion_on_text_every_member_finds_unlikely()
+    {
+        var members = new[] { TestData.Member(V, MemberRole.Main), TestData.Member(V) };
+        var parameters = TestData.P(("mix", "logit"), ("start", "uniform"), ("learning-rate", "0.5"), ("scale", "online"));
+        var d = new[] { TestData.Full(Z0), TestData.Full(Z1) };
+        var surprised = TestData.Prepare("online", members, [Evidence(double.NaN), Evidence(double.NaN)], parameters);
+        var first = surprised.Fuse(d).LogProbs[2];
+        for (var i = 0; i < 10; i++)
+        {
+            var step = surprised.Fuse(d);
+            Assert.Equal(1.0, step.MemberWeights[0] + step.MemberWeights[1], 5); // reported as shares
+            surprised.Observe(2); // token 2: both members give it less than their average log-prob under the fusion
+        }
+        Assert.True(surprised.Fuse(d).LogProbs[2] > first + 0.1, "a flatter fusion gives the surprising token more mass");
+    }
 }
