@@ -32,11 +32,12 @@ internal static class EvalCommand
         var parameters = new Option<string[]>("--param") { Description = "KEY=VALUE method parameter sent with every request (e.g. top-k=0 for full logits)", AllowMultipleArgumentsPerToken = false };
         var methods = new Option<string?>("--methods") { Description = "Comma-separated: only these fusion methods (default: every applicable one)" };
         var jsonFile = new Option<string?>("--json-file") { Description = "Also write the JSON report to this file" };
+        var textFiles = new Option<string[]>("--text-file") { Description = "Score this text instead of the corpora's test splits and mixed text (repeatable; each cut into consecutive windows, a text set named after the file)", AllowMultipleArgumentsPerToken = false };
         var threads = CommonOptions.Threads();
         var json = CommonOptions.Json();
         var verbose = CommonOptions.Verbose();
         var command = new Command("eval", "Perplexity of the zoo's members and fusion methods on test splits and a mixed text, routing accuracy, weight picture")
-            { zoo, corpora, suites, windows, chars, mixedChars, prompts, seed, svg, methods, parameters, jsonFile, threads, json, verbose };
+            { zoo, corpora, suites, windows, chars, mixedChars, prompts, seed, svg, methods, parameters, jsonFile, textFiles, threads, json, verbose };
         command.SetAction((parse, ct) => context.Guard(parse.GetValue(verbose), async () =>
         {
             var clock = Stopwatch.StartNew();
@@ -64,6 +65,11 @@ internal static class EvalCommand
             var perDomain = splits.ToDictionary(s => s.Domain, s => texts.Windows(s.Domain, s.Text, parse.GetValue(windows), parse.GetValue(chars)));
             var (mixedText, segments) = EvalTexts.Mixed(splits, parse.GetValue(mixedChars), parse.GetValue(seed));
             var mixed = texts.MixedWindows(mixedText, segments, parse.GetValue(chars));
+            // the texts the experts and heterogeneous suites score: each test split and the mixed text, or the given files
+            var givenTexts = parse.GetValue(textFiles) ?? [];
+            List<(string Name, List<EvalText> Windows)> textSets = givenTexts.Length == 0
+                ? [.. perDomain.Select(p => (p.Key, p.Value)), ("mixed", mixed)]
+                : [.. givenTexts.Select(f => (Path.GetFileNameWithoutExtension(f), texts.MixedWindows(File.ReadAllText(f), [(0, int.MaxValue, "file")], parse.GetValue(chars))))];
 
             // byte: the cover trees' other tokenizations of a window can be longer than its canonical ≤ 240 tokens (an
             // out-of-domain member spreads its mass over finer splits); 512 lets them run (positions past the zoo's
@@ -80,20 +86,18 @@ internal static class EvalCommand
 
             if (selected.Contains("experts"))
             {
-                foreach (var (domain, list) in perDomain)
-                    scores.Add(await runner.ScoreAsync("experts", domain, expertIds, Pick(SameVocabularyMethods), list, cancellationToken: ct));
-                scores.Add(await runner.ScoreAsync("experts", "mixed", expertIds, Pick(SameVocabularyMethods), mixed, (method, window, reply) =>
-                {
-                    if (method == "packllm-sim")
-                        mixedWeights.Add(new WindowWeights(window.Offset, window.Text.Length, window.Domain, reply.Members.Select(m => m.Weight).ToArray()));
-                }, ct));
+                foreach (var (name, list) in textSets)
+                    scores.Add(await runner.ScoreAsync("experts", name, expertIds, Pick(SameVocabularyMethods), list, (method, window, reply) =>
+                    {
+                        if (method == "packllm-sim" && name == "mixed" && givenTexts.Length == 0)
+                            mixedWeights.Add(new WindowWeights(window.Offset, window.Text.Length, window.Domain, reply.Members.Select(m => m.Weight).ToArray()));
+                    }, ct));
             }
             if (selected.Contains("heterogeneous"))
             {
                 string[] members = [ids[3], expertIds[1], expertIds[2]];
-                foreach (var (domain, list) in perDomain)
-                    scores.Add(await runner.ScoreAsync("heterogeneous", domain, members, Pick(HeterogeneousMethods), list, cancellationToken: ct));
-                scores.Add(await runner.ScoreAsync("heterogeneous", "mixed", members, Pick(HeterogeneousMethods), mixed, cancellationToken: ct));
+                foreach (var (name, list) in textSets)
+                    scores.Add(await runner.ScoreAsync("heterogeneous", name, members, Pick(HeterogeneousMethods), list, cancellationToken: ct));
             }
             if (selected.Contains("weak-to-strong"))
             {

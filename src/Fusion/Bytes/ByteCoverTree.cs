@@ -13,7 +13,8 @@ namespace Chorus.Fusion;
 /// assumed to give the others 0); here their mass is kept and the pruning drops it when it is small, so with
 /// <see cref="BytePruning.Exact"/> the product of next-byte probabilities is the model's probability of the text as a
 /// prefix exactly (tests check it against brute-force enumeration). Control tokens without bytes other than
-/// end-of-generation (BOS, padding) spell nothing: their mass is renormalised away.</para>
+/// end-of-generation (BOS, padding, unknown) spell nothing: a sequence that contains one is not a cover, and their mass
+/// is left unspent (the next-byte probabilities sum to 1 minus it), as a token-level score leaves it.</para>
 /// <para>Bound: let N_j be the kept prefix mass after byte j before pruning and D_j the mass then dropped (every cover
 /// of a longer text descends from a branch of the shorter one, so what a dropped branch would have added later is at
 /// most its mass when dropped). Then N_n ≤ P(x) ≤ N_n + Σ D_j, and the product of the next-byte probabilities is
@@ -76,7 +77,8 @@ public sealed class ByteCoverTree
     }
 
     /// <summary>
-    /// The next-byte distribution (257 log-probabilities, <see cref="ByteDistribution.End"/> last). Every branch must
+    /// The next-byte distribution (257 log-probabilities, <see cref="ByteDistribution.End"/> last): P(x·b) / P(x) with
+    /// P(x) the covers' mass, so they sum to less than 1 by the mass of zero-byte control tokens. Every branch must
     /// have its distribution attached. False when the member gives no byte any mass.
     /// </summary>
     public bool NextByte(Span<double> logProbs)
@@ -86,14 +88,41 @@ public sealed class ByteCoverTree
         var maxWeight = double.NegativeInfinity;
         foreach (var b in _branches) maxWeight = Math.Max(maxWeight, b.LogWeight);
         Array.Clear(_mass);
+        double prefixMass = 0;
         foreach (var b in _branches)
         {
             FillBuckets(b);
             var scale = Math.Exp(b.LogWeight - maxWeight);
-            for (var s = 0; s < ByteDistribution.Symbols; s++) _mass[s] += scale * b.Buckets[s];
+            double own = 0;
+            for (var s = 0; s < ByteDistribution.Symbols; s++)
+            {
+                _mass[s] += scale * b.Buckets[s];
+                own += b.Buckets[s];
+            }
+            // a branch at a token boundary holds every continuation of its prefix, zero-byte control tokens included;
+            // a straddling branch only its token range, whose masses are all in its buckets
+            prefixMass += scale * (b.Depth == 0 ? 1 : own);
         }
         _computed = true;
-        return ByteDistribution.LogNormalize(_mass, logProbs);
+        return Normalize(prefixMass, logProbs);
+    }
+
+    // Divides by the mass of the text as a prefix, not by the byte masses: what the prefix's depth-0 branches give to
+    // control tokens without bytes (BOS, padding, unknown) stays unspent, as a token-level score leaves it, so the
+    // product of next-byte probabilities is the mass of the covers themselves (no renormalisation that a token-level
+    // score never gets). The 257 probabilities then sum to at most 1.
+    private bool Normalize(double prefixMass, Span<double> logProbs)
+    {
+        double total = 0;
+        foreach (var m in _mass) total += m;
+        if (!(total > 0) || !(prefixMass > 0))
+        {
+            logProbs.Fill(double.NegativeInfinity);
+            return false;
+        }
+        var log = Math.Log(prefixMass);
+        for (var s = 0; s < ByteDistribution.Symbols; s++) logProbs[s] = _mass[s] > 0 ? Math.Log(_mass[s]) - log : double.NegativeInfinity;
+        return true;
     }
 
     /// <summary>

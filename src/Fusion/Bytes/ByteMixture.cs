@@ -2,8 +2,10 @@ namespace Chorus.Fusion;
 
 /// <summary>
 /// Mixes the members' next-byte distributions: q(b) = Σ_k w_k q_k(b), exact across vocabularies because every member
-/// speaks bytes; then the UTF-8 mask removes every byte that cannot continue valid text (and "end" mid-character) and
-/// the rest is renormalised.
+/// speaks bytes. For generation (<see cref="Mix"/>) the UTF-8 mask then removes every byte that cannot continue valid
+/// text (and "end" mid-character) and the rest is renormalised. A score (<see cref="LogProbOf"/>) takes q(b) as it
+/// is: no mask and no renormalisation, the rule every member and token-level method is scored by (renormalising under
+/// the mask hands the fused score the mass members put on invalid bytes, which nobody else gets).
 /// </summary>
 public static class ByteMixture
 {
@@ -23,5 +25,18 @@ public static class ByteMixture
         }
         ByteDistribution.LogNormalize(mass, fused);
         return utf8.Mask(fused) && ByteDistribution.Renormalize(fused);
+    }
+
+    /// <summary>log Σ_k w_k q_k(s) for one symbol: the fused score of a byte, without mask or renormalisation (−∞ when no member gives it mass).</summary>
+    public static double LogProbOf(ReadOnlySpan<double> weights, IReadOnlyList<double[]> memberLogProbs, int symbol)
+    {
+        ArgumentNullException.ThrowIfNull(memberLogProbs);
+        if (weights.Length != memberLogProbs.Count) throw new ArgumentException($"{weights.Length} weights for {memberLogProbs.Count} members");
+        ArgumentOutOfRangeException.ThrowIfNegative(symbol);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(symbol, ByteDistribution.Symbols);
+        double mass = 0;
+        for (var k = 0; k < weights.Length; k++)
+            if (weights[k] > 0) mass += weights[k] * Math.Exp(memberLogProbs[k][symbol]);
+        return mass > 0 ? Math.Log(mass) : double.NegativeInfinity;
     }
 }

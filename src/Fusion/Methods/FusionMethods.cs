@@ -50,8 +50,8 @@ public static class FusionMethods
             Uniform => new UniformMethod(TopK(p, EnsembleTopK), p.GetWeights("weights")),
             Top1Perplexity => new Top1PerplexityMethod(TopK(p, 0)),
             Largest => new LargestMethod(TopK(p, 0)),
-            PackLlmSim => new PackLlmSimMethod(TopK(p, EnsembleTopK), Positive(p, "temperature", 1.0)),
-            PackLlmOpt => new PackLlmOptMethod(TopK(p, EnsembleTopK), p.GetInt("grid", 21, 2, 1001), p.GetInt("support", PackLlmOptMethod.DefaultSupport, 1, MaxTopK)),
+            PackLlmSim => new PackLlmSimMethod(TopK(p, EnsembleTopK), Positive(p, "temperature", 1.0), Reference(p)),
+            PackLlmOpt => new PackLlmOptMethod(TopK(p, EnsembleTopK), p.GetInt("grid", 21, 2, 1001), p.GetInt("support", PackLlmOptMethod.DefaultSupport, 1, MaxTopK), Reference(p)),
             ProxyTuning => new ProxyTuningMethod(TopK(p, 0), p.GetDouble("alpha", 1.0, -100, 100)),
             DynamicLogitFusion => CreateDlf(p),
             Unite => new UniteMethod(TopK(p, 0), p.GetInt("union-k", 10, 1, 1024), p.GetDouble("floor", 0, 0, 0.5)),
@@ -59,13 +59,19 @@ public static class FusionMethods
             Mixture => new MixtureMethod(TopK(p, 0), p.GetChoice("router", MixtureMethod.Auto, MixtureMethod.Auto, MixtureMethod.Perplexity, MixtureMethod.Similarity)),
             Gated => GatedMethod.Create(p, parameters),
             Online => new OnlineMethod(TopK(p, EnsembleTopK), p.GetDouble("switching-rate", OnlineMethod.DefaultSwitchingRate, 0, 0.999),
-                p.GetChoice("start", OnlineMethod.FromPrompt, OnlineMethod.FromPrompt, OnlineMethod.FromUniform)),
+                p.GetChoice("start", OnlineMethod.FromPrompt, OnlineMethod.FromPrompt, OnlineMethod.FromUniform, OnlineMethod.FromPackLlm),
+                p.GetChoice("mix", OnlineMethod.Probability, OnlineMethod.Probability, OnlineMethod.Logit),
+                p.GetDouble("learning-rate", OnlineMethod.DefaultLearningRate, 0, 100),
+                p.GetChoice("scale", "fixed", "fixed", "online") == "online"),
             Byte => ByteMethod.Create(p),
             _ => throw new FusionParameterException($"unknown fusion method '{name}' (known: {string.Join(", ", Names)})"),
         };
         p.EnsureAllUsed();
         return method;
     }
+
+    // PackLLM's reference vocabulary: the lowest-loss member's (the paper's default) or the main member's
+    private static string Reference(MethodParameters p) => p.GetChoice("reference", ReferenceVocabulary.Best, ReferenceVocabulary.Best, ReferenceVocabulary.Main);
 
     private static DynamicLogitFusionMethod CreateDlf(MethodParameters p)
     {

@@ -4,7 +4,8 @@ namespace Chorus.Fusion;
 /// <c>packllm-opt</c>: greedy weights. Members sorted by prompt loss; λ starts one-hot on the best; each next member j
 /// gets μ from a grid of <c>grid</c> points on [0, 1] minimising the prompt loss of μ·z_current + (1−μ)·z_j; then
 /// λ_i *= μ for the members already in and λ_j = 1 − μ. Fusion per step is the same logit mix as packllm-sim.
-/// The main vocabulary is the reference (see <see cref="PackLlmSimMethod"/>). The prompt loss is exact with
+/// The reference vocabulary is chosen as for <see cref="PackLlmSimMethod"/> (<c>reference=best|main</c>), and the
+/// prompt loss is measured on the reference member's tokenization of the prompt. The prompt loss is exact with
 /// <c>support</c> ≥ |V| and leans toward one-hot λ below that (see <see cref="PromptMixtureLoss"/>).
 /// </summary>
 /// <remarks>
@@ -15,7 +16,7 @@ namespace Chorus.Fusion;
 /// 7e-3 nats), as much as the old top-64 default did on 256 tokens (PackLlmOptObjectiveTests, docs/quality.md
 /// "Faithful defaults"); pass <c>support</c> ≥ |V| for the exact objective at positions × |V| cost.
 /// </remarks>
-public sealed class PackLlmOptMethod(int topK, int gridPoints, int support)
+public sealed class PackLlmOptMethod(int topK, int gridPoints, int support, string reference = ReferenceVocabulary.Best)
     : FusionMethod(FusionMethods.PackLlmOpt, new MethodRequirements(topK, VocabularyAlignment.MinEditDistance, NeedsPromptEvidence: true, NeedsPromptDistributions: true, PromptPositionsTopK: support))
 {
     /// <summary>Prompt-distribution support by default: the zoo's vocabulary size, so the objective is exact up to it.</summary>
@@ -23,6 +24,7 @@ public sealed class PackLlmOptMethod(int topK, int gridPoints, int support)
 
     protected override FusionSession CreateSession(PreparedPack pack)
     {
+        pack = ReferenceVocabulary.Choose(pack, reference);
         var loss = new PromptMixtureLoss(pack, support);
         return new LogitMixSession(pack, Requirements, Optimise(pack, loss, gridPoints));
     }

@@ -2,12 +2,15 @@ namespace Chorus.Fusion;
 
 /// <summary>
 /// <c>packllm-sim</c>: λ = softmax(−L / τ) from each member's prompt loss, then z = Σ λ_k z_k every step.
-/// Reference vocabulary: ALGORITHMS.md takes the lowest-loss member's; Chorus must emit a token of the MAIN
-/// vocabulary, so the main member's vocabulary is the reference and the others are MinED-mapped onto it.
+/// Reference vocabulary (<see cref="ReferenceVocabulary"/>): <c>best</c> (default, the paper's) fuses in the
+/// lowest-loss member's vocabulary, <c>main</c> in the main member's; the others are MinED-mapped onto it.
 /// </summary>
-public sealed class PackLlmSimMethod(int topK, double temperature) : FusionMethod(FusionMethods.PackLlmSim, new MethodRequirements(topK, VocabularyAlignment.MinEditDistance, NeedsPromptEvidence: true))
+public sealed class PackLlmSimMethod(int topK, double temperature, string reference = ReferenceVocabulary.Best)
+    : FusionMethod(FusionMethods.PackLlmSim, new MethodRequirements(topK, VocabularyAlignment.MinEditDistance, NeedsPromptEvidence: true))
 {
-    protected override FusionSession CreateSession(PreparedPack pack) => new LogitMixSession(pack, Requirements, Weights(pack, temperature));
+    /// <summary>The weights come from the pack as given (the main member's loss scale); only the fused vocabulary follows <c>reference</c>.</summary>
+    protected override FusionSession CreateSession(PreparedPack pack) =>
+        new LogitMixSession(ReferenceVocabulary.Choose(pack, reference), Requirements, Weights(pack, temperature));
 
     /// <summary>softmax(−L/τ); a member without scored prompt tokens (a one-token prompt) makes the weights uniform.</summary>
     internal static float[] Weights(PreparedPack pack, double temperature)

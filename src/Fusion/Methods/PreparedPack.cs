@@ -7,6 +7,7 @@ public sealed class PreparedPack
 
     private PreparedPack(FusionRequest request, int mainIndex, MemberProjection?[] projections, VocabularyMapCache maps)
     {
+        Request = request;
         Members = request.Members;
         Evidence = request.Evidence;
         PromptText = request.PromptText;
@@ -14,6 +15,8 @@ public sealed class PreparedPack
         _projections = projections;
         Maps = maps;
     }
+
+    private FusionRequest Request { get; }
 
     public IReadOnlyList<FusionMember> Members { get; }
 
@@ -24,7 +27,10 @@ public sealed class PreparedPack
     /// <summary>The map cache used (the request's, or a private one).</summary>
     public VocabularyMapCache Maps { get; }
 
-    /// <summary>Index of the member whose vocabulary the fused distribution is over.</summary>
+    /// <summary>
+    /// Index of the member whose vocabulary the fused distribution is over: the main member, or the member a method
+    /// chose as its reference (PackLLM's <c>reference=best</c>, see <see cref="WithReference"/>).
+    /// </summary>
     public int MainIndex { get; }
 
     public FusionMember Main => Members[MainIndex];
@@ -39,6 +45,21 @@ public sealed class PreparedPack
 
     /// <summary>True when member k's vocabulary is the main one.</summary>
     public bool SharesMainVocabulary(int member) => SameVocabulary(Members[member].Vocabulary, Main.Vocabulary);
+
+    /// <summary>
+    /// The same members and evidence with member <paramref name="reference"/>'s vocabulary as the one fused in: every
+    /// other member is MinED-mapped onto it (the roles stay as they are). Only for MinED-aligned methods.
+    /// </summary>
+    internal PreparedPack WithReference(int reference)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(reference);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(reference, Count);
+        var vocabulary = Members[reference].Vocabulary;
+        var projections = new MemberProjection?[Count];
+        for (var i = 0; i < Count; i++)
+            projections[i] = new MemberProjection(vocabulary.Count, SameVocabulary(Members[i].Vocabulary, vocabulary) ? null : Maps.Get(vocabulary, Members[i].Vocabulary));
+        return new PreparedPack(Request, reference, projections, Maps);
+    }
 
     internal static PreparedPack Create(FusionRequest request, string method, MethodRequirements requirements)
     {

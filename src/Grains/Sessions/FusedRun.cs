@@ -18,7 +18,7 @@ internal sealed class FusedRun : IAsyncDisposable
 {
     private readonly Guid _session;
     private readonly List<RunMember> _members;
-    private readonly Utf8TokenDecoder _decoder;
+    private Utf8TokenDecoder _decoder;
     private readonly System.Text.StringBuilder _completion = new();
     private readonly List<IModelGrain> _asked = [];
     private readonly ILogger _logger;
@@ -32,7 +32,7 @@ internal sealed class FusedRun : IAsyncDisposable
         _logger = logger;
         _members = members;
         Method = method;
-        MainIndex = Math.Max(0, _members.FindIndex(m => m.Plan.Role == MemberRole.Main));
+        MainIndex = PlannedMainIndex = Math.Max(0, _members.FindIndex(m => m.Plan.Role == MemberRole.Main));
         Prompt = Main.Prompt;
         _decoder = new Utf8TokenDecoder(Main.Vocabulary);
     }
@@ -43,8 +43,16 @@ internal sealed class FusedRun : IAsyncDisposable
     /// <summary>The main member's prompt (every member's, unless a conversation was formatted per member).</summary>
     public string Prompt { get; }
     public IReadOnlyList<RunMember> Members => _members;
+    /// <summary>
+    /// The member whose vocabulary the fused tokens are in: the main member, or after <see cref="PrefillAsync"/> the
+    /// reference the method chose (PackLLM's <c>reference=best</c>: the lowest-loss member). Sampled token ids, the
+    /// end-of-generation test, log-probs and speculative drafts are in its vocabulary.
+    /// </summary>
     public RunMember Main => _members[MainIndex];
-    public int MainIndex { get; }
+    public int MainIndex { get; private set; }
+
+    /// <summary>The member marked main (member 0 by default), whatever vocabulary the method fuses in.</summary>
+    public int PlannedMainIndex { get; }
     public double PrefillMilliseconds { get; private set; }
 
     /// <summary>Where each step's time went (member calls here; fuse, sample and stream added by the session).</summary>
@@ -171,6 +179,7 @@ internal sealed class FusedRun : IAsyncDisposable
             PromptText = Prompt,
             Maps = catalog.Maps,
         }));
+        if (Fusion.MainMember != MainIndex) AdoptReference(Fusion.MainMember);
         // members the method will never read (one-member routers) stop decoding
         var fixedWeights = Fusion.PreparedWeights.ToArray();
         if (fixedWeights.Length != _members.Count) return;
@@ -249,6 +258,15 @@ internal sealed class FusedRun : IAsyncDisposable
                 _logger.LogWarning("session {Session}: could not release its sequences on {Model} ({Reason}); the idle sweep will", _session, g.GetPrimaryKeyString(), e.Message);
             }
         }));
+    }
+
+    // The method fuses in another member's vocabulary: its tokens are appended by id to the members that share it and
+    // synced as text to the others (the main member among them); nothing was generated yet, so the decoder starts fresh.
+    private void AdoptReference(int reference)
+    {
+        MainIndex = reference;
+        _decoder = new Utf8TokenDecoder(Main.Vocabulary);
+        foreach (var m in _members) m.SharesMainVocabulary = m.Facts.VocabularyHash == Main.Facts.VocabularyHash;
     }
 
     private void CheckVocabularies()

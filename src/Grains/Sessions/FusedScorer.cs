@@ -25,6 +25,7 @@ internal static class FusedScorer
         await using var run = await ErrorMapping.GuardAsync(() => FusedRun.ResolveAsync(session, plans, method, text[..promptChars], grains, directory, catalog, logger));
         await foreach (var _ in run.AdmitAsync(ct)) { } // scoring has no stream to report queue positions on: it just waits
         await ErrorMapping.GuardAsync(async () => { await run.PrefillAsync(catalog, freeUnusedMembers: false, ct); return true; });
+        if (run.MainIndex != run.PlannedMainIndex) (ids, p) = ReferenceSplit(run.Main, text, promptChars);
         var weightSums = new double[plans.Count];
         double nll = 0;
         var scored = 0;
@@ -40,7 +41,26 @@ internal static class FusedScorer
         var members = await Task.WhenAll(run.Members.Select((m, k) => ScoreMember(m, text, promptChars, weightSums[k] / scored, ct)));
         var bytes = ByteLoss.Utf8Bytes(text, promptChars);
         return new ScoreResult(method.Name, scored, Math.Exp(nll / scored), nll / scored, members, p,
-            weightSums.Select(w => (float)(w / scored)).ToArray(), bytes, ByteLoss.BitsPerByte(nll, bytes));
+            weightSums.Select(w => (float)(w / scored)).ToArray(), bytes, ByteLoss.BitsPerByte(nll, bytes))
+        {
+            // PackLLM's reference=best fused (and scored) in another member's tokens than main's: the perplexity is per its token
+            Diagnostics = run.MainIndex == run.PlannedMainIndex ? null : new Dictionary<string, double>(StringComparer.Ordinal) { [$"reference.{run.Main.Name}"] = 1 },
+        };
+    }
+
+    /// <summary>
+    /// The scored tokens when the method fuses in another member's vocabulary than main's (PackLLM's reference=best):
+    /// the text in that member's tokens, scored from its token that starts where the prompt ends — the same span and
+    /// the same bytes as with main's tokens.
+    /// </summary>
+    private static (int[] Ids, int PromptTokens) ReferenceSplit(RunMember reference, string text, int promptChars)
+    {
+        var ids = ErrorMapping.Guard(() => reference.Vocabulary.Tokenize(text, addSpecial: true));
+        var offsets = TokenOffsets.Compute(reference.Vocabulary, text, ids);
+        for (var q = 1; q < ids.Length; q++)
+            if (offsets[q] == promptChars && offsets[q - 1] < promptChars) return (ids, q);
+        throw new ChorusException(ChorusErrorKind.InvalidArgument,
+            $"the reference member '{reference.Name}' has no token boundary where the prompt ends (character {promptChars}), so its tokens cannot score the same span; pass reference=main, or a prompt length that ends at a word start");
     }
 
     /// <summary>

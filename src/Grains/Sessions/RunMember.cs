@@ -19,7 +19,7 @@ internal sealed class RunMember(MemberPlan plan, IModelGrain grain, ModelFacts f
     /// <summary>True when <see cref="Prompt"/> is a conversation in the member's chat template (its markers are special tokens).</summary>
     public bool IsChat { get; init; }
 
-    /// <summary>True when the member shares the main vocabulary: it appends the fused token by id; else it syncs the text.</summary>
+    /// <summary>True when the member shares the fused tokens' vocabulary (<see cref="FusedRun.Main"/>'s): it appends the fused token by id; else it syncs the text.</summary>
     public bool SharesMainVocabulary { get; set; }
 
     /// <summary>False once the method fixed this member's weight at 0: it is closed and no longer stepped.</summary>

@@ -13,9 +13,11 @@ internal sealed class ToyTokenModel
     private readonly int _seed;
     private readonly double _scale;
 
-    public ToyTokenModel(string[] pieces, int seed, double scale = 2.0)
+    // controlTokens: zero-byte control tokens that are not end-of-generation (a BOS that is not the EOS, padding,
+    // unknown), placed after the pieces — they spell nothing, so a sequence that holds one covers no text
+    public ToyTokenModel(string[] pieces, int seed, double scale = 2.0, int controlTokens = 0)
     {
-        _pieces = [.. pieces.Select(p => Encoding.UTF8.GetBytes(p)), []];
+        _pieces = [.. pieces.Select(p => Encoding.UTF8.GetBytes(p)), .. Enumerable.Range(0, controlTokens).Select(_ => Array.Empty<byte>()), []];
         _seed = seed;
         _scale = scale;
         End = _pieces.Length - 1;
@@ -93,7 +95,7 @@ internal static class BruteForce
         for (var v = 0; v < model.Count; v++)
         {
             var piece = model.Piece(v);
-            if (v == model.End || at + piece.Length > text.Length || !piece.SequenceEqual(text.AsSpan(at, piece.Length))) continue;
+            if (v == model.End || piece.Length == 0 || at + piece.Length > text.Length || !piece.SequenceEqual(text.AsSpan(at, piece.Length))) continue;
             var pv = p * Math.Exp(model.LogProb(context, v));
             context.Add(v);
             sum += Complete(model, text, context, at + piece.Length, pv);

@@ -41,6 +41,47 @@ public sealed class RealModelByteExactnessTests(SyntheticModelFixture models)
         Assert.True(byteLevel >= model.LogProbOf(canonical) - 1e-9, "the canonical tokenization is one of the covers");
     }
 
+    /// <summary>
+    /// A prompt that ends inside a word, on the SentencePiece model (its BOS &lt;s&gt; is not its EOS &lt;/s&gt;, and both
+    /// spell nothing): the member backs off to the start of the word (<see cref="PromptBackOff"/>), re-reads the word's
+    /// start byte by byte, and the continuation's next-byte probabilities multiply to exactly
+    /// Σ covers(word start + continuation) / Σ covers(word start) after the prompt's tokens before the word — the
+    /// byte-level conditional under the back-off, with the control tokens' mass left unspent at every step.
+    /// </summary>
+    [Theory]
+    [InlineData("Hello wor", "ld")]
+    [InlineData("a cat s", "at")]
+    public void A_prompt_that_ends_inside_a_word_is_continued_exactly(string prompt, string continuation)
+    {
+        var vocabulary = models.Spm.Vocabulary;
+        Assert.NotEqual(vocabulary.Bos, vocabulary.Eos);
+        using var runner = new ModelRunner(models.Spm, new LlamaContextOptions { ContextSize = 64, MaxSequences = 1, Threads = 2, FullPrecisionCache = true });
+        var model = new ContextDistributions(runner, vocabulary.Bos);
+        var table = TokenByteTable.Create(vocabulary.Count, id => vocabulary.IsControl(id) ? [] : vocabulary.TokenBytes(id), vocabulary.IsEndOfGeneration);
+
+        var split = PromptBackOff.Point(vocabulary, prompt);
+        Assert.Equal(prompt.LastIndexOf(' '), split); // backs off to the last word's start, inside the prompt
+        var context = vocabulary.Tokenize(prompt[..split]);
+        var replay = Encoding.UTF8.GetBytes(prompt[split..]);
+        var scored = Encoding.UTF8.GetBytes(continuation);
+
+        var tree = new ByteCoverTree(table, BytePruning.Exact);
+        tree.Start(model.After(context), null);
+        var lp = new double[ByteDistribution.Symbols];
+        double byteLevel = 0;
+        for (var i = 0; i < replay.Length + scored.Length; i++)
+        {
+            var b = i < replay.Length ? replay[i] : scored[i - replay.Length];
+            Assert.True(tree.NextByte(lp));
+            if (i >= replay.Length) byteLevel += lp[b];
+            foreach (var e in tree.Observe(b).Expansions) tree.Attach(e.Child, model.After([.. context, .. e.Child.Tokens()]), null);
+        }
+
+        var exact = Math.Log(CoverMass(model, table, [.. replay, .. scored], [.. context], 0, 1.0))
+            - Math.Log(CoverMass(model, table, replay, [.. context], 0, 1.0));
+        Assert.Equal(exact, byteLevel, 1e-6);
+    }
+
     // Σ over token sequences that spell the text from `at` on (any segmentation), of P(sequence) × (1 at the end, or the
     // mass of the tokens that straddle the end)
     private static double CoverMass(ContextDistributions model, TokenByteTable table, byte[] text, List<int> context, int at, double p)

@@ -13,9 +13,6 @@ namespace Chorus.Grains;
 /// </summary>
 internal sealed class ByteMember(RunMember member, BytePruning pruning)
 {
-    /// <summary>Tokens the member re-reads byte by byte at the end of the prompt (the prompt's last word).</summary>
-    private const int BackOffWindow = 6;
-
     private readonly ByteCoverTree _tree = new(TokenByteTables.For(member.Vocabulary), pruning);
 
     public RunMember Member { get; } = member;
@@ -38,17 +35,13 @@ internal sealed class ByteMember(RunMember member, BytePruning pruning)
     public int ReplayedBytes { get; private set; }
 
     /// <summary>
-    /// Prefills the prompt up to the start of its last word (in this member's tokens), then reads the rest byte by byte,
-    /// so the token that will straddle the prompt's end is not fixed by the prompt's own tokenization.
+    /// Prefills the prompt up to the start of its last word (in this member's tokens, <see cref="PromptBackOff"/>),
+    /// then reads the rest byte by byte, so the token that will straddle the prompt's end is not fixed by the prompt's
+    /// own tokenization.
     /// </summary>
-    /// <remarks>
-    /// Deviation (cost: the covers that straddle the back-off point are left out, as if every tokenization broke
-    /// there): Phan et al. condition on the whole prompt's covers; a word start is a token boundary of every canonical
-    /// tokenization of the zoo's vocabularies (tokens carry a leading space, never an inner one).
-    /// </remarks>
     public async Task OpenAsync(string prompt, CancellationToken ct)
     {
-        var split = BackOffPoint(Member.Vocabulary, prompt);
+        var split = PromptBackOff.Point(Member.Vocabulary, prompt);
         var opened = await ErrorMapping.GuardAsync(() => Member.Grain.Prefill(Member.Handle!, prompt[..split], 0, 0, evidence: true, ct));
         Evidence = opened.Evidence;
         Member.Evidence = opened.Evidence;
@@ -127,20 +120,5 @@ internal sealed class ByteMember(RunMember member, BytePruning pruning)
         }
         if (_tree.Branches.Count == 0)
             throw new ChorusException(ChorusErrorKind.OutOfRange, $"model '{Member.Name}': every tokenization of the text fills its context of {Member.Facts.ContextSize} tokens");
-    }
-
-    // The start of the prompt's last word in this member's tokens (a token that begins with a space), at most
-    // BackOffWindow tokens back; the whole prompt when no such token follows the first.
-    internal static int BackOffPoint(LlamaVocabulary vocabulary, string prompt)
-    {
-        var tokens = vocabulary.Tokenize(prompt, addSpecial: false);
-        if (tokens.Length < 2) return prompt.Length;
-        var offsets = TokenOffsets.Compute(vocabulary, prompt, tokens);
-        for (var j = tokens.Length - 1; j >= Math.Max(1, tokens.Length - BackOffWindow); j--)
-        {
-            var piece = vocabulary.TokenToString(tokens[j]);
-            if (piece.Length > 1 && piece[0] == ' ' && piece[1] != ' ' && offsets[j] > 0 && offsets[j] < prompt.Length) return offsets[j];
-        }
-        return prompt.Length;
     }
 }

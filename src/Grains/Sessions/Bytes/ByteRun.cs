@@ -64,8 +64,11 @@ internal sealed class ByteRun : IAsyncDisposable
         return _fused;
     }
 
-    /// <summary>The fused log-probability of a byte (after <see cref="Fuse"/>).</summary>
+    /// <summary>The fused log-probability of a byte under the UTF-8 mask, renormalised (after <see cref="Fuse"/>): what generation samples from.</summary>
     public double LogProb(int symbol) => _fused[symbol];
+
+    /// <summary>The fused score of a byte: Σ_k w_k q_k(b) with no mask and no renormalisation, the rule members and token-level methods are scored by.</summary>
+    public double ScoreLogProb(int symbol) => ByteMixture.LogProbOf(Weights, _memberLogProbs, symbol);
 
     /// <summary>Feeds a byte to the weights and every member.</summary>
     public async Task AdvanceAsync(byte b, CancellationToken ct)

@@ -8,7 +8,8 @@ namespace Chorus.Grains;
 /// <summary>
 /// Scores a text under method <c>byte</c> (teacher forcing, byte by byte). The prompt is chosen as for every method
 /// (<see cref="FusedScorer"/>: the main member's first min(128, n/4) tokens, moved to a word start); every byte after it
-/// is scored by the fused next-byte distribution and then fed to every member. The result counts bytes, not tokens:
+/// is scored by the members' weighted next-byte mixture as it is — no UTF-8 mask, no renormalisation, the rule every
+/// member and token-level method is scored by — and then fed to every member. The result counts bytes, not tokens:
 /// <c>Tokens</c> = bytes scored, perplexity per byte, bits per byte as for every method; each member is also scored
 /// alone in its own tokens, and its own byte-level NLL in bits (exact up to the pruning bound) is in the diagnostics.
 /// </summary>
@@ -25,11 +26,12 @@ internal static class ByteScorer
         var bytes = System.Text.Encoding.UTF8.GetBytes(text[promptChars..]);
         var weightSums = new double[plans.Count];
         var memberNll = new double[plans.Count];
-        double nll = 0;
+        double nll = 0, maskedNll = 0;
         for (var i = 0; i < bytes.Length; i++)
         {
             run.Fuse();
-            nll -= run.LogProb(bytes[i]);
+            nll -= run.ScoreLogProb(bytes[i]); // the mixture as it is: the same rule as every member and method
+            maskedNll -= run.LogProb(bytes[i]); // under the UTF-8 mask, renormalised (generation's rule; reported only)
             for (var k = 0; k < weightSums.Length; k++)
             {
                 weightSums[k] += run.Weights[k];
@@ -39,6 +41,7 @@ internal static class ByteScorer
         }
 
         var diagnostics = run.Diagnostics();
+        diagnostics["masked-renormalised-bits"] = maskedNll / Math.Log(2); // what the score was before it stopped renormalising under the mask
         // each member's own byte-level NLL of the scored bytes, in bits (÷ "bytes" = its byte-level bits per byte; totals add up over texts)
         for (var k = 0; k < plans.Count; k++) diagnostics[$"{run.Members[k].Member.Name}.byte-bits"] = memberNll[k] / Math.Log(2);
         run.PointMembersAtLiveSequences(); // a member's first sequence may have ended with its root branch
