@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Chorus.Api;
 using Chorus.Silo.Tests.Support;
 using Xunit.Abstractions;
@@ -13,27 +12,17 @@ namespace Chorus.Silo.Tests.OpenAi;
 [Collection(OpenAiSiloCollection.Name)]
 public sealed class PythonClientTests(OpenAiSiloFixture fixture, ITestOutputHelper log)
 {
-    private const string DebianPython = "/usr/bin/python3";
     private const string Prompt = "The river ran past the old mill";
 
     [Fact]
     public async Task The_python_example_lists_the_cluster_and_streams_the_same_generation_as_dotnet()
     {
-        await DebianPackages.EnsureAsync("python3-grpcio", () => PythonModule("grpc"));
-        await DebianPackages.EnsureAsync("python3-protobuf", () => PythonModule("google/protobuf"));
-        var protoc = await DebianPackages.EnsureAsync("protobuf-compiler", () => DebianPackages.OnPath("protoc", "/usr/bin"));
-        var plugin = await DebianPackages.EnsureAsync("protobuf-compiler-grpc", () => DebianPackages.OnPath("grpc_python_plugin", "/usr/bin"));
-
-        var folder = Directory.CreateTempSubdirectory("chorus-python-").FullName;
+        var folder = await PythonGrpc.StubsAsync();
         try
         {
-            var source = Path.Combine(AppContext.BaseDirectory, "python");
-            var (code, output) = await RunAsync(protoc, folder, null,
-                $"-I{source}", $"--python_out={folder}", $"--grpc_out={folder}", $"--plugin=protoc-gen-grpc={plugin}", Path.Combine(source, "chorus.proto"));
-            Assert.True(code == 0, output);
-            File.Copy(Path.Combine(source, "chorus_client.py"), Path.Combine(folder, "chorus_client.py"));
+            File.Copy(Path.Combine(PythonGrpc.Sources, "chorus_client.py"), Path.Combine(folder, "chorus_client.py"));
 
-            (code, output) = await RunAsync(DebianPython, folder, OpenAiSiloFixture.ApiKey,
+            var (code, output) = await PythonGrpc.PythonAsync(folder, OpenAiSiloFixture.ApiKey,
                 "chorus_client.py", $"127.0.0.1:{new Uri(fixture.Silo.Endpoint).Port}", OpenAiSiloFixture.Pack, Prompt, "12");
             log.WriteLine(output);
             Assert.True(code == 0, output);
@@ -64,26 +53,5 @@ public sealed class PythonClientTests(OpenAiSiloFixture fixture, ITestOutputHelp
         Finished? finished = null;
         await foreach (var e in fixture.Client.GenerateAsync(request)) finished = e.Finished ?? finished;
         return finished!;
-    }
-
-    private static string? PythonModule(string path)
-    {
-        var init = Path.Combine("/usr/lib/python3/dist-packages", path, "__init__.py");
-        return File.Exists(init) ? init : null;
-    }
-
-    private static async Task<(int Code, string Output)> RunAsync(string file, string folder, string? apiKey, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(file) { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in arguments) start.ArgumentList.Add(a);
-        start.Environment["PYTHONPATH"] = folder;
-        start.Environment["PYTHONIOENCODING"] = "utf-8";
-        if (apiKey is not null) start.Environment["CHORUS_API_KEY"] = apiKey;
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout + await stderr);
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Chorus.Client;
+using Chorus.Silo.Tests.Support;
 
 namespace Chorus.Silo.Tests.Readme;
 
@@ -57,6 +58,7 @@ public sealed partial class ReadmeExamplesTests
                 else Assert.Fail($"the test does not know how to run this README line: {command}");
                 ran.Add(words[0] + " " + words[1]);
             }
+            await RunPythonAsync(readme, serving.GrpcEndpoint);
         }
         finally
         {
@@ -64,6 +66,25 @@ public sealed partial class ReadmeExamplesTests
             if (server is not null) Assert.Equal(0, await server);
         }
         Assert.Equal(["chorus generate", "chorus score", "chorus demo", "curl -s"], ran);
+    }
+
+    // the README's Python block, against the demo's gRPC port (the README says 5000, the demo prints its own)
+    private static async Task RunPythonAsync(string readme, string grpcEndpoint)
+    {
+        var script = Assert.Single(ReadmeBlocks.In(readme, "Quick tour", "python"));
+        Assert.Contains("\"127.0.0.1:5000\"", script, StringComparison.Ordinal);
+        var folder = await PythonGrpc.StubsAsync();
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(folder, "readme.py"), script.Replace("127.0.0.1:5000", new Uri(grpcEndpoint).Authority, StringComparison.Ordinal));
+            var (code, output) = await PythonGrpc.PythonAsync(folder, null, "readme.py");
+            Assert.True(code == 0, output);
+            Assert.True(output.Trim().Length > 0, "the Python example printed no text");
+        }
+        finally
+        {
+            TempFolders.Delete(folder);
+        }
     }
 
     /// <summary>The repository-relative paths of the README, made absolute (the test runs from its bin folder).</summary>
