@@ -98,7 +98,8 @@ public sealed class ChartRenderTests(ITestOutputHelper output)
     [InlineData("neither API keys nor anonymous", """{ "security": { "apiKeysSecret": "" } }""", "security.apiKeysSecret")]
     [InlineData("no membership store", """{ "membership": { "connectionStringSecret": "" } }""", "no membership store")]
     [InlineData("the in-chart Redis with adonet", """{ "membership": { "provider": "adonet", "connectionStringSecret": "", "inChartRedis": { "enabled": true } } }""", "needs membership.provider=redis")]
-    [InlineData("a grace period within the drain", """{ "cluster": { "drainSeconds": 60, "terminationGracePeriodSeconds": 60 } }""", "must exceed cluster.drainSeconds")]
+    [InlineData("a grace period within the drain", """{ "cluster": { "drainSeconds": 60, "terminationGracePeriodSeconds": 60 } }""", "must exceed cluster.drainSeconds + 10")]
+    [InlineData("a grace period within the bounded stop", """{ "cluster": { "drainSeconds": 60, "terminationGracePeriodSeconds": 70 } }""", "must exceed cluster.drainSeconds + 10")]
     public void The_templates_refuse_a_combination(string what, string overrides, string message)
     {
         var rendered = ChartRender.Template(ChartValues.Installable(overrides));

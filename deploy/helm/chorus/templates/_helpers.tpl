@@ -29,8 +29,8 @@
 {{- if and .Values.membership.inChartRedis.enabled (ne .Values.membership.provider "redis") }}
 {{- fail "membership.inChartRedis needs membership.provider=redis" }}
 {{- end }}
-{{- if le (int .Values.cluster.terminationGracePeriodSeconds) (int .Values.cluster.drainSeconds) }}
-{{- fail "cluster.terminationGracePeriodSeconds must exceed cluster.drainSeconds, or Kubernetes kills silos in the middle of their drain" }}
+{{- if le (int .Values.cluster.terminationGracePeriodSeconds) (add (int .Values.cluster.drainSeconds) 10) }}
+{{- fail "cluster.terminationGracePeriodSeconds must exceed cluster.drainSeconds + 10 (a silo drains, then takes up to 10 s more to leave the membership and exit), or Kubernetes kills silos before they have left" }}
 {{- end }}
 {{- include "chorus.validateNames" . }}
 {{- include "chorus.validateGroups" . }}
