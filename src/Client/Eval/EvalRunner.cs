@@ -30,9 +30,7 @@ public sealed class EvalRunner(ChorusApiClient client, TextWriter progress, IRea
                 onReply?.Invoke(method, windows[i], reply);
                 foreach (var (key, value) in reply.Diagnostics)
                 {
-                    if (!double.IsFinite(value)) continue;
-                    var peak = key.EndsWith("-share", StringComparison.Ordinal) || key.EndsWith("branches", StringComparison.Ordinal);
-                    diagnostics[key] = diagnostics.TryGetValue(key, out var sum) ? (peak ? Math.Max(sum, value) : sum + value) : value;
+                    if (double.IsFinite(value)) Contracts.ScoreDiagnostics.Accumulate(diagnostics, key, value);
                 }
                 nll += reply.MeanNll * reply.Tokens;
                 tokens += reply.Tokens;

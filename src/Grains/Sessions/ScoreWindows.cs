@@ -98,7 +98,7 @@ internal static class ScoreWindows
 
     /// <summary>
     /// The windows' scores as one: NLL, tokens and bytes add up (the scored spans tile the text), weights are
-    /// token-weighted means, diagnostics add up except shares and branch peaks (their maxima), as <c>chorus eval</c> does.
+    /// token-weighted means, diagnostics add up as <see cref="ScoreDiagnostics"/> says.
     /// </summary>
     public static ScoreResult Combine(IReadOnlyList<ScoreWindow> windows, IReadOnlyList<ScoreResult> results)
     {
@@ -120,8 +120,7 @@ internal static class ScoreWindows
         foreach (var (key, value) in results.Where(r => r.Diagnostics is not null).SelectMany(r => r.Diagnostics!))
         {
             diagnostics ??= [];
-            var peak = key.EndsWith("-share", StringComparison.Ordinal) || key.EndsWith("branches", StringComparison.Ordinal);
-            diagnostics[key] = diagnostics.TryGetValue(key, out var sum) ? (peak ? Math.Max(sum, value) : sum + value) : value;
+            ScoreDiagnostics.Accumulate(diagnostics, key, value);
         }
         return new ScoreResult(first.Method, tokens, Math.Exp(nll / Math.Max(1, tokens)), nll / Math.Max(1, tokens), members, first.PromptTokens,
             weights, bytes, ByteLoss.BitsPerByte(nll, bytes))

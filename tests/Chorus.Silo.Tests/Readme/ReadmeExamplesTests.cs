@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Chorus.Client;
+using Chorus.Client.Cluster;
 using Chorus.Silo.Tests.Support;
 
 namespace Chorus.Silo.Tests.Readme;
@@ -35,7 +36,7 @@ public sealed partial class ReadmeExamplesTests
                 if (words[0] == "chorus" && words[^1] == "&")
                 {
                     Assert.Equal(["chorus", "demo", "--serve", "8080", "&"], words);
-                    serving.HttpPort = FreePort();
+                    serving.HttpPort = FreePorts.Take(1)[0];
                     server = ChorusCommandLine.RunAsync(["demo", "--serve", serving.HttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture)], serving, TextWriter.Null, stop.Token);
                     await serving.Ready.WaitAsync(stop.Token);
                 }
@@ -90,13 +91,6 @@ public sealed partial class ReadmeExamplesTests
     /// <summary>The repository-relative paths of the README, made absolute (the test runs from its bin folder).</summary>
     private static string FromRoot(string word) =>
         word.StartsWith("models/", StringComparison.Ordinal) || word.StartsWith("data/", StringComparison.Ordinal) ? Path.Combine(RepositoryFiles.Root, word) : word;
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static async Task<string> BashAsync(string command, CancellationToken ct)
     {
