@@ -71,7 +71,7 @@ internal static class FusedScorer
         IReadOnlyList<MemberPlan> plans, ScoreRequest request, IGrainFactory grains, ClusterModelDirectory directory, VocabularyCatalog catalog)
     {
         var text = request.Text ?? "";
-        var mainPlan = plans.FirstOrDefault(p => p.Role == MemberRole.Main) ?? plans[0];
+        var mainPlan = plans[MemberPlanner.MainIndex(plans)];
         directory.EnsureServed(mainPlan.Model);
         var mainGrain = grains.GetGrain<IModelGrain>(mainPlan.Model);
         var mainVocabulary = await catalog.Vocabulary(mainGrain, await mainGrain.Describe());

@@ -44,6 +44,14 @@ public static class MemberPlanner
     /// Roles by position. Weak-to-strong methods (proxy-tuning, dlf): the large base model first (main), then the
     /// expert(s), then the small base (anti-expert side) last. Every other method: the first member is main.
     /// </summary>
+    /// <summary>The index of the main member (the one whose vocabulary the fused token is chosen in): its role, else the first.</summary>
+    public static int MainIndex(IReadOnlyList<MemberPlan> plans)
+    {
+        for (var i = 0; i < plans.Count; i++)
+            if (plans[i].Role == MemberRole.Main) return i;
+        return 0;
+    }
+
     public static MemberRole[] ByPosition(int count, string? method)
     {
         var roles = new MemberRole[count];

@@ -1,5 +1,4 @@
 using Chorus.Contracts;
-using Chorus.Fusion;
 using Chorus.Llama;
 
 namespace Chorus.Grains;
@@ -35,7 +34,7 @@ internal static class ScoreWindows
         }
         if (members.All(m => Fits(m, text))) return null;
 
-        var main = members[Math.Max(0, plans.ToList().FindIndex(p => p.Role == MemberRole.Main))].Vocabulary;
+        var main = members[MemberPlanner.MainIndex(plans)].Vocabulary;
         var ids = ErrorMapping.Guard(() => main.Tokenize(text, addSpecial: true));
         var offsets = TokenOffsets.Compute(main, text, ids);
         for (var length = members.Min(m => m.Context) - Margin; length >= 16; length = length * 7 / 8)
