@@ -42,6 +42,9 @@ internal sealed class FusedRun : IAsyncDisposable
     public FusionSession? Fusion { get; private set; }
     /// <summary>The main member's prompt (every member's, unless a conversation was formatted per member).</summary>
     public string Prompt { get; }
+
+    /// <summary>The conversation each member's prompt was formatted from (null for a plain prompt).</summary>
+    public ChatTurn[]? Messages { get; private init; }
     public IReadOnlyList<RunMember> Members => _members;
     /// <summary>
     /// The member whose vocabulary the fused tokens are in: the main member, or after <see cref="PrefillAsync"/> the
@@ -79,7 +82,7 @@ internal sealed class FusedRun : IAsyncDisposable
         var vocabularies = await Task.WhenAll(grainRefs.Select((g, i) => catalog.Vocabulary(g, facts[i])));
         var prompts = messages is null ? null : await Task.WhenAll(grainRefs.Select(g => g.FormatChat(messages)));
         var members = plans.Select((p, i) => new RunMember(p, grainRefs[i], facts[i], vocabularies[i]) { Prompt = prompts?[i] ?? prompt, IsChat = prompts is not null }).ToList();
-        var run = new FusedRun(session, members, method, directory, logger);
+        var run = new FusedRun(session, members, method, directory, logger) { Messages = messages };
         run.CheckVocabularies();
         return run;
     }

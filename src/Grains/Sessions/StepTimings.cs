@@ -11,7 +11,7 @@ namespace Chorus.Grains;
 internal sealed class StepTimings
 {
     private double[] _call = [];
-    private SequenceStep?[] _steps = [];
+    private MemberTime?[] _steps = [];
 
     public int Steps { get; private set; }
     public double Call { get; private set; }
@@ -26,13 +26,16 @@ internal sealed class StepTimings
     /// <summary>Starts a step of <paramref name="members"/> member calls.</summary>
     public void Begin(int members)
     {
-        if (_call.Length != members) { _call = new double[members]; _steps = new SequenceStep?[members]; }
+        if (_call.Length != members) { _call = new double[members]; _steps = new MemberTime?[members]; }
         Array.Clear(_call);
         Array.Clear(_steps);
     }
 
     /// <summary>One member's call: its wall time as the session saw it and what the grain reported.</summary>
-    public void Member(int index, double callMilliseconds, SequenceStep step)
+    public void Member(int index, double callMilliseconds, SequenceStep step) => Member(index, callMilliseconds, MemberTime.Of(step));
+
+    /// <summary>One member's call: its wall time as the session saw it and the grain's own time, as far as it was split.</summary>
+    public void Member(int index, double callMilliseconds, MemberTime step)
     {
         _call[index] = callMilliseconds;
         _steps[index] = step;
@@ -45,14 +48,14 @@ internal sealed class StepTimings
         for (var i = 0; i < _call.Length; i++)
             if (_steps[i] is not null && (slowest < 0 || _call[i] > _call[slowest])) slowest = i;
         if (slowest < 0) return;
-        var s = _steps[slowest]!;
+        var s = _steps[slowest]!.Value;
         Steps++;
         Call += _call[slowest];
         Transport += Math.Max(0, _call[slowest] - s.Milliseconds);
-        Queue += s.QueueMilliseconds;
-        Decode += s.DecodeMilliseconds;
-        Read += s.ReadMilliseconds;
-        Grain += Math.Max(0, s.Milliseconds - s.QueueMilliseconds - s.DecodeMilliseconds - s.ReadMilliseconds);
+        Queue += s.Queue;
+        Decode += s.Decode;
+        Read += s.Read;
+        Grain += Math.Max(0, s.Milliseconds - s.Queue - s.Decode - s.Read);
     }
 
     public void AddSample(double ms) => Sample += ms;
@@ -65,4 +68,13 @@ internal sealed class StepTimings
         var n = Math.Max(1, Steps);
         return new StepSplit(Call / n, Transport / n, Queue / n, Decode / n, Read / n, Grain / n, Sample / n, Stream / n);
     }
+}
+
+/// <summary>
+/// A member call's time inside the model grain: all of it, and of that the queue, <c>llama_decode</c> and reading the rows
+/// where the grain reported them (a speculative verification reports only the whole: the rest counts as grain time).
+/// </summary>
+internal readonly record struct MemberTime(double Milliseconds, double Queue = 0, double Decode = 0, double Read = 0)
+{
+    public static MemberTime Of(SequenceStep step) => new(step.Milliseconds, step.QueueMilliseconds, step.DecodeMilliseconds, step.ReadMilliseconds);
 }

@@ -39,10 +39,16 @@ internal sealed class ByteMember(RunMember member, BytePruning pruning)
     /// then reads the rest byte by byte, so the token that will straddle the prompt's end is not fixed by the prompt's
     /// own tokenization.
     /// </summary>
-    public async Task OpenAsync(string prompt, CancellationToken ct)
+    /// <remarks>
+    /// A conversation (<paramref name="chat"/>) is prefilled whole, its template's markers parsed as special tokens: the
+    /// template ends where the reply begins, at a token boundary, as llama.cpp's server reads it, so no back-off is needed.
+    /// </remarks>
+    public async Task OpenAsync(string prompt, bool chat, CancellationToken ct)
     {
-        var split = PromptBackOff.Point(Member.Vocabulary, prompt);
-        var opened = await ErrorMapping.GuardAsync(() => Member.Grain.Prefill(Member.Handle!, prompt[..split], 0, 0, evidence: true, ct));
+        var split = chat ? prompt.Length : PromptBackOff.Point(Member.Vocabulary, prompt);
+        var opened = await ErrorMapping.GuardAsync(() => chat
+            ? Member.Grain.PrefillChat(Member.Handle!, prompt, 0, 0, evidence: true, ct)
+            : Member.Grain.Prefill(Member.Handle!, prompt[..split], 0, 0, evidence: true, ct));
         Evidence = opened.Evidence;
         Member.Evidence = opened.Evidence;
         _tree.Start(opened.Next.ToDistribution(), Member.Handle);

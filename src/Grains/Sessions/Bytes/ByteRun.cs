@@ -38,14 +38,20 @@ internal sealed class ByteRun : IAsyncDisposable
     /// <summary>The member weights for the next byte.</summary>
     public ReadOnlySpan<double> Weights => _weighting!.Current;
 
+    /// <summary>Byte-level fusion over members already resolved (by a session, which admits and releases them).</summary>
+    public static ByteRun Over(FusedRun run, ByteMethod method) => new(run, method);
+
     public static async Task<ByteRun> ResolveAsync(Guid session, IReadOnlyList<MemberPlan> plans, ByteMethod method, string prompt,
         IGrainFactory grains, ClusterModelDirectory directory, VocabularyCatalog catalog, ILogger logger) =>
         new(await FusedRun.ResolveAsync(session, plans, method, prompt, grains, directory, catalog, logger), method);
 
-    /// <summary>Opens every member on the prompt in parallel and prepares the weights from what they saw of it.</summary>
+    /// <summary>
+    /// Opens every member on its prompt in parallel — the shared prompt, or the conversation in the member's own chat
+    /// template — and prepares the weights from what they saw of it.
+    /// </summary>
     public async Task OpenAsync(VocabularyCatalog catalog, CancellationToken ct)
     {
-        await Task.WhenAll(Members.Select(m => m.OpenAsync(Run.Prompt, ct)));
+        await Task.WhenAll(Members.Select(m => m.OpenAsync(m.Member.Prompt, m.Member.IsChat, ct)));
         var session = (ByteSession)ErrorMapping.Guard(() => Method.Prepare(new FusionRequest
         {
             Members = Members.Select(m => new FusionMember(m.Member.Name, m.Member.Vocabulary, m.Member.Plan.Role) { ParameterCount = m.Member.Facts.Parameters }).ToList(),

@@ -24,9 +24,9 @@ internal sealed class DraftSequence(IModelGrain grain, SequenceHandle handle, in
     /// <summary>
     /// Makes the cache hold <paramref name="committed"/> then <paramref name="extra"/>, re-decoding at least the last
     /// committed token (its row is the distribution after the committed text). Returns that distribution, then the
-    /// distribution after each extra token (as wire data; converted where read).
+    /// distribution after each extra token (as wire data; converted where read), and the model's time for the call.
     /// </summary>
-    public async Task<(TokenDistribution AfterCommitted, DistributionData?[] AfterExtra)> ExtendAsync(
+    public async Task<(TokenDistribution AfterCommitted, DistributionData?[] AfterExtra, double Milliseconds)> ExtendAsync(
         IReadOnlyList<int> committed, int[] extra, int topK, CancellationToken ct)
     {
         var common = 0;
@@ -37,12 +37,12 @@ internal sealed class DraftSequence(IModelGrain grain, SequenceHandle handle, in
         extra.CopyTo(tokens.AsSpan(committed.Count - common));
         var rollback = _cached.Count - common;
         _cached.RemoveRange(common, rollback);
-        if (tokens.Length == 0) return (AfterPrompt, []);
+        if (tokens.Length == 0) return (AfterPrompt, [], 0);
         var step = await Grain.Extend(Handle, promptLength + common, tokens, topK, ct);
         _cached.AddRange(tokens);
         var pending = committed.Count - common;
         var after = pending > 0 ? step.Rows[pending - 1]!.ToDistribution() : AfterPrompt;
-        return (after, step.Rows[pending..]);
+        return (after, step.Rows[pending..], step.Milliseconds);
     }
 
     /// <summary>

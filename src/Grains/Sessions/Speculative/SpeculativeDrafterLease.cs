@@ -4,7 +4,8 @@ namespace Chorus.Grains;
 
 /// <summary>
 /// The drafter's sequence for one speculative generation: a member's own (the main member unless another is named), or
-/// one sequence of a separate model of the main vocabulary, admitted and prefilled here and released on dispose (the
+/// one sequence of a separate model of the main vocabulary, admitted and prefilled here (on the conversation in its own
+/// chat template, for chat) and released on dispose (the
 /// session's release of its members covers only the members' models).
 /// </summary>
 internal sealed class SpeculativeDrafterLease : IAsyncDisposable
@@ -52,7 +53,10 @@ internal sealed class SpeculativeDrafterLease : IAsyncDisposable
             await foreach (var e in grain.Admit(context.Session, 1, ct))
                 if (e is AdmissionGranted granted) handle = granted.Handles[0];
             if (handle is null) throw new ChorusException(ChorusErrorKind.Internal, $"drafter '{name}' ended admission without granting a slot");
-            var opened = await grain.Prefill(handle, run.Prompt, DrafterTopK, 0, evidence: false, ct);
+            // a conversation is formatted in the drafter's own template: its drafts are guesses the members verify
+            var opened = run.Messages is { } messages
+                ? await grain.PrefillChat(handle, await grain.FormatChat(messages), DrafterTopK, 0, evidence: false, ct)
+                : await grain.Prefill(handle, run.Prompt, DrafterTopK, 0, evidence: false, ct);
             var sequence = new DraftSequence(grain, handle, opened.Evidence.TokenIds.Length, facts.ContextSize, opened.Next.ToDistribution());
             return new SpeculativeDrafterLease(sequence, -1, grain, context.Session);
         }

@@ -39,7 +39,7 @@ internal sealed class SpeculativeRound
         _topK = run.Method.Requirements.TopK;
         _rows = new TokenDistribution?[maxDraft + 1][];
         for (var j = 0; j < _rows.Length; j++) _rows[j] = new TokenDistribution?[run.Members.Count];
-        if (run.Members.Any(m => m.Active && !m.SharesMainVocabulary)) _text = new DraftText(run.Prompt, run.Main.Vocabulary);
+        if (run.Members.Any(m => m.Active && !m.SharesMainVocabulary)) _text = new DraftText(run.Main.Vocabulary);
         var vocabulary = run.Main.Facts.VocabularySize;
         _target = sampler.IsGreedy ? [] : new double[vocabulary];
         _scratch = sampler.IsGreedy ? [] : new double[vocabulary];
@@ -56,10 +56,11 @@ internal sealed class SpeculativeRound
 
     /// <summary>
     /// Runs a round with up to <paramref name="k"/> drafts after <paramref name="committed"/>; appends the tokens it
-    /// settles to <paramref name="output"/> with each one's fused step. Greedy, with <paramref name="ahead"/> &gt; 0:
-    /// while its drafts are verified, drafts that many tokens of the next round ahead.
+    /// settles to <paramref name="output"/>, telling <paramref name="onSettle"/> each one with the fused step that chose it
+    /// (before the next row is fused: the step's buffers are reused). Greedy, with <paramref name="ahead"/> &gt; 0: while
+    /// its drafts are verified, drafts that many tokens of the next round ahead.
     /// </summary>
-    public async Task RunAsync(IReadOnlyList<int> committed, int k, int ahead, List<int> output, Action<FusedStep>? onStep, CancellationToken ct)
+    public async Task RunAsync(IReadOnlyList<int> committed, int k, int ahead, List<int> output, Action<FusedStep, int>? onSettle, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
         for (var j = 0; j <= k; j++) Array.Clear(_rows[j]);
@@ -89,10 +90,9 @@ internal sealed class SpeculativeRound
             _step.Clear();
             foreach (var d in _rows[j]) _step.Add(d!);
             var fused = ErrorMapping.Guard(() => _run.Fusion!.Fuse(_step));
-            onStep?.Invoke(fused);
             if (j == drafts.Length)
             {
-                Settle(output, _sampler.Sample(fused.LogProbs)); // every draft kept: a bonus token from the last row
+                Settle(output, _sampler.Sample(fused.LogProbs), fused, onSettle); // every draft kept: a bonus token from the last row
                 break;
             }
             var draft = drafts[j];
@@ -110,10 +110,10 @@ internal sealed class SpeculativeRound
             }
             if (replacement is { } r)
             {
-                Settle(output, r);
+                Settle(output, r, fused, onSettle);
                 break;
             }
-            Settle(output, draft);
+            Settle(output, draft, fused, onSettle);
             Accepted++;
         }
         FuseMilliseconds = Stopwatch.GetElapsedTime(fuseStart).TotalMilliseconds;
@@ -121,8 +121,9 @@ internal sealed class SpeculativeRound
 
     // a settled token, told to the method before the next row is fused: stateful methods (online weights) learn from
     // each token in the order plain decoding would, so their weights at every step equal the plain ensemble's
-    private void Settle(List<int> output, int token)
+    private void Settle(List<int> output, int token, FusedStep fused, Action<FusedStep, int>? onSettle)
     {
+        onSettle?.Invoke(fused, token);
         output.Add(token);
         _run.Fusion!.Observe(token);
     }
@@ -139,11 +140,13 @@ internal sealed class SpeculativeRound
     }
 
     // every active member reads the rows after the committed tokens and after each draft, in one decode each
-    private Task VerifyAsync(IReadOnlyList<int> committed, int[] drafts, CancellationToken ct)
+    // (the step-time split of a round covers these verification calls: the drafting member's rows come with its drafts)
+    private async Task VerifyAsync(IReadOnlyList<int> committed, int[] drafts, CancellationToken ct)
     {
         var members = _run.Members;
         var text = _text is not null && committed.Count + drafts.Length > 0 ? _text.Build(committed, drafts) : default;
         var work = new List<Task>(members.Count);
+        _run.Timings.Begin(members.Count);
         for (var i = 0; i < members.Count; i++)
         {
             var m = members[i];
@@ -163,19 +166,26 @@ internal sealed class SpeculativeRound
                 work.Add(TextRows(m, text.Text, text.PrefixLengths, index, committed.Count == 0, ct));
             }
         }
-        return Task.WhenAll(work);
+        await Task.WhenAll(work);
+        _run.Timings.End();
     }
 
-    private async Task Rows(Task<(TokenDistribution AfterCommitted, DistributionData?[] AfterExtra)> rows, int member, TokenDistribution? afterPrompt)
+    private async Task Rows(Task<(TokenDistribution AfterCommitted, DistributionData?[] AfterExtra, double Milliseconds)> rows, int member, TokenDistribution? afterPrompt)
     {
-        var (first, rest) = await rows;
+        var called = Stopwatch.GetTimestamp();
+        var (first, rest, grainMs) = await rows;
+        _run.Timings.Member(member, Stopwatch.GetElapsedTime(called).TotalMilliseconds, new MemberTime(grainMs));
         _rows[0][member] = afterPrompt ?? first;
         for (var j = 0; j < rest.Length; j++) _rows[j + 1][member] = rest[j]!.ToDistribution();
     }
 
+    // a member of another vocabulary is synced to its own prompt (its chat template, for a conversation) and the drafted text
     private async Task TextRows(RunMember m, string text, int[] prefixLengths, int member, bool atPrompt, CancellationToken ct)
     {
-        var step = await m.Grain.SyncDraft(m.Handle!, text, prefixLengths, _topK, ct);
+        var called = Stopwatch.GetTimestamp();
+        var step = await m.Grain.SyncDraft(m.Handle!, m.Prompt + text, [.. prefixLengths.Select(p => m.Prompt.Length + p)], _topK, ct);
+        _run.Timings.Member(member, Stopwatch.GetElapsedTime(called).TotalMilliseconds, new MemberTime(step.Milliseconds));
+        m.LastTokens = step.Decoded;
         for (var j = 0; j < step.Rows.Length; j++) _rows[j][member] = step.Rows[j]?.ToDistribution();
         if (atPrompt) _rows[0][member] = m.Current; // the plain path's first step reads the prefill's row
     }
