@@ -33,7 +33,7 @@ public sealed class ChorusMetrics : IDisposable
         _meter.CreateObservableGauge("chorus.kv.sequences.used", () => ObserveSlots(used: true), "{sequence}", "KV sequences (slots) of a model replica in use");
         _meter.CreateObservableGauge("chorus.kv.sequences.capacity", () => ObserveSlots(used: false), "{sequence}", "KV sequences (slots) a model replica has");
         StepLatency = Seconds("chorus.member.step.duration", "Latency of one member step at the model grain (queueing and batching included)");
-        FusionTime = Seconds("chorus.fusion.duration", "Time to fuse one step (one round for speculative generation)");
+        FusionTime = Seconds("chorus.fusion.duration", "Time to fuse one step (one round for speculative generation, one character for method byte, one scored unit when scoring)");
         ActiveSessions = _meter.CreateUpDownCounter<long>("chorus.sessions.active", "{session}", "Fusion session grains running a generation on this silo");
         ActiveSequences = _meter.CreateUpDownCounter<long>("chorus.sequences.active", "{sequence}", "Member sequences holding a KV slot");
         QueueLength = _meter.CreateUpDownCounter<long>("chorus.queue.length", "{request}", "Requests waiting for a model's slots");

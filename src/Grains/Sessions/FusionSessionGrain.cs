@@ -67,7 +67,7 @@ internal sealed class FusionSessionGrain(
                 _ when request.Speculate > 0 => new SpeculativeStepper(run, sampler, request, new(session, GrainFactory, directory, metrics), catalog),
                 _ => new TokenStepper(run, sampler, request.Sampling, catalog),
             };
-            await foreach (var e in new GenerationLoop(request, maxUnits, metrics).RunAsync(session, method.Name, stepper, deadline.Token, cancellationToken))
+            await foreach (var e in new GenerationLoop(LoopOptions.From(request), maxUnits, metrics).RunAsync(session, method.Name, stepper, deadline.Token, cancellationToken))
                 yield return e;
         }
         finally
@@ -113,6 +113,6 @@ internal sealed class FusionSessionGrain(
 
     private Task<ScoreResult> ScoreOneAsync(Guid owner, IReadOnlyList<MemberPlan> plans, FusionMethod method, ScoreRequest request, CancellationToken ct) =>
         method is ByteMethod byteMethod
-            ? ByteScorer.ScoreAsync(owner, plans, byteMethod, request, GrainFactory, directory, catalog, logger, ct)
-            : FusedScorer.ScoreAsync(owner, plans, method, request, GrainFactory, directory, catalog, logger, ct);
+            ? ByteScorer.ScoreAsync(owner, plans, byteMethod, request, GrainFactory, directory, catalog, metrics, logger, ct)
+            : FusedScorer.ScoreAsync(owner, plans, method, request, GrainFactory, directory, catalog, metrics, logger, ct);
 }

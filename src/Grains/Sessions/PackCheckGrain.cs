@@ -13,7 +13,7 @@ namespace Chorus.Grains;
 /// </summary>
 [LocalSessionPlacement, Orleans.GrainDirectory.GrainDirectory(LocalSessionDirectory.Name)]
 internal sealed class PackCheckGrain(
-    IOptions<ChorusOptions> options, ClusterModelDirectory directory, VocabularyCatalog catalog, ILogger<PackCheckGrain> logger)
+    IOptions<ChorusOptions> options, ClusterModelDirectory directory, VocabularyCatalog catalog, ChorusMetrics metrics, ILogger<PackCheckGrain> logger)
     : Grain, IPackCheckGrain
 {
     public async Task<PackCheckResult> Check(PackCheckRequest request, CancellationToken cancellationToken = default)
@@ -60,7 +60,7 @@ internal sealed class PackCheckGrain(
         // the prompt is the first word (BOS + one token): every member must see at least one token of it
         var score = new ScoreRequest(request.Members, method, [], request.Text, PromptTokens: 2);
         var result = await FusedScorer.ScoreAsync(this.GetPrimaryKey(), plans, FusionMethods.Create(method, new Dictionary<string, string>()),
-            score, GrainFactory, directory, catalog, logger, ct);
+            score, GrainFactory, directory, catalog, metrics, logger, ct);
         return result.Members;
     }
 

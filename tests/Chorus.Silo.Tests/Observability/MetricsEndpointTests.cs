@@ -44,6 +44,7 @@ public sealed partial class MetricsEndpointTests(ObservedSiloFixture fixture, IT
     [Fact]
     public async Task Byte_and_speculative_generations_count_like_any_other()
     {
+        var before = await ScrapeUntil(fixture, _ => true);
         var bytes = Request(pack: null, maxTokens: 3, models: ["a", "b"]);
         bytes.Method = "byte";
         Assert.Equal("max_tokens", (await Generate(fixture, bytes))[^1].Finished.Reason);
@@ -55,6 +56,9 @@ public sealed partial class MetricsEndpointTests(ObservedSiloFixture fixture, IT
         Assert.True(Value(metrics, "chorus_tokens_generated_total", """model="a",pack="none",method="byte",front_end="grpc""") >= 3);
         Assert.True(Value(metrics, "chorus_request_time_to_first_token_seconds_count", """model="a",pack="none",method="byte",front_end="grpc""") >= 1);
         Assert.True(Value(metrics, "chorus_tokens_generated_total", """model="a",pack="none",method="uniform",front_end="grpc""") >= 5);
+        // the one loop records their fusion time (per character, per round) and the step-time split of the rounds' verification
+        Assert.True(Value(metrics, "chorus_fusion_duration_seconds_count", "") >= Math.Max(0, Value(before, "chorus_fusion_duration_seconds_count", "")) + 3 + 1);
+        Assert.True(Value(metrics, "chorus_step_part_duration_seconds_count", """part="call""") > Math.Max(0, Value(before, "chorus_step_part_duration_seconds_count", """part="call""")));
     }
 
     [Fact]

@@ -12,9 +12,9 @@ namespace Chorus.Grains;
 /// cancelled/deadline choice, the stop filter and the tail flush, per-unit weights and log-probabilities
 /// (<see cref="UnitAnnotator"/>), the fusion-time metric and the step-time split. As llama.cpp's server does in
 /// <c>update_slots</c>, a mode differs only in how a step commits its units (vLLM's engine core: speculative tokens are
-/// ordinary scheduled tokens).
+/// ordinary scheduled tokens). Scoring runs the same loop with a teacher-forcing stepper (<see cref="FusedScorer"/>).
 /// </summary>
-internal sealed class GenerationLoop(GenerationRequest request, int maxUnits, ChorusMetrics metrics)
+internal sealed class GenerationLoop(LoopOptions request, int maxUnits, ChorusMetrics metrics)
 {
     /// <summary>
     /// Runs <paramref name="stepper"/> to its end. <paramref name="ct"/> is cancelled by the caller or the deadline;
@@ -34,7 +34,7 @@ internal sealed class GenerationLoop(GenerationRequest request, int maxUnits, Ch
         yield return new GenerationStarted(session, method, [.. run.Members.Select(m => MemberStatuses.Of(m, request.ShowMemberTokens))], stepper.OpenMilliseconds);
 
         var annotate = new UnitAnnotator(request, run);
-        var stops = new StopStringFilter(request.Stop ?? []);
+        var stops = new StopStringFilter(request.Stop);
         var completion = new StringBuilder();
         var reason = "max_tokens";
         double fuseTotal = 0, stepTotal = 0;

@@ -10,7 +10,7 @@ namespace Chorus.Grains;
 /// method reuses its step's buffers for the next fuse, so a stepper that fuses several rows per step (speculation) must
 /// annotate each unit before fusing the next row. Made once the members are open (the fused vocabulary is known then).
 /// </summary>
-internal sealed class UnitAnnotator(GenerationRequest request, FusedRun run)
+internal sealed class UnitAnnotator(LoopOptions request, FusedRun run)
 {
     private readonly FusedLogProbs? _logProbs = request.TopLogProbs >= 0 ? new FusedLogProbs(run.Main.Vocabulary, request.TopLogProbs) : null;
 

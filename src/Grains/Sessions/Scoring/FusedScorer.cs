@@ -6,7 +6,8 @@ using Microsoft.Extensions.Logging;
 namespace Chorus.Grains;
 
 /// <summary>
-/// Scores a text under a fusion method (teacher forcing). Protocol: the text is tokenized in the main member's
+/// Scores a text under a fusion method (teacher forcing, <see cref="TokenScoringStepper"/> through the one
+/// <see cref="GenerationLoop"/>). Protocol: the text is tokenized in the main member's
 /// vocabulary (with BOS as it expects); the first P tokens (default min(128, n/4), moved forward to a word start)
 /// are the prompt every member prefills — prompt-dependent weights (PackLLM, routers) come from it — and each
 /// later token is scored by the fused distribution of the step that predicts it, then appended to every member.
@@ -18,30 +19,19 @@ namespace Chorus.Grains;
 internal static class FusedScorer
 {
     public static async Task<ScoreResult> ScoreAsync(Guid session, IReadOnlyList<MemberPlan> plans, FusionMethod method, ScoreRequest request,
-        IGrainFactory grains, ClusterModelDirectory directory, VocabularyCatalog catalog, ILogger logger, CancellationToken ct)
+        IGrainFactory grains, ClusterModelDirectory directory, VocabularyCatalog catalog, ChorusMetrics metrics, ILogger logger, CancellationToken ct)
     {
         var (text, ids, p, promptChars) = await SplitAsync(plans, request, grains, directory, catalog);
 
         await using var run = await ErrorMapping.GuardAsync(() => FusedRun.ResolveAsync(session, plans, method, text[..promptChars], grains, directory, catalog, logger));
-        await foreach (var _ in run.AdmitAsync(ct)) { } // scoring has no stream to report queue positions on: it just waits
-        await ErrorMapping.GuardAsync(async () => { await run.PrefillAsync(catalog, freeUnusedMembers: false, ct); return true; });
-        if (run.MainIndex != run.PlannedMainIndex) (ids, p) = ReferenceSplit(run.Main, text, promptChars);
-        var weightSums = new double[plans.Count];
-        double nll = 0;
-        var scored = 0;
-        for (var i = p; i < ids.Length; i++)
-        {
-            var fused = ErrorMapping.Guard(run.Fuse);
-            nll -= fused.LogProbs[ids[i]];
-            scored++;
-            for (var k = 0; k < weightSums.Length; k++) weightSums[k] += fused.MemberWeights[k];
-            if (i + 1 < ids.Length) await ErrorMapping.GuardAsync(() => run.AdvanceAsync(ids[i], ct));
-        }
+        await using var scoring = new TokenScoringStepper(run, catalog, text, ids, p, promptChars);
+        await DriveAsync(session, method.Name, scoring, metrics, ct);
 
-        var members = await Task.WhenAll(run.Members.Select((m, k) => ScoreMember(m, text, promptChars, weightSums[k] / scored, ct)));
+        var scored = scoring.Count;
+        var members = await Task.WhenAll(run.Members.Select((m, k) => ScoreMember(m, text, promptChars, scoring.WeightSums[k] / scored, ct)));
         var bytes = ByteLoss.Utf8Bytes(text, promptChars);
-        return new ScoreResult(method.Name, scored, Math.Exp(nll / scored), nll / scored, members, p,
-            weightSums.Select(w => (float)(w / scored)).ToArray(), bytes, ByteLoss.BitsPerByte(nll, bytes))
+        return new ScoreResult(method.Name, scored, Math.Exp(scoring.Nll / scored), scoring.Nll / scored, members, scoring.PromptLength,
+            scoring.WeightSums.Select(w => (float)(w / scored)).ToArray(), bytes, ByteLoss.BitsPerByte(scoring.Nll, bytes))
         {
             // PackLLM's reference=best fused (and scored) in another member's tokens than main's: the perplexity is per its token
             Diagnostics = run.MainIndex == run.PlannedMainIndex ? null : new Dictionary<string, double>(StringComparer.Ordinal) { [$"reference.{run.Main.Name}"] = 1 },
@@ -49,11 +39,35 @@ internal static class FusedScorer
     }
 
     /// <summary>
+    /// Runs a teacher-forcing stepper through the <see cref="GenerationLoop"/> to the end of its text: admission (scoring
+    /// has no stream to report queue positions on: it just waits), prefill, every step. A text that does not fit a
+    /// member's context, or a cancelled request, ends in the error it is.
+    /// </summary>
+    internal static async Task DriveAsync(Guid session, string method, IGenerationStepper scoring, ChorusMetrics metrics, CancellationToken ct)
+    {
+        GenerationFinished? finished = null;
+        await foreach (var e in new GenerationLoop(LoopOptions.Scoring, int.MaxValue, metrics).RunAsync(session, method, scoring, ct, ct))
+            if (e is GenerationFinished f) finished = f;
+        switch (finished?.Reason)
+        {
+            case TokenScoringStepper.Scored:
+                return;
+            case "cancelled" or "deadline":
+                throw new OperationCanceledException("the scoring request was cancelled", ct);
+            case "length":
+                throw new ChorusException(ChorusErrorKind.OutOfRange,
+                    $"the text does not fit a member's context after {finished.CompletionTokens} scored units; score it in windows (the Score call does for texts longer than a member's context) or shorten it");
+            default:
+                throw new ChorusException(ChorusErrorKind.Internal, $"scoring ended before the end of its text ({finished?.Reason ?? "no finish event"})");
+        }
+    }
+
+    /// <summary>
     /// The scored tokens when the method fuses in another member's vocabulary than main's (PackLLM's reference=best):
     /// the text in that member's tokens, scored from its token that starts where the prompt ends — the same span and
     /// the same bytes as with main's tokens.
     /// </summary>
-    private static (int[] Ids, int PromptTokens) ReferenceSplit(RunMember reference, string text, int promptChars)
+    internal static (int[] Ids, int PromptTokens) ReferenceSplit(RunMember reference, string text, int promptChars)
     {
         var ids = ErrorMapping.Guard(() => reference.Vocabulary.Tokenize(text, addSpecial: true));
         var offsets = TokenOffsets.Compute(reference.Vocabulary, text, ids);
