@@ -106,6 +106,39 @@ public sealed class SpeculativeGenerationTests(ClusterFixture fixture)
         Assert.Equal(plain, speculative);
     }
 
+    [Theory]
+    [InlineData("uniform", "a,b,c", 4)]
+    [InlineData("unite", "a,g", 3)] // across vocabularies: g is verified on the drafted text
+    [InlineData("packllm-sim", "a,b", 8)]
+    public async Task Greedy_prompt_lookup_equals_the_plain_ensemble(string method, string members, int k)
+    {
+        // the synthetic members' text never repeats itself, so prompt lookup rarely proposes anything here: this checks
+        // exactness and the plain-step fallback (the zoo's tests and the unit tests check drafts that are kept)
+        var request = Requests.Greedy(Prompt, 48, method, members.Split(','));
+        var plain = await Tokens(request);
+        var (tokens, finished, _) = await Requests.Collect(fixture.Client, request with { Speculate = k, Drafter = "ngram" });
+        Assert.Equal(plain, tokens.Select(t => t.TokenId).ToList());
+        Assert.Equal(tokens.Count, finished.Rounds + finished.AcceptedTokens);
+        foreach (var model in members.Split(','))
+            Assert.Equal(0, (await SlotsEventually(model, s => s.ActiveSequences == 0)).ActiveSequences);
+    }
+
+    [Fact]
+    public async Task Sampled_prompt_lookup_repeats_with_its_seed_and_frees_every_slot()
+    {
+        var request = Requests.Greedy(Prompt, 30, "uniform", "a", "b") with
+        {
+            Sampling = new SamplingSpec(Temperature: 0.7f, Seed: 9), Speculate = 4, Drafter = "ngram",
+            Messages = [new ChatTurn("user", "Say the same thing twice, twice.")], Prompt = "",
+        };
+        var first = await Requests.Collect(fixture.Client, request);
+        var second = await Requests.Collect(fixture.Client, request);
+        Assert.Equal(first.Tokens.Select(t => t.TokenId), second.Tokens.Select(t => t.TokenId));
+        Assert.True(first.Finished.Reason is "max_tokens" or "eog", first.Finished.Reason);
+        foreach (var model in new[] { "a", "b" })
+            Assert.Equal(0, (await SlotsEventually(model, s => s.ActiveSequences == 0)).ActiveSequences);
+    }
+
     [Fact]
     public async Task Sampled_speculation_runs_to_the_limit_and_frees_every_slot()
     {

@@ -19,6 +19,7 @@ public sealed class ZooSpeculativeTests(ZooClusterFixture fixture)
         { "uniform", ["general-large", "wiki-expert"], "general-small", false },  // a small drafter that is not a member
         { "packllm-sim", ["general-small", "general-large", "wiki-expert"], null, false }, // the smallest member (main) drafts
         { "unite", ["general-large", "wiki-expert-gpt2"], "general-small", false }, // across vocabularies
+        { "packllm-sim", ["wiki-expert", "shakespeare-expert", "linux-expert"], "ngram", false }, // prompt lookup: no drafting model
     };
 
     [Theory]
@@ -46,6 +47,20 @@ public sealed class ZooSpeculativeTests(ZooClusterFixture fixture)
         if (mostlyKept) Assert.True(pipelined > rounds / 3, $"only {pipelined} of {rounds} rounds started with drafts made ahead");
         foreach (var model in ZooClusterFixture.Served)
             Assert.Equal(0, (await fixture.Client.GetGrain<IModelGrain>(model).Slots()).ActiveSequences);
+    }
+
+    [Fact]
+    public async Task Prompt_lookup_keeps_drafts_on_code_that_repeats_itself_and_equals_the_plain_ensemble()
+    {
+        // C code repeats its identifiers and idioms: the linux expert's greedy continuation quotes the prompt and itself
+        const string code = "static int foo_init(struct foo *foo)\n{\n\tint ret;\n\n\tret = foo_alloc(foo);\n\tif (ret)\n\t\treturn ret;\n\tret = foo_";
+        var request = new GenerationRequest(new MemberSelection(null, ["linux-expert", "wiki-expert"]), "packllm-sim", [], code, new SamplingSpec(Temperature: 0), 64);
+        var plain = await Requests.Collect(fixture.Client, request);
+        var (tokens, finished, _) = await Requests.Collect(fixture.Client, request with { Speculate = 6, Drafter = "ngram" });
+        Assert.Equal(plain.Tokens.Select(t => t.TokenId), tokens.Select(t => t.TokenId));
+        Assert.Equal(plain.Finished.Text, finished.Text);
+        Assert.True(finished.AcceptedTokens > 0, $"prompt lookup kept {finished.AcceptedTokens} of {finished.DraftedTokens} drafts on code");
+        Assert.True(finished.Rounds < tokens.Count, $"{finished.Rounds} rounds for {tokens.Count} tokens");
     }
 
     // stateful methods: the weights of every step under speculation equal plain decoding's (greedy text alone cannot show

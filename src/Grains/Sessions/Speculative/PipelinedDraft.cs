@@ -18,7 +18,7 @@ namespace Chorus.Grains;
 /// released.
 /// </para>
 /// </summary>
-internal sealed class PipelinedDraft(SpeculativeDrafter drafter)
+internal sealed class PipelinedDraft(IDrafter drafter)
 {
     private Task<AheadDraft>? _pending;
     private int[] _prefix = [];

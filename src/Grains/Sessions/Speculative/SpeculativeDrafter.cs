@@ -10,7 +10,7 @@ namespace Chorus.Grains;
 /// nothing), or a separate drafter model's. Greedy proposes the drafter's arg-max; sampling draws from the drafter's
 /// distribution under the request's sampler settings and keeps that proposal for the acceptance rule.
 /// </summary>
-internal sealed class SpeculativeDrafter
+internal sealed class SpeculativeDrafter : IDrafter
 {
     private readonly DraftSequence _sequence;
     private readonly Sampler _sampler;

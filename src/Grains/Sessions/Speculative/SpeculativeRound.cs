@@ -16,7 +16,7 @@ namespace Chorus.Grains;
 internal sealed class SpeculativeRound
 {
     private readonly FusedRun _run;
-    private readonly SpeculativeDrafter _drafter;
+    private readonly IDrafter _drafter;
     private readonly DraftSequence?[] _sequences; // per member: same-vocabulary members stepped by token id
     private readonly DraftText? _text;
     private readonly Sampler _sampler;
@@ -28,7 +28,7 @@ internal sealed class SpeculativeRound
     private readonly double[] _target;
     private readonly double[] _scratch;
 
-    public SpeculativeRound(FusedRun run, SpeculativeDrafter drafter, DraftSequence?[] sequences, Sampler sampler, int maxDraft)
+    public SpeculativeRound(FusedRun run, IDrafter drafter, DraftSequence?[] sequences, Sampler sampler, int maxDraft)
     {
         _run = run;
         _drafter = drafter;

@@ -7,8 +7,9 @@ namespace Chorus.Grains;
 /// <summary>
 /// Speculative fused decoding (request field <c>speculate</c> = k): each step is a <see cref="SpeculativeRound"/> that
 /// commits the drafts the fused distribution keeps plus one token of its own, instead of one cluster round trip per
-/// token. Opens as plain decoding does, then the drafter: a member's own sequence, or a separate model of the main
-/// vocabulary admitted and prefilled here (on the conversation in its own template for chat) and released on dispose.
+/// token. Opens as plain decoding does, then the drafter: prompt lookup (<c>drafter=ngram</c>, no model), a member's own
+/// sequence, or a separate model of the main vocabulary admitted and prefilled here (on the conversation in its own
+/// template for chat) and released on dispose.
 /// Greedy rounds are pipelined while most drafts are kept: each one asks the drafter to draft the next round ahead, as
 /// long as the draft length the next round would have if this one kept everything (<see cref="DraftLength.IfAllKept"/>);
 /// a draft ahead that is not used is settled before the drafter's slot is released.
@@ -46,12 +47,19 @@ internal sealed class SpeculativeStepper(FusedRun run, Sampler sampler, Generati
             if (m.Active && m.SharesMainVocabulary)
                 _sequences[i] = new DraftSequence(m.Grain, m.Handle!, m.Evidence!.TokenIds.Length, m.Facts.ContextSize, m.Current!);
         }
+        _round = new SpeculativeRound(run, await OpenDrafterAsync(ct), _sequences, sampler, request.Speculate);
+        _decoder = new Llama.Utf8TokenDecoder(run.Main.Vocabulary);
+    }
+
+    // prompt lookup costs no model; otherwise a member's sequence or a separate drafter model's
+    private async Task<IDrafter> OpenDrafterAsync(CancellationToken ct)
+    {
+        if (string.Equals(request.Drafter?.Trim(), NGramDrafter.Name, StringComparison.OrdinalIgnoreCase))
+            return new NGramDrafter(run.Main.Evidence!.TokenIds, sampler.IsGreedy, run.Main.Vocabulary.Count, request.Speculate);
         _drafterLease = await ErrorMapping.GuardAsync(() => SpeculativeDrafterLease.OpenAsync(run, request.Drafter, _sequences, context, ct));
         var topK = run.Method.Requirements.TopK;
-        var drafter = new SpeculativeDrafter(_drafterLease.Sequence, _drafterLease.MemberIndex, sampler, request.Sampling, run.Main.Vocabulary,
+        return new SpeculativeDrafter(_drafterLease.Sequence, _drafterLease.MemberIndex, sampler, request.Sampling, run.Main.Vocabulary,
             _drafterLease.MemberIndex >= 0 ? topK : SpeculativeDrafterLease.DrafterTopK, request.Speculate);
-        _round = new SpeculativeRound(run, drafter, _sequences, sampler, request.Speculate);
-        _decoder = new Llama.Utf8TokenDecoder(run.Main.Vocabulary);
     }
 
     public async Task<StepOutcome> StepAsync(int remaining, UnitAnnotator annotate, CancellationToken ct)
@@ -106,7 +114,7 @@ internal sealed class SpeculativeStepper(FusedRun run, Sampler sampler, Generati
     private int Budget(int offset, int wanted, int remaining)
     {
         var count = _committed.Count + offset;
-        var room = Math.Min(_drafterLease!.Sequence.Room(count), _sequences.Min(s => s?.Room(count) ?? int.MaxValue));
+        var room = Math.Min(_drafterLease?.Sequence.Room(count) ?? int.MaxValue, _sequences.Min(s => s?.Room(count) ?? int.MaxValue));
         return Math.Max(0, Math.Min(wanted, Math.Min(remaining - offset - 1, room - 2)));
     }
 
