@@ -12,13 +12,19 @@ namespace Chorus.Bench.Cluster;
 /// acceptance rate and whether the tokens are identical, for K = 2/4/8, on the zoo's domain pack (three experts,
 /// packllm-sim, full logits; drafted by general-small or by the main member) and on a synthetic pack (two ~20M random
 /// models, uniform; drafted by the main member). Rounds interleave the configurations; the median round is reported.
+/// <c>--set ngram</c> runs prompt lookup instead (<c>drafter=ngram</c>, no drafting model) on the domain pack for C code,
+/// drama, and a prompt that quotes itself, beside the main member drafting the same prompts.
 /// Usage: speculative [--tokens N] [--rounds N] [--threads N] [--ks 2,4,8] [--out DIR] [--size small|large (synthetic pack)]
-///        [--gpu (every model on GPU 0; with CHORUS_LLAMA_LIB_DIR = a CUDA build)]
+///        [--set models|ngram] [--gpu (every model on GPU 0; with CHORUS_LLAMA_LIB_DIR = a CUDA build)]
 /// </summary>
 public static class SpeculativeBench
 {
     private const string DomainPrompt = "The history of the city begins in the year";
     private const string SyntheticPrompt = "The history of the river valley begins with the first farmers who settled along its banks, and";
+    private const string CodePrompt = "static int foo_init(struct foo *foo)\n{\n\tint ret;\n\n\tret = foo_alloc(foo);\n\tif (ret)\n\t\treturn ret;\n\tret = foo_";
+    private const string DramaPrompt = "ROMEO:\nWhat light through yonder window breaks? It is the";
+    private const string QuotingPrompt = "The river rose in the spring and the farmers moved their sheep to the hills above the town. " +
+        "Say it again: The river rose in the spring and the";
 
     private sealed record Pack(string Name, string Method, string[] Members, string? Drafter, string Prompt, bool FullLogits);
 
@@ -39,7 +45,18 @@ public static class SpeculativeBench
             .Select(id => new ModelOptions { Id = id, Path = Path.Combine(zoo, id + ".gguf"), Threads = threads, ContextSize = 256, MaxSequences = 4, Gpu = gpu })
             .Concat(synthetic.Select((p, i) => new ModelOptions { Id = $"s{i}", Path = p, Threads = threads, ContextSize = 512, MaxSequences = 4, Gpu = gpu }))
             .ToList();
-        Pack[] packs =
+        string[] domains = ["wiki-expert", "shakespeare-expert", "linux-expert"];
+        Pack[] packs = StrArg(args, "--set", "models") == "ngram"
+        ?
+        [
+            new("domains, code, drafter ngram", "packllm-sim", domains, "ngram", CodePrompt, true),
+            new("domains, code, drafter main", "packllm-sim", domains, null, CodePrompt, true),
+            new("domains, drama, drafter ngram", "packllm-sim", domains, "ngram", DramaPrompt, true),
+            new("domains, drama, drafter main", "packllm-sim", domains, null, DramaPrompt, true),
+            new("domains, self-quoting, drafter ngram", "packllm-sim", domains, "ngram", QuotingPrompt, true),
+            new("domains, self-quoting, drafter main", "packllm-sim", domains, null, QuotingPrompt, true),
+        ]
+        :
         [
             new("domains, drafter general-small", "packllm-sim", ["wiki-expert", "shakespeare-expert", "linux-expert"], "general-small", DomainPrompt, true),
             new("domains, drafter main (wiki-expert)", "packllm-sim", ["wiki-expert", "shakespeare-expert", "linux-expert"], null, DomainPrompt, true),

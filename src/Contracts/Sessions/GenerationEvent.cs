@@ -66,6 +66,12 @@ public sealed record GenerationFinished(
 
     /// <summary>Greedy speculative generation: rounds whose drafts were made ahead, while the round before was verified.</summary>
     [Id(12)] public int PipelinedRounds { get; init; }
+
+    /// <summary>Speculative generation: rounds without drafts (drafting paused, or nothing to propose).</summary>
+    [Id(13)] public int PlainRounds { get; init; }
+
+    /// <summary>Speculative generation: why drafting last paused ("acceptance" or "cost"), null when it never did.</summary>
+    [Id(14)] public string? SpeculationPaused { get; init; }
 }
 
 /// <summary>The request waits for a member's slots (before <see cref="GenerationStarted"/>): where it stands in that model's queue.</summary>

@@ -18,6 +18,13 @@ public sealed class SessionOptions
     /// <summary>Requests that may wait for a slot of one model replica (FIFO) when all its slots are taken; 0 = no queue.</summary>
     public int QueueDepth { get; set; } = 256;
 
+    /// <summary>
+    /// Greedy speculative generation pauses drafting while its rounds cost more per token than plain steps (measured
+    /// as it runs, <see cref="DraftLength"/>). Off, drafting pauses only for poor acceptance: runs then do not depend
+    /// on the machine's load (the tests that count pipelined rounds turn it off).
+    /// </summary>
+    public bool SpeculationCostCheck { get; set; } = true;
+
     /// <summary>The longest a request waits in a model's queue before it gets ResourceExhausted.</summary>
     public int MaxQueueMilliseconds { get; set; } = 60_000;
 

@@ -64,12 +64,50 @@ public sealed class DraftLengthTests
         Assert.Equal(4, CountPaused(length)); // the pause started over
     }
 
-    private static int CountPaused(DraftLength length)
+    [Fact]
+    public void Timed_it_starts_with_a_plain_step_and_pauses_rounds_that_cost_more_per_token_than_plain_steps()
+    {
+        var length = new DraftLength(4, timed: true);
+        Assert.Equal(0, length.Next); // the baseline: one plain step
+        length.Observe(0, 0, milliseconds: 10, settled: 1);
+        Assert.Equal(4, length.Next);
+        // every draft kept, but 5 tokens took 60 ms: 12 ms a token against 10 plain
+        length.Observe(4, 4, milliseconds: 60, settled: 5);
+        Assert.Equal("cost", length.PauseReason);
+        Assert.True(length.AcceptanceRate > 0.9); // the drafts were good: only their price paused drafting
+        Assert.Equal(4, CountPaused(length, plainMilliseconds: 10));
+        // the probe is cheap now (5 tokens in 20 ms): drafting goes on
+        length.Observe(4, 4, milliseconds: 20, settled: 5);
+        Assert.Equal(4, length.Next);
+    }
+
+    [Fact]
+    public void Timed_rounds_that_pay_keep_drafting_and_untimed_ones_never_read_the_clock()
+    {
+        var timed = new DraftLength(2, timed: true);
+        timed.Observe(0, 0, milliseconds: 10, settled: 1);
+        for (var round = 0; round < 20; round++)
+        {
+            Assert.Equal(2, timed.Next);
+            timed.Observe(2, 2, milliseconds: 15, settled: 3); // 5 ms a token
+        }
+        Assert.Null(timed.PauseReason);
+
+        var untimed = new DraftLength(2);
+        Assert.Equal(2, untimed.Next); // no baseline step
+        untimed.Observe(2, 2, milliseconds: 1000, settled: 3);
+        Assert.Equal(2, untimed.Next);
+        untimed.Observe(2, 0);
+        untimed.Observe(1, 0);
+        Assert.Equal("acceptance", untimed.PauseReason);
+    }
+
+    private static int CountPaused(DraftLength length, double plainMilliseconds = double.NaN)
     {
         var n = 0;
         while (length.Next == 0 && n < 1000)
         {
-            length.Observe(0, 0);
+            length.Observe(0, 0, plainMilliseconds, settled: 1);
             n++;
         }
         return n;

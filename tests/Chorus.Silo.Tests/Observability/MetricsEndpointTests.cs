@@ -50,7 +50,9 @@ public sealed partial class MetricsEndpointTests(ObservedSiloFixture fixture, IT
         Assert.Equal("max_tokens", (await Generate(fixture, bytes))[^1].Finished.Reason);
         var speculative = Request(pack: null, maxTokens: 5, models: ["a", "b"]);
         speculative.Speculate = 2;
-        Assert.Equal("max_tokens", (await Generate(fixture, speculative))[^1].Finished.Reason);
+        var drafted = (await Generate(fixture, speculative))[^1].Finished;
+        Assert.Equal("max_tokens", drafted.Reason);
+        Assert.True(drafted.Timings.PlainRounds >= 1, "greedy speculation with the cost check starts with one plain step (its baseline)");
 
         var metrics = await ScrapeUntil(fixture, m => Value(m, "chorus_tokens_generated_total", """method="byte""") >= 3);
         Assert.True(Value(metrics, "chorus_tokens_generated_total", """model="a",pack="none",method="byte",front_end="grpc""") >= 3);

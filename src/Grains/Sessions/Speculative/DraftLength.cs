@@ -4,32 +4,54 @@ namespace Chorus.Grains;
 /// How many tokens the next round drafts, from how the last rounds went (at most the requested k): grow after a round
 /// whose drafts were all kept, shrink to one past the kept prefix otherwise, and pause drafting while the recent
 /// acceptance rate is below one half — a round of one draft costs about two plain steps, so a drafter that is kept
-/// less often saves nothing. Each pause that ends in another poor probe is twice as long (4 → 64 rounds). The choice
-/// depends only on past rounds, so greedy output and the sampled distribution are unchanged.
+/// less often saves nothing. Each pause that ends in another poor probe is twice as long (4 → 64 rounds).
+/// <para>
+/// Timed (greedy decoding): drafting also pauses while speculative rounds cost more per settled token than plain steps
+/// (<see cref="MinGain"/>): the measured acceptance times the measured price of a k-row verification predicts a loss,
+/// whatever the acceptance rate. The first round is a plain step, so the comparison has a baseline from the start,
+/// and the paused rounds keep it current. Only greedy runs are timed: their output does not depend on the draft
+/// lengths, while a seeded sampled run must repeat itself, so its draft lengths depend only on past rounds.
+/// </para>
 /// </summary>
-internal sealed class DraftLength(int max)
+internal sealed class DraftLength(int max, bool timed = false)
 {
+    /// <summary>Speculative rounds must settle tokens at least this much faster than plain steps (per token: cost × 0.95).</summary>
+    public const double MinGain = 1.05;
+
     private const int FirstPause = 4, LongestPause = 64;
     private const double Floor = 0.5, Memory = 0.7;
     private readonly int _max = max;
     private int _next = max;
     private int _pause = FirstPause;
-    private int _paused;
+    private int _paused = timed ? 1 : 0;
+    private double _plainMs = double.NaN, _draftMs = double.NaN;
 
     /// <summary>Recent share of drafts kept (exponentially weighted over rounds).</summary>
     public double AcceptanceRate { get; private set; } = 1;
+
+    /// <summary>Why drafting last paused: "acceptance" (too few drafts kept) or "cost" (slower than plain steps); null if never.</summary>
+    public string? PauseReason { get; private set; }
 
     /// <summary>Drafts for the next round (0 = a plain step).</summary>
     public int Next => _paused > 0 ? 0 : _next;
 
     /// <summary>
     /// Drafts for the round after one that drafts <paramref name="drafted"/> (&gt; 0) tokens and keeps them all: what
-    /// <see cref="Next"/> will say then (a kept round never pauses), so the pipeline can draft that round ahead.
+    /// <see cref="Next"/> will say then unless the round's cost pauses drafting, so the pipeline can draft that round ahead.
     /// </summary>
     public int IfAllKept(int drafted) => Math.Min(_max, drafted + 2);
 
-    public void Observe(int drafted, int accepted)
+    /// <summary>
+    /// A round's outcome; timed, also how long it took (<paramref name="milliseconds"/>) for how many settled tokens.
+    /// </summary>
+    public void Observe(int drafted, int accepted, double milliseconds = double.NaN, int settled = 0)
     {
+        if (timed && settled > 0 && double.IsFinite(milliseconds))
+        {
+            var perToken = milliseconds / settled;
+            if (drafted == 0) _plainMs = Average(_plainMs, perToken);
+            else _draftMs = Average(_draftMs, perToken);
+        }
         if (_paused > 0)
         {
             _paused--;
@@ -38,13 +60,19 @@ internal sealed class DraftLength(int max)
         if (drafted == 0) return;
         AcceptanceRate = Memory * AcceptanceRate + (1 - Memory) * accepted / drafted;
         _next = accepted == drafted ? Math.Min(_max, drafted + 2) : Math.Max(1, accepted + 1);
-        if (AcceptanceRate >= Floor)
+        var kept = AcceptanceRate >= Floor;
+        var slower = timed && _draftMs * MinGain > _plainMs; // false while either is unknown (NaN)
+        if (kept && !slower)
         {
             _pause = FirstPause;
             return;
         }
-        _paused = _pause; // then probe again, starting from the floor: one good round resumes drafting
+        _paused = _pause; // then probe again: one good round resumes drafting
         _pause = Math.Min(LongestPause, _pause * 2);
-        AcceptanceRate = Floor;
+        PauseReason = kept ? "cost" : "acceptance";
+        if (!kept) AcceptanceRate = Floor; // probes start from the floor
+        else _draftMs = double.NaN; // the next probe is judged on its own cost
     }
+
+    private static double Average(double current, double sample) => double.IsNaN(current) ? sample : Memory * current + (1 - Memory) * sample;
 }

@@ -26,12 +26,12 @@ internal sealed class SpeculativeStepper(FusedRun run, Sampler sampler, Generati
     private readonly List<int> _committed = [];
     private readonly List<int> _settled = new(request.Speculate + 1);
     private readonly List<UnitNotes?> _notes = new(request.Speculate + 1);
-    private readonly DraftLength _length = new(request.Speculate);
+    private readonly DraftLength _length = new(request.Speculate, timed: sampler.IsGreedy && context.CostCheck);
     private DraftSequence?[] _sequences = [];
     private SpeculativeDrafterLease? _drafterLease;
     private SpeculativeRound? _round;
     private Llama.Utf8TokenDecoder? _decoder;
-    private int _drafted, _accepted, _rounds;
+    private int _drafted, _accepted, _rounds, _plainRounds;
 
     public FusedRun Run => run;
     public double OpenMilliseconds => run.PrefillMilliseconds;
@@ -72,13 +72,15 @@ internal sealed class SpeculativeStepper(FusedRun run, Sampler sampler, Generati
         var ahead = pipeline ? Budget(draft + 1, _length.IfAllKept(draft), remaining) : 0;
         _settled.Clear();
         _notes.Clear();
+        var started = Stopwatch.GetTimestamp();
         await ErrorMapping.GuardAsync(async () =>
         {
             await round.RunAsync(_committed, draft, ahead, _settled, (fused, token) => _notes.Add(annotate.Of(fused, token)), ct);
             return true;
         });
         _rounds++;
-        _length.Observe(round.Drafted, round.Accepted);
+        if (round.Drafted == 0) _plainRounds++;
+        _length.Observe(round.Drafted, round.Accepted, Stopwatch.GetElapsedTime(started).TotalMilliseconds, _settled.Count);
         _drafted += round.Drafted;
         _accepted += round.Accepted;
         var share = 1.0 / _settled.Count;
@@ -100,6 +102,7 @@ internal sealed class SpeculativeStepper(FusedRun run, Sampler sampler, Generati
     public GenerationFinished Finish(GenerationFinished finished) => finished with
     {
         DraftedTokens = _drafted, AcceptedTokens = _accepted, Rounds = _rounds, PipelinedRounds = _round?.Pipelined ?? 0,
+        PlainRounds = _plainRounds, SpeculationPaused = _length.PauseReason,
     };
 
     public async ValueTask DisposeAsync()
@@ -133,4 +136,4 @@ internal sealed class SpeculativeStepper(FusedRun run, Sampler sampler, Generati
 }
 
 /// <summary>What the speculative stepper needs from the session grain's services.</summary>
-internal sealed record SpeculativeContext(Guid Session, IGrainFactory Grains, ClusterModelDirectory Directory, ChorusMetrics Metrics);
+internal sealed record SpeculativeContext(Guid Session, IGrainFactory Grains, ClusterModelDirectory Directory, ChorusMetrics Metrics, bool CostCheck = true);
