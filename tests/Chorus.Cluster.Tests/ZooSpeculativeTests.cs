@@ -63,6 +63,18 @@ public sealed class ZooSpeculativeTests(ZooClusterFixture fixture)
         Assert.True(finished.Rounds < tokens.Count, $"{finished.Rounds} rounds for {tokens.Count} tokens");
     }
 
+    [Fact]
+    public async Task By_default_the_member_the_method_weighs_most_drafts_and_its_drafts_are_kept()
+    {
+        // a Shakespeare prompt: PackLLM weighs shakespeare-expert most, and main (wiki-expert) would draft off its domain
+        var request = new GenerationRequest(new MemberSelection(null, ["wiki-expert", "shakespeare-expert", "linux-expert"]), "packllm-sim", [],
+            "ROMEO:\nWhat light through yonder window breaks? It is the", new SamplingSpec(Temperature: 0), 48);
+        var plain = await Requests.Collect(fixture.Client, request);
+        var (tokens, finished, _) = await Requests.Collect(fixture.Client, request with { Speculate = 4 });
+        Assert.Equal(plain.Tokens.Select(t => t.TokenId), tokens.Select(t => t.TokenId));
+        Assert.True(finished.AcceptedTokens > finished.DraftedTokens / 2, $"{finished.AcceptedTokens} of {finished.DraftedTokens} drafts kept");
+    }
+
     // stateful methods: the weights of every step under speculation equal plain decoding's (greedy text alone cannot show
     // it, since the zoo's greedy continuations loop and then the weights barely move the arg-max)
     public static TheoryData<string, string[]> Stateful => new()

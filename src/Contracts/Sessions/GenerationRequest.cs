@@ -54,6 +54,6 @@ public sealed record GenerationRequest(
     /// <summary>Speculative ensembling: a drafter proposes this many tokens per round and every member verifies them in one decode (0 = off).</summary>
     [Id(10)] public int Speculate { get; init; }
 
-    /// <summary>The model that drafts when <see cref="Speculate"/> &gt; 0: a member's model, or another model of the main vocabulary (null = the main member).</summary>
+    /// <summary>Who drafts when <see cref="Speculate"/> &gt; 0: a member's model, another model of the main vocabulary, or "ngram" (prompt lookup, no model); null = the member the method weighs most at the prompt (main on a tie).</summary>
     [Id(11)] public string? Drafter { get; init; }
 }
