@@ -21,6 +21,21 @@ public static class RequestValidator
             throw Invalid($"top_logprobs must be in [0, {FusedLogProbs.MaxTop}] (or -1 for no log-probabilities), got {request.TopLogProbs}", "top_logprobs");
         SamplingRules.Check(request.Sampling ?? new SamplingSpec());
         SamplingRules.CheckLimits(request.MaxTokens, request.DeadlineMilliseconds, request.Stop, limits);
+        ModeRules.CheckSpeculation(request);
+    }
+
+    /// <summary>
+    /// Checks a fused generation as the gateway does before a session starts: everything above, then the members and the
+    /// method resolved as the session will resolve them (an unknown pack, method or parameter is refused here) and the
+    /// modes that method cannot combine with (<see cref="ModeRules"/>).
+    /// </summary>
+    public static void Check(GenerationRequest request, ChorusOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Check(request, options.Sessions);
+        var (_, methodName, parameters) = MemberPlanner.Plan(request.Members, request.Method, request.Parameters, options);
+        var method = ErrorMapping.Guard(() => Fusion.FusionMethods.Create(methodName, parameters));
+        ModeRules.CheckMethod(request, method);
     }
 
     /// <summary>Checks a scoring request: members, method, parameters and the text.</summary>
