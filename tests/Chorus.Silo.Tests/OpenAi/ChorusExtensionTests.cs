@@ -46,6 +46,16 @@ public sealed class ChorusExtensionTests(OpenAiSiloFixture fixture)
     }
 
     [Fact]
+    public async Task Speculation_over_http_on_a_pack_of_two_vocabularies_gives_the_greedy_text_of_plain_decoding()
+    {
+        object Body(int speculate) => new { model = OpenAiSiloFixture.Pack, prompt = Prompt, max_tokens = Tokens, temperature = 0, chorus = new { speculate } };
+        var plain = await RequestAsync("completion", Body(0));
+        var speculative = await RequestAsync("completion", Body(4));
+        Assert.Equal(Text(plain), Text(speculative));
+        Assert.True(speculative.GetProperty("chorus").GetProperty("timings").GetProperty("rounds").GetInt32() is > 0 and < Tokens, "speculation did not run");
+    }
+
+    [Fact]
     public async Task Method_parameters_over_http_change_the_result()
     {
         var first = await RequestAsync("completion", Completion(new { members = Members, method = "uniform", parameters = new { weights = "1,0" } }));
