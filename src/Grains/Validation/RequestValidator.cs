@@ -25,17 +25,29 @@ public static class RequestValidator
     }
 
     /// <summary>
-    /// Checks a fused generation as the gateway does before a session starts: everything above, then the members and the
-    /// method resolved as the session will resolve them (an unknown pack, method or parameter is refused here) and the
-    /// modes that method cannot combine with (<see cref="ModeRules"/>).
+    /// Checks a fused generation as the gateway does before a session starts: everything above, then the modes the
+    /// method — resolved from the request or its pack, as the session resolves it — cannot combine with (<see cref="ModeRules"/>).
     /// </summary>
     public static void Check(GenerationRequest request, ChorusOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         Check(request, options.Sessions);
-        var (_, methodName, parameters) = MemberPlanner.Plan(request.Members, request.Method, request.Parameters, options);
-        var method = ErrorMapping.Guard(() => Fusion.FusionMethods.Create(methodName, parameters));
-        ModeRules.CheckMethod(request, method);
+        if (ResolvedMethod(request, options) is { } method) ModeRules.CheckMethod(request, method);
+    }
+
+    // an unknown pack, method or parameter is the session's to refuse, with the same message: it counts the refusal in
+    // the request metrics under the request's labels
+    private static Fusion.FusionMethod? ResolvedMethod(GenerationRequest request, ChorusOptions options)
+    {
+        try
+        {
+            var (_, name, parameters) = MemberPlanner.Plan(request.Members, request.Method, request.Parameters, options);
+            return Fusion.FusionMethods.Create(name, parameters);
+        }
+        catch (Exception e) when (e is ChorusException or ArgumentException or InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Checks a scoring request: members, method, parameters and the text.</summary>

@@ -58,15 +58,4 @@ public sealed class ModeRulesTests
         // the request's method wins over the pack's, as in the session
         RequestValidator.Check(Request("uniform", pack: "bytes", speculate: 2), Options);
     }
-
-    [Fact]
-    public void An_unknown_method_or_parameter_is_refused_before_any_session()
-    {
-        var e = Assert.Throws<ChorusException>(() => RequestValidator.Check(Request("no-such-method"), Options));
-        Assert.Equal(ChorusErrorKind.InvalidArgument, e.Kind);
-        Assert.Contains("no-such-method", e.Message, StringComparison.Ordinal);
-        var weights = Request("uniform") with { Parameters = new() { ["weights"] = "0.2,0.2" } };
-        e = Assert.Throws<ChorusException>(() => RequestValidator.Check(weights, Options));
-        Assert.Contains("must sum to 1", e.Message, StringComparison.Ordinal);
-    }
 }
