@@ -68,11 +68,21 @@ public sealed class ChorusExtensionTests(OpenAiSiloFixture fixture)
         Assert.Equal(Text(await RequestAsync("completion", Completion(new { members = new[] { "chatml" } }))), Text(second));
     }
 
+    [Fact]
+    public async Task A_chorus_deadline_ends_the_completion_with_chorus_finish_reason_deadline()
+    {
+        var result = await RequestAsync("completion", new { model = "plain", prompt = Prompt, max_tokens = 1500, temperature = 0, chorus = new { deadline_ms = 150 } });
+        Assert.Equal("deadline", result.GetProperty("chorus").GetProperty("finish_reason").GetString());
+        Assert.Equal("length", result.GetProperty("choices")[0].GetProperty("finish_reason").GetString());
+        Assert.True(result.GetProperty("usage").GetProperty("completion_tokens").GetInt32() < 1500);
+    }
+
     [Theory]
     [InlineData("{\"speculat\": 4}", "chorus.speculat", "is not a field of 'chorus'")]
     [InlineData("{\"speculate\": \"four\"}", "chorus.speculate", "must be an integer")]
-    [InlineData("{\"speculate\": 99}", "speculate", "between 0 (off) and 32")]
-    [InlineData("{\"drafter\": \"plain\"}", "drafter", "only drafts with speculate > 0")]
+    [InlineData("{\"speculate\": 99}", "chorus.speculate", "between 0 (off) and 32")]
+    [InlineData("{\"drafter\": \"plain\"}", "chorus.drafter", "only drafts with speculate > 0")]
+    [InlineData("{\"deadline_ms\": -1}", "chorus.deadline_ms", "must be ≥ 0")]
     [InlineData("{\"parameters\": {\"weights\": \"1,0\"}, \"params\": {\"weights\": \"0,1\"}}", "chorus.params", "same map under two names")]
     [InlineData("{\"parameters\": {\"weights\": [1, 0]}}", "chorus.parameters.weights", "a string, number or boolean")]
     public async Task A_chorus_field_that_is_unknown_or_wrong_is_400_naming_it(string chorus, string param, string expected)
