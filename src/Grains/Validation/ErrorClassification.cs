@@ -6,8 +6,8 @@ namespace Chorus.Grains;
 
 /// <summary>
 /// What any exception that reaches a front end means for the client: its <see cref="ChorusErrorKind"/> and a message
-/// that names the problem and the fix. One classification for every front end (gRPC now, HTTP next); each maps the
-/// kind to its own status codes.
+/// that names the problem and the fix. One classification for every front end (the gateway turns a failed session into
+/// its kind, src/Silo/Gateway/SessionFailures.cs); gRPC and HTTP each map the kind to their status codes in one table.
 /// </summary>
 public static class ErrorClassification
 {

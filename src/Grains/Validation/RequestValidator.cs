@@ -21,6 +21,33 @@ public static class RequestValidator
             throw Invalid($"top_logprobs must be in [0, {FusedLogProbs.MaxTop}] (or -1 for no log-probabilities), got {request.TopLogProbs}", "top_logprobs");
         SamplingRules.Check(request.Sampling ?? new SamplingSpec());
         SamplingRules.CheckLimits(request.MaxTokens, request.DeadlineMilliseconds, request.Stop, limits);
+        ModeRules.CheckSpeculation(request);
+    }
+
+    /// <summary>
+    /// Checks a fused generation as the gateway does before a session starts: everything above, then the modes the
+    /// method — resolved from the request or its pack, as the session resolves it — cannot combine with (<see cref="ModeRules"/>).
+    /// </summary>
+    public static void Check(GenerationRequest request, ChorusOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Check(request, options.Sessions);
+        if (ResolvedMethod(request, options) is { } method) ModeRules.CheckMethod(request, method);
+    }
+
+    // an unknown pack, method or parameter is the session's to refuse, with the same message: it counts the refusal in
+    // the request metrics under the request's labels
+    private static Fusion.FusionMethod? ResolvedMethod(GenerationRequest request, ChorusOptions options)
+    {
+        try
+        {
+            var (_, name, parameters) = MemberPlanner.Plan(request.Members, request.Method, request.Parameters, options);
+            return Fusion.FusionMethods.Create(name, parameters);
+        }
+        catch (Exception e) when (e is ChorusException or ArgumentException or InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Checks a scoring request: members, method, parameters and the text.</summary>

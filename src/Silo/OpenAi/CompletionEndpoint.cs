@@ -1,22 +1,21 @@
 using System.Text.Json;
 using Chorus.Contracts;
 using Chorus.Grains;
+using Chorus.Silo.Gateway;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Orleans.Runtime;
 
 namespace Chorus.Silo.OpenAi;
 
 /// <summary>
-/// <c>POST /v1/completions</c> and <c>POST /v1/chat/completions</c>: a thin adapter like the gRPC service — bind and check
-/// the request (<see cref="RequestValidator"/>, the same rules as gRPC), run the fused generation, answer as one JSON body
-/// or as server-sent events. Errors before the first byte get their HTTP status; a stream that fails later ends with an
-/// error event. A client that disconnects cancels the session, which frees its slots.
+/// <c>POST /v1/completions</c> and <c>POST /v1/chat/completions</c>: a thin adapter like the gRPC service — bind the
+/// request, run it through the <see cref="GenerationGateway"/> both front ends share (checks, drain, session start and
+/// end), answer as one JSON body or as server-sent events. Errors before the first byte get their HTTP status
+/// (<see cref="OpenAiError"/>); a stream that fails later ends with an error event. A client that disconnects cancels
+/// the session, which frees its slots.
 /// </summary>
-internal sealed class CompletionEndpoint(
-    IGrainFactory grains, ClusterModelDirectory directory, IOptions<ChorusOptions> options, SiloDrain drain, ILocalSiloDetails silo, ILogger<CompletionEndpoint> logger,
-    GenerationTelemetry telemetry)
+internal sealed class CompletionEndpoint(ClusterModelDirectory directory, IOptions<ChorusOptions> options, GenerationGateway gateway, ILogger<CompletionEndpoint> logger)
 {
     public async Task HandleAsync(HttpContext context, CompletionShape shape)
     {
@@ -27,36 +26,31 @@ internal sealed class CompletionEndpoint(
             RequestBodyLimit.Apply(context, options.Value.Sessions);
             using var body = await ReadBodyAsync(context.Request, options.Value.Sessions, ct);
             var request = OpenAiRequestBinder.Bind(body.RootElement, shape.IsChat, options.Value, directory);
-            RequestValidator.Check(request.Generation, options.Value.Sessions);
             var response = new CompletionResponse(shape, request);
-            // a stopping silo takes no new sessions and waits for these (Chorus:Sessions:DrainSeconds); when the drain time
-            // runs out it cancels the session, never a write, so the client still reads why (503 below)
-            using var drained = drain.Enter(silo.SiloAddress.ToString());
-            using var session = CancellationTokenSource.CreateLinkedTokenSource(ct, drain.Expired);
-            var generation = FusedGeneration.RunAsync(grains, telemetry, request.Generation, context.TraceIdentifier, logger, session.Token);
+            var generation = gateway.Generate(request.Generation, new GatewayCall(RequestLabels.Http, context.TraceIdentifier, ct));
             if (request.Stream) await StreamAsync(generation, response, request, events, ct);
             else await RespondAsync(context.Response, generation, response, ct);
         }
-        catch (Exception e) when (drain.CutShort(e, ct))
-        {
-            var error = OpenAiError.From(SiloDrain.RanOut(silo.SiloAddress.ToString(), options.Value.Sessions.DrainSeconds), clientGone: false);
-            logger.LogInformation("{Path} → {Status}: {Message}", context.Request.Path.Value, error.Status, error.Message);
-            if (events.Started) await events.WriteAsync(error.WriteTo, CancellationToken.None);
-            else if (!context.Response.HasStarted) await error.WriteAsync(context.Response);
-        }
         catch (Exception) when (ct.IsCancellationRequested)
         {
-            // the client has gone: nobody to answer; the session was ended on the way out
+            // the client has gone: nobody to answer; the gateway ended the session on the way out
             logger.LogDebug("{Path}: the client disconnected", context.Request.Path.Value);
         }
         catch (Exception e)
         {
             var error = OpenAiError.From(e, clientGone: false);
-            if (error.IsClientError) logger.LogInformation("{Path} → {Status}: {Message}", context.Request.Path.Value, error.Status, error.Message);
-            else logger.LogError(e, "{Path} → {Status}: {Message}", context.Request.Path.Value, error.Status, error.Message);
+            Log(context, error, e);
             if (events.Started) await events.WriteAsync(error.WriteTo, CancellationToken.None);
             else if (!context.Response.HasStarted) await error.WriteAsync(context.Response);
         }
+    }
+
+    // as gRPC's: a client's mistake is one line without a stack trace, an unavailable member or a drained silo a warning
+    private void Log(HttpContext context, OpenAiError error, Exception e)
+    {
+        if (error.IsClientError) logger.LogInformation("{Path} → {Status}: {Message}", context.Request.Path.Value, error.Status, error.Message);
+        else if (error.Status == StatusCodes.Status503ServiceUnavailable) logger.LogWarning("{Path} → {Status}: {Message}", context.Request.Path.Value, error.Status, error.Message);
+        else logger.LogError(e, "{Path} → {Status}: {Message}", context.Request.Path.Value, error.Status, error.Message);
     }
 
     private static async Task RespondAsync(HttpResponse http, IAsyncEnumerable<GenerationEvent> generation, CompletionResponse response, CancellationToken ct)

@@ -109,6 +109,13 @@ internal sealed class CompletionResponse(CompletionShape shape, OpenAiRequest re
         json.WriteNumber("total_ms", finished.TotalMilliseconds);
         json.WriteNumber("mean_fuse_ms", finished.MeanFuseMilliseconds);
         json.WriteNumber("mean_step_ms", finished.MeanStepMilliseconds);
+        if (finished.Rounds > 0)
+        {
+            // speculation ran (chorus.speculate): as gRPC's Timings have them
+            json.WriteNumber("rounds", finished.Rounds);
+            json.WriteNumber("drafted_tokens", finished.DraftedTokens);
+            json.WriteNumber("accepted_tokens", finished.AcceptedTokens);
+        }
         json.WriteEndObject();
         if (started is not null)
         {

@@ -1,3 +1,4 @@
+using Chorus.Silo.Gateway;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -8,8 +9,9 @@ namespace Chorus.Silo.OpenAi;
 /// <summary>The OpenAI-compatible HTTP API, served only on <c>Chorus:Cluster:HttpPort</c> (authenticated like gRPC).</summary>
 public static class OpenAiEndpoints
 {
+    // the gateway is shared with gRPC; registered here because the host adds this API whether or not its port is open
     public static IServiceCollection AddOpenAiApi(this IServiceCollection services) =>
-        services.AddSingleton<CompletionEndpoint>().AddSingleton<ModelsEndpoint>();
+        services.AddGenerationGateway().AddSingleton<CompletionEndpoint>().AddSingleton<ModelsEndpoint>();
 
     public static void MapOpenAiApi(this IEndpointRouteBuilder app, int port)
     {

@@ -25,8 +25,11 @@ internal sealed record OpenAiError(int Status, string Message, string Type, stri
         if (e is RequestBodyTooLargeException tooLarge)
             return new(StatusCodes.Status413PayloadTooLarge, tooLarge.Message, "invalid_request_error", "request_too_large");
         var (kind, message) = ErrorClassification.Classify(e, clientGone);
-        return Of(kind, message) with { Param = ErrorAdvice.FieldOf(e), RetryAfter = ErrorAdvice.RetryAfter(kind) };
+        return Of(kind, message) with { Param = HttpParam(ErrorAdvice.FieldOf(e)), RetryAfter = ErrorAdvice.RetryAfter(kind) };
     }
+
+    // the validator names gRPC's fields; over HTTP those live in the chorus object
+    private static string? HttpParam(string? field) => field is "speculate" or "drafter" or "deadline_ms" or "method" ? "chorus." + field : field;
 
     private static OpenAiError Of(ChorusErrorKind kind, string message)
     {

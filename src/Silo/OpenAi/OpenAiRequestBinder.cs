@@ -8,7 +8,8 @@ namespace Chorus.Silo.OpenAi;
 
 /// <summary>
 /// Reads an OpenAI request body into a <see cref="GenerationRequest"/>: <c>model</c> names a pack or a served model (or
-/// <c>chorus.members</c> lists an ad-hoc pack), the sampling fields map one to one, and a field Chorus cannot honour
+/// <c>chorus.members</c> lists an ad-hoc pack; the rest of <see cref="ChorusExtension"/> carries what only Chorus has), the
+/// sampling fields map one to one, and a field Chorus cannot honour
 /// (n &gt; 1, echo, tools, an unknown field …) is a 400 that says so rather than being ignored (<see cref="Unsupported"/>).
 /// </summary>
 internal static class OpenAiRequestBinder
@@ -24,7 +25,7 @@ internal static class OpenAiRequestBinder
         if (string.IsNullOrWhiteSpace(model))
             throw new ChorusException(ChorusErrorKind.InvalidArgument, "'model' is required: name a pack or a model (GET /v1/models lists them)");
         Unsupported.Check(body, chat);
-        var chorus = Object(body, "chorus");
+        var chorus = ChorusExtension.Read(body);
         var members = Members(model, chorus, options, directory);
         var temperature = Number(body, "temperature") ?? DefaultTemperature;
         var seed = Long(body, "seed");
@@ -41,35 +42,31 @@ internal static class OpenAiRequestBinder
         };
         var maxTokens = Int(body, "max_completion_tokens") ?? Int(body, "max_tokens") ?? 0;
         if (maxTokens < 0) throw Invalid("max_tokens", "≥ 0");
-        var showWeights = (chorus is { } c1 ? Bool(c1, "show_weights") : null) ?? Bool(body, "show_weights") ?? false;
-        var showMemberTokens = (chorus is { } c2 ? Bool(c2, "show_member_tokens") : null) ?? false;
         var generation = new GenerationRequest(
             members,
-            chorus is { } c3 ? String(c3, "method") : null,
-            chorus is { } c4 ? Map(c4, "params") : [],
+            chorus.Method,
+            chorus.Parameters,
             chat ? "" : Prompt(body),
             sampling,
             maxTokens,
             Strings(body, "stop"),
-            0,
-            showWeights,
-            showMemberTokens)
+            chorus.DeadlineMilliseconds,
+            chorus.ShowWeights ?? Bool(body, "show_weights") ?? false,
+            chorus.ShowMemberTokens)
         {
             Messages = chat ? ChatMessages.Read(body) : null,
             TopLogProbs = chat ? ChatLogProbs(body) : CompletionLogProbs(body),
+            Speculate = chorus.Speculate,
+            Drafter = string.IsNullOrWhiteSpace(chorus.Drafter) ? null : chorus.Drafter,
         };
         var stream = Bool(body, "stream") ?? false;
         var includeUsage = Object(body, "stream_options") is { } so && (Bool(so, "include_usage") ?? false);
         return new OpenAiRequest(model, generation, stream, includeUsage);
     }
 
-    private static MemberSelection Members(string model, JsonElement? chorus, ChorusOptions options, ClusterModelDirectory directory)
+    private static MemberSelection Members(string model, ChorusExtension chorus, ChorusOptions options, ClusterModelDirectory directory)
     {
-        if (chorus is { } c && Strings(c, "members") is { } listed)
-        {
-            if (listed.Length == 0) throw Invalid("chorus.members", "a non-empty array of model ids");
-            return new MemberSelection(null, listed);
-        }
+        if (chorus.Members is { } listed) return new MemberSelection(null, listed);
         foreach (var pack in options.Packs)
             if (string.Equals(pack.Name, model, StringComparison.Ordinal)) return new MemberSelection(model, []);
         try

@@ -1,84 +1,35 @@
 using Chorus.Api;
 using Chorus.Contracts;
 using Chorus.Grains;
+using Chorus.Silo.Gateway;
 using Grpc.Core;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Orleans.Runtime;
 
 namespace Chorus.Silo.Services;
 
 /// <summary>
-/// The public API: a thin adapter — check the request (<see cref="RequestValidator"/>), call the grain, translate the reply
+/// The public API: a thin adapter — translate the request, call the grain (generations and scoring through the
+/// <see cref="GenerationGateway"/> the HTTP API shares: checks, drain, session start and end), translate the reply
 /// (errors: <see cref="ErrorTranslationInterceptor"/>; requests that are not valid protobuf or UTF-8: <see cref="CheckedChorusBinding"/>).
 /// </summary>
 [BindServiceMethod(typeof(CheckedChorusBinding), nameof(CheckedChorusBinding.BindService))]
 internal sealed partial class ChorusGrpcService(
-    IGrainFactory grains, ClusterModelDirectory directory, IOptions<ChorusOptions> options, SiloDrain drain, ILocalSiloDetails silo, ILogger<ChorusGrpcService> logger,
-    GenerationTelemetry telemetry)
+    IGrainFactory grains, ClusterModelDirectory directory, IOptions<ChorusOptions> options, GenerationGateway gateway)
     : Api.Chorus.ChorusBase
 {
     private Grains.SessionOptions Limits => options.Value.Sessions;
 
     public override async Task Generate(GenerateRequest request, IServerStreamWriter<GenerateEvent> responseStream, ServerCallContext context)
     {
-        var generation = ApiMapping.ToRequest(request);
-        RequestValidator.Check(generation, Limits);
-        using var drained = drain.Enter(silo.SiloAddress.ToString());
-        using var call = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, drain.Expired);
-        var ct = call.Token;
-        var session = grains.GetGrain<IFusionSessionGrain>(Guid.NewGuid());
-        var completed = false;
-        try
-        {
-            // the drain cancels the session, never a write: a cancelled write resets the stream and the client would not see why
-            await foreach (var e in telemetry.Generate(session, generation, RequestLabels.Grpc, context.GetHttpContext().TraceIdentifier, ct))
-                await responseStream.WriteAsync(ApiMapping.ToEvent(e), context.CancellationToken);
-            completed = true;
-        }
-        catch (Exception e) when (drain.CutShort(e, context.CancellationToken))
-        {
-            throw DrainRanOut();
-        }
-        finally
-        {
-            // the stream did not run to its end (client gone, deadline, failure — even right after Finished, before the
-            // session's own cleanup ran): free the session's slots now rather than when Orleans collects the enumerator
-            if (!completed) await EndQuietly(session);
-        }
+        await foreach (var e in gateway.Generate(ApiMapping.ToRequest(request), Call(context)))
+            await responseStream.WriteAsync(ApiMapping.ToEvent(e), context.CancellationToken);
     }
 
-    private async Task EndQuietly(IFusionSessionGrain session)
-    {
-        try
-        {
-            await session.End().WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None);
-        }
-        catch (Exception e)
-        {
-            // the stream's own error is what the client gets; the idle sweep remains the safety net for these slots
-            logger.LogWarning("could not end session {Session} after its client left: {Reason}", session.GetPrimaryKey(), e.Message);
-        }
-    }
+    public override async Task<ScoreReply> Score(Api.ScoreRequest request, ServerCallContext context) =>
+        ApiMapping.ToReply(await gateway.Score(ApiMapping.ToRequest(request), Call(context)));
 
-    public override async Task<ScoreReply> Score(Api.ScoreRequest request, ServerCallContext context)
-    {
-        var score = ApiMapping.ToRequest(request);
-        RequestValidator.Check(score, Limits);
-        using var drained = drain.Enter(silo.SiloAddress.ToString());
-        using var call = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, drain.Expired);
-        var session = grains.GetGrain<IFusionSessionGrain>(Guid.NewGuid());
-        try
-        {
-            return ApiMapping.ToReply(await session.Score(score, call.Token));
-        }
-        catch (Exception e) when (drain.CutShort(e, context.CancellationToken))
-        {
-            throw DrainRanOut();
-        }
-    }
-
-    private ChorusException DrainRanOut() => SiloDrain.RanOut(silo.SiloAddress.ToString(), options.Value.Sessions.DrainSeconds);
+    private static GatewayCall Call(ServerCallContext context) =>
+        new(RequestLabels.Grpc, context.GetHttpContext().TraceIdentifier, context.CancellationToken);
 
     public override async Task<ListModelsReply> ListModels(ListModelsRequest request, ServerCallContext context)
     {
