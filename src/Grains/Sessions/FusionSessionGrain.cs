@@ -47,7 +47,7 @@ internal sealed class FusionSessionGrain(
         });
         var (plans, methodName, parameters) = MemberPlanner.Plan(request.Members, request.Method, request.Parameters, options.Value);
         var method = ErrorMapping.Guard(() => FusionMethods.Create(methodName, parameters));
-        GenerationModes.Check(request, method);
+        ModeRules.CheckMethod(request, method); // the gateway checked too; a client of the grains reaches here first
 
         // End() from the front end counts as the caller cancelling, whatever Orleans delivered of the client's cancellation
         using var caller = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _ending.Token);

@@ -17,9 +17,6 @@ namespace Chorus.Grains;
 internal sealed class SpeculativeStepper(FusedRun run, Sampler sampler, GenerationRequest request, SpeculativeContext context, VocabularyCatalog catalog)
     : IGenerationStepper
 {
-    /// <summary>The most tokens one round may draft.</summary>
-    public const int MaxDraft = 32;
-
     /// <summary>The recent share of kept drafts from which greedy rounds draft the next round ahead.</summary>
     private const double PipelineFloor = 0.6;
 
