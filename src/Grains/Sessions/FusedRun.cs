@@ -139,7 +139,7 @@ internal sealed class FusedRun : IAsyncDisposable
                 if (e is AdmissionQueued q)
                     yield return new GenerationQueued(group.Key, q.Position, q.QueueLength, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 else if (e is AdmissionGranted granted)
-                    for (var i = 0; i < members.Count; i++) members[i].Handle = granted.Handles[i];
+                    for (var i = 0; i < members.Count; i++) members[i].Sequence = new MemberSequence(members[i].Grain, granted.Handles[i], members[i].Facts.ContextSize);
             }
             if (members.Any(m => m.Handle is null))
                 throw new ChorusException(ChorusErrorKind.Internal, $"model '{group.Key}' ended admission without granting slots");
@@ -159,15 +159,13 @@ internal sealed class FusedRun : IAsyncDisposable
         var evidence = Requirements.NeedsPromptEvidence || Requirements.NeedsPromptDistributions;
         var positionsTopK = Requirements.NeedsPromptDistributions ? Math.Max(Requirements.TopK, Requirements.PromptPositionsTopK) : 0;
         var started = Stopwatch.GetTimestamp();
-        var opened = await Task.WhenAll(_members.Select(m => MemberLoss.Guard(m, () => m.IsChat
-            ? m.Grain.PrefillChat(m.Handle!, m.Prompt, Requirements.TopK, positionsTopK, evidence, ct)
-            : m.Grain.Prefill(m.Handle!, m.Prompt, Requirements.TopK, positionsTopK, evidence, ct))));
+        var opened = await Task.WhenAll(_members.Select(m => MemberLoss.Guard(m, () =>
+            m.Sequence!.PrefillAsync(m.Prompt, m.IsChat, Requirements.TopK, positionsTopK, evidence, ct))));
         PrefillMilliseconds = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         for (var i = 0; i < _members.Count; i++)
         {
             _members[i].Evidence = opened[i].Evidence;
-            _members[i].Current = opened[i].Next.ToDistribution();
-            _members[i].SyncedChars = _members[i].Prompt.Length;
+            _members[i].Current = _members[i].Sequence!.AfterPrompt;
         }
         var fusionMembers = _members.Select((m, i) => new FusionMember(m.Name, m.Vocabulary, m.Plan.Role)
         {
@@ -190,10 +188,10 @@ internal sealed class FusedRun : IAsyncDisposable
         {
             if (fixedWeights[i] != 0 || i == MainIndex) continue;
             _members[i].Active = false;
-            if (freeUnusedMembers && _members[i].Handle is { } handle)
+            if (freeUnusedMembers && _members[i].Sequence is { } sequence)
             {
-                _members[i].Handle = null;
-                await _members[i].Grain.Close(handle);
+                _members[i].Sequence = null;
+                await sequence.CloseAsync();
             }
         }
     }
@@ -211,16 +209,15 @@ internal sealed class FusedRun : IAsyncDisposable
         var piece = _decoder.Append(token);
         _completion.Append(piece);
         LastPiece = piece;
-        var completionLength = _completion.Length;
         Timings.Begin(_members.Count);
         await Task.WhenAll(_members.Select((m, i) => (m, i)).Where(x => x.m.Active).Select(async x =>
         {
             var (m, i) = x;
             var called = Stopwatch.GetTimestamp();
+            // a member of another vocabulary covers its own prompt (its chat template) and the shared completion
             var step = await MemberLoss.Guard(m, () => m.SharesMainVocabulary
-                ? m.Grain.Append(m.Handle!, [token], Requirements.TopK, ct)
-                : m.Grain.SyncTail(m.Handle!, m.SyncedChars, piece, Requirements.TopK, ct));
-            m.SyncedChars = m.Prompt.Length + completionLength; // each member's own prompt (its chat template) + the shared completion
+                ? m.Sequence!.AppendAsync(token, Requirements.TopK, ct)
+                : m.Sequence!.SyncTailAsync(piece, Requirements.TopK, ct));
             Timings.Member(i, Stopwatch.GetElapsedTime(called).TotalMilliseconds, step);
             m.Current = step.Next.ToDistribution();
             m.LastTokens = step.Decoded;

@@ -25,12 +25,12 @@ internal sealed class RunMember(MemberPlan plan, IModelGrain grain, ModelFacts f
     /// <summary>False once the method fixed this member's weight at 0: it is closed and no longer stepped.</summary>
     public bool Active { get; set; } = true;
 
-    /// <summary>The member's sequence once the session was admitted to its model's slots.</summary>
-    public SequenceHandle? Handle { get; set; }
+    /// <summary>The member's sequence once the session was admitted to its model's slots (null again once closed).</summary>
+    public MemberSequence? Sequence { get; set; }
+
+    /// <summary>The handle of <see cref="Sequence"/>.</summary>
+    public SequenceHandle? Handle => Sequence?.Handle;
     public PromptEvidenceData? Evidence { get; set; }
     public TokenDistribution? Current { get; set; }
     public int[] LastTokens { get; set; } = [];
-
-    /// <summary>Chars of the shared text this member's sequence covers (members of another vocabulary are sent only what follows).</summary>
-    public int SyncedChars { get; set; }
 }

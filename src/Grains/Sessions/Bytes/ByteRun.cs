@@ -114,7 +114,7 @@ internal sealed class ByteRun : IAsyncDisposable
     public void PointMembersAtLiveSequences()
     {
         foreach (var m in Members)
-            if (m.Tree.Branches.Count > 0 && m.Tree.Branches[0].Sequence is SequenceHandle live) m.Member.Handle = live;
+            if (m.Tree.Branches.Count > 0 && m.Tree.Branches[0].Sequence is SequenceHandle live) m.Member.Sequence!.Adopt(live);
     }
 
     public ValueTask DisposeAsync() => Run.DisposeAsync();

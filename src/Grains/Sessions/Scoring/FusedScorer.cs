@@ -110,7 +110,7 @@ internal static class FusedScorer
     // Each member alone on the whole text, in its own tokenization: its sequence is re-prefilled with the text.
     internal static async Task<MemberScore> ScoreMember(RunMember m, string text, int promptChars, double weight, CancellationToken ct)
     {
-        var opened = await ErrorMapping.GuardAsync(() => m.Grain.Prefill(m.Handle!, text, 1, 0, evidence: true, ct));
+        var opened = await ErrorMapping.GuardAsync(() => m.Sequence!.PrefillAsync(text, chat: false, 1, 0, evidence: true, ct));
         var e = opened.Evidence;
         double nll = 0;
         var n = 0;

@@ -8,7 +8,7 @@ namespace Chorus.Grains;
 /// whenever the drafter agrees with the ensemble. When the round settles exactly so, the next round starts with its
 /// drafts (and a drafting member's rows) already made, and the drafting call is off the critical path: a round then
 /// costs one member call in sequence instead of two. Otherwise the draft ahead is waited for and thrown away, and the
-/// next round drafts as before; the drafter's <see cref="DraftSequence"/> records what the draft ahead decoded, so its
+/// next round drafts as before; the drafter's <see cref="MemberSequence"/> records what the draft ahead decoded, so its
 /// next call rolls those tokens back as it rolls back a rejected draft.
 /// <para>
 /// Greedy only (a sampled round's acceptance needs proposals drawn after it settles). At most one draft ahead is in

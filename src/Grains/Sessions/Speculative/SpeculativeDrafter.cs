@@ -12,7 +12,7 @@ namespace Chorus.Grains;
 /// </summary>
 internal sealed class SpeculativeDrafter : IDrafter
 {
-    private readonly DraftSequence _sequence;
+    private readonly MemberSequence _sequence;
     private readonly Sampler _sampler;
     private readonly SamplingSpec? _sampling;
     private readonly TokenDistribution _afterPrompt;
@@ -22,10 +22,10 @@ internal sealed class SpeculativeDrafter : IDrafter
     private readonly float[] _logProbs;
 
     // memberIndex: the member that drafts, or −1 for a drafter that is not a member
-    public SpeculativeDrafter(DraftSequence sequence, int memberIndex, Sampler sampler, SamplingSpec sampling, LlamaVocabulary mainVocabulary, int topK, int maxDraft)
+    public SpeculativeDrafter(MemberSequence sequence, int memberIndex, Sampler sampler, SamplingSpec sampling, LlamaVocabulary mainVocabulary, int topK, int maxDraft)
     {
         _sequence = sequence;
-        _afterPrompt = sequence.AfterPrompt;
+        _afterPrompt = sequence.AfterPrompt!;
         MemberIndex = memberIndex;
         _sampler = sampler;
         _sampling = sampler.IsGreedy ? null : sampling;

@@ -16,7 +16,7 @@ internal sealed class SpeculativeDrafterLease : IAsyncDisposable
     private readonly IModelGrain? _external;
     private readonly Guid _session;
 
-    private SpeculativeDrafterLease(DraftSequence sequence, int memberIndex, IModelGrain? external, Guid session)
+    private SpeculativeDrafterLease(MemberSequence sequence, int memberIndex, IModelGrain? external, Guid session)
     {
         Sequence = sequence;
         MemberIndex = memberIndex;
@@ -24,12 +24,12 @@ internal sealed class SpeculativeDrafterLease : IAsyncDisposable
         _session = session;
     }
 
-    public DraftSequence Sequence { get; }
+    public MemberSequence Sequence { get; }
 
     /// <summary>The drafting member, or −1 for a separate drafter model.</summary>
     public int MemberIndex { get; }
 
-    public static async Task<SpeculativeDrafterLease> OpenAsync(FusedRun run, string? drafter, DraftSequence?[] sequences, SpeculativeContext context, CancellationToken ct)
+    public static async Task<SpeculativeDrafterLease> OpenAsync(FusedRun run, string? drafter, MemberSequence?[] sequences, SpeculativeContext context, CancellationToken ct)
     {
         var name = string.IsNullOrWhiteSpace(drafter) ? DefaultDrafter(run) : drafter.Trim();
         for (var i = 0; i < run.Members.Count; i++)
@@ -54,10 +54,9 @@ internal sealed class SpeculativeDrafterLease : IAsyncDisposable
                 if (e is AdmissionGranted granted) handle = granted.Handles[0];
             if (handle is null) throw new ChorusException(ChorusErrorKind.Internal, $"drafter '{name}' ended admission without granting a slot");
             // a conversation is formatted in the drafter's own template: its drafts are guesses the members verify
-            var opened = run.Messages is { } messages
-                ? await grain.PrefillChat(handle, await grain.FormatChat(messages), DrafterTopK, 0, evidence: false, ct)
-                : await grain.Prefill(handle, run.Prompt, DrafterTopK, 0, evidence: false, ct);
-            var sequence = new DraftSequence(grain, handle, opened.Evidence.TokenIds.Length, facts.ContextSize, opened.Next.ToDistribution());
+            var sequence = new MemberSequence(grain, handle, facts.ContextSize);
+            if (run.Messages is { } messages) await sequence.PrefillAsync(await grain.FormatChat(messages), chat: true, DrafterTopK, 0, evidence: false, ct);
+            else await sequence.PrefillAsync(run.Prompt, chat: false, DrafterTopK, 0, evidence: false, ct);
             return new SpeculativeDrafterLease(sequence, -1, grain, context.Session);
         }
         catch

@@ -17,7 +17,7 @@ internal sealed class SpeculativeRound
 {
     private readonly FusedRun _run;
     private readonly IDrafter _drafter;
-    private readonly DraftSequence?[] _sequences; // per member: same-vocabulary members stepped by token id
+    private readonly MemberSequence?[] _sequences; // per member: same-vocabulary members stepped by token id
     private readonly DraftText? _text;
     private readonly Sampler _sampler;
     private readonly SpeculativeAcceptance _acceptance;
@@ -28,7 +28,7 @@ internal sealed class SpeculativeRound
     private readonly double[] _target;
     private readonly double[] _scratch;
 
-    public SpeculativeRound(FusedRun run, IDrafter drafter, DraftSequence?[] sequences, Sampler sampler, int maxDraft)
+    public SpeculativeRound(FusedRun run, IDrafter drafter, MemberSequence?[] sequences, Sampler sampler, int maxDraft)
     {
         _run = run;
         _drafter = drafter;
@@ -183,7 +183,7 @@ internal sealed class SpeculativeRound
     private async Task TextRows(RunMember m, string text, int[] prefixLengths, int member, bool atPrompt, CancellationToken ct)
     {
         var called = Stopwatch.GetTimestamp();
-        var step = await m.Grain.SyncDraft(m.Handle!, m.Prompt + text, [.. prefixLengths.Select(p => m.Prompt.Length + p)], _topK, ct);
+        var step = await m.Sequence!.SyncDraftAsync(m.Prompt + text, [.. prefixLengths.Select(p => m.Prompt.Length + p)], _topK, ct);
         _run.Timings.Member(member, Stopwatch.GetElapsedTime(called).TotalMilliseconds, new MemberTime(step.Milliseconds));
         m.LastTokens = step.Decoded;
         for (var j = 0; j < step.Rows.Length; j++) _rows[j][member] = step.Rows[j]?.ToDistribution();

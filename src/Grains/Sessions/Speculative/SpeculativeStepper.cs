@@ -24,7 +24,7 @@ internal sealed class SpeculativeStepper(FusedRun run, Sampler sampler, Generati
     private readonly List<int> _settled = new(request.Speculate + 1);
     private readonly List<UnitNotes?> _notes = new(request.Speculate + 1);
     private readonly DraftLength _length = new(request.Speculate, timed: sampler.IsGreedy && context.CostCheck);
-    private DraftSequence?[] _sequences = [];
+    private MemberSequence?[] _sequences = [];
     private SpeculativeDrafterLease? _drafterLease;
     private SpeculativeRound? _round;
     private Llama.Utf8TokenDecoder? _decoder;
@@ -37,12 +37,12 @@ internal sealed class SpeculativeStepper(FusedRun run, Sampler sampler, Generati
     public async Task OpenAsync(CancellationToken ct)
     {
         await ErrorMapping.GuardAsync(async () => { await run.PrefillAsync(catalog, freeUnusedMembers: true, ct); return true; });
-        _sequences = new DraftSequence?[run.Members.Count];
+        _sequences = new MemberSequence?[run.Members.Count];
         for (var i = 0; i < _sequences.Length; i++)
         {
             var m = run.Members[i];
             if (m.Active && m.SharesMainVocabulary)
-                _sequences[i] = new DraftSequence(m.Grain, m.Handle!, m.Evidence!.TokenIds.Length, m.Facts.ContextSize, m.Current!);
+                _sequences[i] = m.Sequence;
         }
         _round = new SpeculativeRound(run, await OpenDrafterAsync(ct), _sequences, sampler, request.Speculate);
         _decoder = new Llama.Utf8TokenDecoder(run.Main.Vocabulary);
