@@ -18,7 +18,7 @@ internal sealed class FusedPenalties
     public static FusedPenalties? For(SamplingSpec sampling, int vocabularySize, int[]? promptTokens)
     {
         if (!sampling.HasPenalties) return null;
-        var penalties = ErrorMapping.Guard(() => new TokenPenalties(vocabularySize, sampling.RepetitionPenalty, sampling.PresencePenalty, sampling.FrequencyPenalty));
+        var penalties = new TokenPenalties(vocabularySize, sampling.RepetitionPenalty, sampling.PresencePenalty, sampling.FrequencyPenalty);
         penalties.AddPrompt(promptTokens ?? []);
         return new FusedPenalties(penalties);
     }

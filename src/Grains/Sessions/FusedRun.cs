@@ -107,8 +107,9 @@ internal sealed class FusedRun : IAsyncDisposable
                     if (!await admission.MoveNextAsync()) break;
                     queued = admission.Current;
                 }
-                catch (OperationCanceledException) when (!caller.IsCancellationRequested)
+                catch (OperationCanceledException) when (ct.IsCancellationRequested && !caller.IsCancellationRequested)
                 {
+                    // only our own deadline: a cancellation the far side of a streamed call reports is not one
                     AdmissionTimedOut = true;
                     break;
                 }
@@ -173,13 +174,13 @@ internal sealed class FusedRun : IAsyncDisposable
             Embeddings = embeddings?[i],
             DescriptionPrompts = m.Plan.Descriptions.Count > 0 ? m.Plan.Descriptions : null,
         }).ToList();
-        Fusion = ErrorMapping.Guard(() => Method.Prepare(new FusionRequest
+        Fusion = Method.Prepare(new FusionRequest
         {
             Members = fusionMembers,
             Evidence = evidence ? opened.Select(o => o.Evidence.ToEvidence()).ToList() : null,
             PromptText = Prompt,
             Maps = catalog.Maps,
-        }));
+        });
         if (Fusion.MainMember != MainIndex) AdoptReference(Fusion.MainMember);
         // members the method will never read (one-member routers) stop decoding
         var fixedWeights = Fusion.PreparedWeights.ToArray();

@@ -29,7 +29,8 @@ internal sealed class FusionSessionGrain(
     public IAsyncEnumerable<GenerationEvent> Generate(GenerationRequest request, CancellationToken cancellationToken = default)
     {
         SessionTrace? trace = null;
-        return ReadAhead.Run(ct => trace!.Observe(GenerateCore(request, ct), ct), ReadAheadEvents,
+        // engine and fusion errors become ChorusExceptions once, here at the grain's boundary
+        return ReadAhead.Run(ct => trace!.Observe(SessionErrors.Translate(GenerateCore(request, ct), ct), ct), ReadAheadEvents,
             ambient: () => trace = SessionTrace.Start(this.GetPrimaryKey(), silo.SiloAddress.ToString(), metrics), cancellationToken);
     }
 
@@ -39,14 +40,11 @@ internal sealed class FusionSessionGrain(
         var limits = options.Value.Sessions;
         RequestValidator.Check(request, limits); // every front end's requests meet the same limits, before any work
         var maxUnits = request.MaxTokens > 0 ? request.MaxTokens : limits.DefaultMaxTokens;
-        var sampler = ErrorMapping.Guard(() =>
-        {
-            var o = new SamplerOptions { Temperature = request.Sampling.Temperature, TopK = request.Sampling.TopK, TopP = request.Sampling.TopP, MinP = request.Sampling.MinP, Seed = request.Sampling.Seed };
-            o.Validate();
-            return new Sampler(o);
-        });
+        var samplerOptions = new SamplerOptions { Temperature = request.Sampling.Temperature, TopK = request.Sampling.TopK, TopP = request.Sampling.TopP, MinP = request.Sampling.MinP, Seed = request.Sampling.Seed };
+        samplerOptions.Validate();
+        var sampler = new Sampler(samplerOptions);
         var (plans, methodName, parameters) = MemberPlanner.Plan(request.Members, request.Method, request.Parameters, options.Value);
-        var method = ErrorMapping.Guard(() => FusionMethods.Create(methodName, parameters));
+        var method = FusionMethods.Create(methodName, parameters);
         ModeRules.CheckMethod(request, method); // the gateway checked too; a client of the grains reaches here first
 
         // End() from the front end counts as the caller cancelling, whatever Orleans delivered of the client's cancellation
@@ -56,7 +54,7 @@ internal sealed class FusionSessionGrain(
         if (request.DeadlineMilliseconds > 0) deadline.CancelAfter(request.DeadlineMilliseconds);
         var session = this.GetPrimaryKey();
         var started = Stopwatch.GetTimestamp();
-        await using var run = await ErrorMapping.GuardAsync(() => FusedRun.ResolveAsync(session, plans, method, request.Prompt, GrainFactory, directory, catalog, logger, request.Messages));
+        await using var run = await FusedRun.ResolveAsync(session, plans, method, request.Prompt, GrainFactory, directory, catalog, logger, request.Messages);
         _run = run;
         try
         {
@@ -85,12 +83,15 @@ internal sealed class FusionSessionGrain(
         _run = null;
     }
 
-    public async Task<ScoreResult> Score(ScoreRequest request, CancellationToken cancellationToken = default)
+    public Task<ScoreResult> Score(ScoreRequest request, CancellationToken cancellationToken = default) =>
+        SessionErrors.TranslateAsync(() => ScoreCore(request, cancellationToken));
+
+    private async Task<ScoreResult> ScoreCore(ScoreRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         RequestValidator.Check(request, options.Value.Sessions);
         var (plans, methodName, parameters) = MemberPlanner.Plan(request.Members, request.Method, request.Parameters, options.Value);
-        var method = ErrorMapping.Guard(() => FusionMethods.Create(methodName, parameters));
+        var method = FusionMethods.Create(methodName, parameters);
         try
         {
             // a text longer than a member's context is scored in windows, one run after another

@@ -16,7 +16,10 @@ internal sealed class PackCheckGrain(
     IOptions<ChorusOptions> options, ClusterModelDirectory directory, VocabularyCatalog catalog, ChorusMetrics metrics, ILogger<PackCheckGrain> logger)
     : Grain, IPackCheckGrain
 {
-    public async Task<PackCheckResult> Check(PackCheckRequest request, CancellationToken cancellationToken = default)
+    public Task<PackCheckResult> Check(PackCheckRequest request, CancellationToken cancellationToken = default) =>
+        SessionErrors.TranslateAsync(() => CheckCore(request, cancellationToken));
+
+    private async Task<PackCheckResult> CheckCore(PackCheckRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         RequestValidator.Check(request, options.Value.Sessions);
@@ -34,8 +37,8 @@ internal sealed class PackCheckGrain(
                 facts[i] = await grain.Describe();
                 vocabularies[i] = await catalog.Vocabulary(grain, facts[i]);
             }
-            var verdict = ErrorMapping.Guard(() => UniteCompatibility.Determine(
-                [.. plans.Select((p, i) => new UniteCandidate(p.Model, vocabularies[i], taskScores?[i], lengths?[i]))]));
+            var verdict = UniteCompatibility.Determine(
+                [.. plans.Select((p, i) => new UniteCandidate(p.Model, vocabularies[i], taskScores?[i], lengths?[i]))]);
             var maps = await Task.Run(() => vocabularies.Select(v => catalog.Maps.Get(vocabularies[0], v).Statistics).ToArray(), cancellationToken);
             var scores = await ScoreSample(request, plans, cancellationToken);
             var members = plans.Select((p, i) => new MemberCheck(

@@ -35,7 +35,7 @@ internal static class ScoreWindows
         if (members.All(m => Fits(m, text))) return null;
 
         var main = members[MemberPlanner.MainIndex(plans)].Vocabulary;
-        var ids = ErrorMapping.Guard(() => main.Tokenize(text, addSpecial: true));
+        var ids = main.Tokenize(text, addSpecial: true);
         var offsets = TokenOffsets.Compute(main, text, ids);
         for (var length = members.Min(m => m.Context) - Margin; length >= 16; length = length * 7 / 8)
         {

@@ -46,7 +46,7 @@ internal sealed class ByteMember(RunMember member, BytePruning pruning)
     public async Task OpenAsync(string prompt, bool chat, CancellationToken ct)
     {
         var split = chat ? prompt.Length : PromptBackOff.Point(Member.Vocabulary, prompt);
-        var opened = await ErrorMapping.GuardAsync(() => Member.Sequence!.PrefillAsync(prompt[..split], chat, 0, 0, evidence: true, ct));
+        var opened = await Member.Sequence!.PrefillAsync(prompt[..split], chat, 0, 0, evidence: true, ct);
         Evidence = opened.Evidence;
         Member.Evidence = opened.Evidence;
         _tree.Start(opened.Next.ToDistribution(), Member.Handle);

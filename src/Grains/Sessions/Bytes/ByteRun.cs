@@ -52,13 +52,13 @@ internal sealed class ByteRun : IAsyncDisposable
     public async Task OpenAsync(VocabularyCatalog catalog, CancellationToken ct)
     {
         await Task.WhenAll(Members.Select(m => m.OpenAsync(m.Member.Prompt, m.Member.IsChat, ct)));
-        var session = (ByteSession)ErrorMapping.Guard(() => Method.Prepare(new FusionRequest
+        var session = (ByteSession)Method.Prepare(new FusionRequest
         {
             Members = Members.Select(m => new FusionMember(m.Member.Name, m.Member.Vocabulary, m.Member.Plan.Role) { ParameterCount = m.Member.Facts.Parameters }).ToList(),
             Evidence = Members.Select(m => m.Evidence!.ToEvidence()).ToList(),
             PromptText = Run.Prompt,
             Maps = catalog.Maps,
-        }));
+        });
         _weighting = session.Weighting;
     }
 

@@ -24,7 +24,7 @@ internal sealed class ByteStepper(ByteRun run, Sampler sampler, VocabularyCatalo
         var started = Stopwatch.GetTimestamp();
         try
         {
-            await ErrorMapping.GuardAsync(async () => { await run.OpenAsync(catalog, ct); return true; });
+            await run.OpenAsync(catalog, ct);
         }
         finally
         {
@@ -38,14 +38,14 @@ internal sealed class ByteStepper(ByteRun run, Sampler sampler, VocabularyCatalo
         while (true)
         {
             var fuseStart = Stopwatch.GetTimestamp();
-            var fused = ErrorMapping.Guard(run.Fuse);
+            var fused = run.Fuse();
             for (var s = 0; s < _symbols.Length; s++) _symbols[s] = (float)fused[s];
             var symbol = sampler.Sample(_symbols);
             fuseMs += Stopwatch.GetElapsedTime(fuseStart).TotalMilliseconds;
             if (symbol == ByteDistribution.End) return new StepOutcome([], "eog", fuseMs);
             var notes = annotate.OfWeights(run.Weights);
             var stepStart = Stopwatch.GetTimestamp();
-            await ErrorMapping.GuardAsync(async () => { await run.AdvanceAsync((byte)symbol, ct); return true; });
+            await run.AdvanceAsync((byte)symbol, ct);
             stepMs += Stopwatch.GetElapsedTime(stepStart).TotalMilliseconds;
             _pending.Add((byte)symbol);
             if (!IsComplete(_pending)) continue;

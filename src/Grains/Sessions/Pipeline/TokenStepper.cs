@@ -18,14 +18,14 @@ internal sealed class TokenStepper(FusedRun run, Sampler sampler, SamplingSpec s
 
     public async Task OpenAsync(CancellationToken ct)
     {
-        await ErrorMapping.GuardAsync(async () => { await run.PrefillAsync(catalog, freeUnusedMembers: true, ct); return true; });
+        await run.PrefillAsync(catalog, freeUnusedMembers: true, ct);
         _penalties = FusedPenalties.For(sampling, run.Main.Vocabulary.Count, run.Main.Evidence?.TokenIds);
     }
 
     public async Task<StepOutcome> StepAsync(int remaining, UnitAnnotator annotate, CancellationToken ct)
     {
         var fuseStart = Stopwatch.GetTimestamp();
-        var fused = ErrorMapping.Guard(run.Fuse);
+        var fused = run.Fuse();
         var sampleStart = Stopwatch.GetTimestamp();
         var token = sampler.Sample(_penalties is null ? fused.LogProbs : _penalties.Apply(fused.LogProbs));
         run.Timings.AddSample(Stopwatch.GetElapsedTime(sampleStart).TotalMilliseconds);
@@ -38,7 +38,7 @@ internal sealed class TokenStepper(FusedRun run, Sampler sampler, SamplingSpec s
         string? ended = null;
         try
         {
-            piece = await ErrorMapping.GuardAsync(() => run.AdvanceAsync(token, ct));
+            piece = await run.AdvanceAsync(token, ct);
         }
         catch (ChorusException e) when (e.Kind == ChorusErrorKind.OutOfRange)
         {

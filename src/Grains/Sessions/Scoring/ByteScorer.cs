@@ -21,7 +21,7 @@ internal static class ByteScorer
     {
         var (text, _, p, promptChars) = await FusedScorer.SplitAsync(plans, request, grains, directory, catalog);
 
-        await using var run = await ErrorMapping.GuardAsync(() => ByteRun.ResolveAsync(session, plans, method, text[..promptChars], grains, directory, catalog, logger));
+        await using var run = await ByteRun.ResolveAsync(session, plans, method, text[..promptChars], grains, directory, catalog, logger);
         var bytes = System.Text.Encoding.UTF8.GetBytes(text[promptChars..]);
         await using var scoring = new ByteScoringStepper(run, catalog, bytes);
         await FusedScorer.DriveAsync(session, method.Name, scoring, metrics, ct);

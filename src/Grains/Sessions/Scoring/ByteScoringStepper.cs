@@ -27,7 +27,7 @@ internal sealed class ByteScoringStepper(ByteRun run, VocabularyCatalog catalog,
     public async Task OpenAsync(CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
-        await ErrorMapping.GuardAsync(async () => { await run.OpenAsync(catalog, ct); return true; });
+        await run.OpenAsync(catalog, ct);
         OpenMilliseconds = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
     }
 
@@ -45,7 +45,7 @@ internal sealed class ByteScoringStepper(ByteRun run, VocabularyCatalog catalog,
         }
         var fuseMs = Stopwatch.GetElapsedTime(fuseStart).TotalMilliseconds;
         var stepStart = Stopwatch.GetTimestamp();
-        await ErrorMapping.GuardAsync(async () => { await run.AdvanceAsync(b, ct); return true; });
+        await run.AdvanceAsync(b, ct);
         return new StepOutcome([new GeneratedUnit(b, "", null, null, fuseMs, Stopwatch.GetElapsedTime(stepStart).TotalMilliseconds)],
             _next >= bytes.Length ? TokenScoringStepper.Scored : null, fuseMs);
     }

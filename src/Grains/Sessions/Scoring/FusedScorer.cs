@@ -23,7 +23,7 @@ internal static class FusedScorer
     {
         var (text, ids, p, promptChars) = await SplitAsync(plans, request, grains, directory, catalog);
 
-        await using var run = await ErrorMapping.GuardAsync(() => FusedRun.ResolveAsync(session, plans, method, text[..promptChars], grains, directory, catalog, logger));
+        await using var run = await FusedRun.ResolveAsync(session, plans, method, text[..promptChars], grains, directory, catalog, logger);
         await using var scoring = new TokenScoringStepper(run, catalog, text, ids, p, promptChars);
         await DriveAsync(session, method.Name, scoring, metrics, ct);
 
@@ -69,7 +69,7 @@ internal static class FusedScorer
     /// </summary>
     internal static (int[] Ids, int PromptTokens) ReferenceSplit(RunMember reference, string text, int promptChars)
     {
-        var ids = ErrorMapping.Guard(() => reference.Vocabulary.Tokenize(text, addSpecial: true));
+        var ids = reference.Vocabulary.Tokenize(text, addSpecial: true);
         var offsets = TokenOffsets.Compute(reference.Vocabulary, text, ids);
         for (var q = 1; q < ids.Length; q++)
             if (offsets[q] == promptChars && offsets[q - 1] < promptChars) return (ids, q);
@@ -89,7 +89,7 @@ internal static class FusedScorer
         directory.EnsureServed(mainPlan.Model);
         var mainGrain = grains.GetGrain<IModelGrain>(mainPlan.Model);
         var mainVocabulary = await catalog.Vocabulary(mainGrain, await mainGrain.Describe());
-        var ids = ErrorMapping.Guard(() => mainVocabulary.Tokenize(text, addSpecial: true));
+        var ids = mainVocabulary.Tokenize(text, addSpecial: true);
         if (ids.Length < 3)
             throw new ChorusException(ChorusErrorKind.InvalidArgument, $"the text is too short to score: {ids.Length} tokens; give at least a few words");
         var p = PromptLength(request.PromptTokens, ids, mainVocabulary);
@@ -110,7 +110,7 @@ internal static class FusedScorer
     // Each member alone on the whole text, in its own tokenization: its sequence is re-prefilled with the text.
     internal static async Task<MemberScore> ScoreMember(RunMember m, string text, int promptChars, double weight, CancellationToken ct)
     {
-        var opened = await ErrorMapping.GuardAsync(() => m.Sequence!.PrefillAsync(text, chat: false, 1, 0, evidence: true, ct));
+        var opened = await m.Sequence!.PrefillAsync(text, chat: false, 1, 0, evidence: true, ct);
         var e = opened.Evidence;
         double nll = 0;
         var n = 0;

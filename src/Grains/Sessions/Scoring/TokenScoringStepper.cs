@@ -30,7 +30,7 @@ internal sealed class TokenScoringStepper(FusedRun run, VocabularyCatalog catalo
 
     public async Task OpenAsync(CancellationToken ct)
     {
-        await ErrorMapping.GuardAsync(async () => { await run.PrefillAsync(catalog, freeUnusedMembers: false, ct); return true; });
+        await run.PrefillAsync(catalog, freeUnusedMembers: false, ct);
         if (run.MainIndex != run.PlannedMainIndex) (Ids, PromptLength) = FusedScorer.ReferenceSplit(run.Main, text, promptChars);
         _next = PromptLength;
     }
@@ -39,14 +39,14 @@ internal sealed class TokenScoringStepper(FusedRun run, VocabularyCatalog catalo
     {
         var i = _next++;
         var fuseStart = Stopwatch.GetTimestamp();
-        var fused = ErrorMapping.Guard(run.Fuse);
+        var fused = run.Fuse();
         Nll -= fused.LogProbs[Ids[i]];
         Count++;
         for (var k = 0; k < WeightSums.Length; k++) WeightSums[k] += fused.MemberWeights[k];
         var fuseMs = Stopwatch.GetElapsedTime(fuseStart).TotalMilliseconds;
         var last = i + 1 >= Ids.Length;
         var stepStart = Stopwatch.GetTimestamp();
-        if (!last) await ErrorMapping.GuardAsync(() => run.AdvanceAsync(Ids[i], ct));
+        if (!last) await run.AdvanceAsync(Ids[i], ct);
         return new StepOutcome([new GeneratedUnit(Ids[i], "", null, null, fuseMs, Stopwatch.GetElapsedTime(stepStart).TotalMilliseconds)], last ? Scored : null, fuseMs);
     }
 

@@ -89,7 +89,7 @@ internal sealed class SpeculativeRound
         {
             _step.Clear();
             foreach (var d in _rows[j]) _step.Add(d!);
-            var fused = ErrorMapping.Guard(() => _run.Fusion!.Fuse(_step));
+            var fused = _run.Fusion!.Fuse(_step);
             if (j == drafts.Length)
             {
                 Settle(output, _sampler.Sample(fused.LogProbs), fused, onSettle); // every draft kept: a bonus token from the last row

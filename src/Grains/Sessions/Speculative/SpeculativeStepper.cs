@@ -36,7 +36,7 @@ internal sealed class SpeculativeStepper(FusedRun run, Sampler sampler, Generati
 
     public async Task OpenAsync(CancellationToken ct)
     {
-        await ErrorMapping.GuardAsync(async () => { await run.PrefillAsync(catalog, freeUnusedMembers: true, ct); return true; });
+        await run.PrefillAsync(catalog, freeUnusedMembers: true, ct);
         _sequences = new MemberSequence?[run.Members.Count];
         for (var i = 0; i < _sequences.Length; i++)
         {
@@ -53,7 +53,7 @@ internal sealed class SpeculativeStepper(FusedRun run, Sampler sampler, Generati
     {
         if (string.Equals(request.Drafter?.Trim(), NGramDrafter.Name, StringComparison.OrdinalIgnoreCase))
             return new NGramDrafter(run.Main.Evidence!.TokenIds, sampler.IsGreedy, run.Main.Vocabulary.Count, request.Speculate);
-        _drafterLease = await ErrorMapping.GuardAsync(() => SpeculativeDrafterLease.OpenAsync(run, request.Drafter, _sequences, context, ct));
+        _drafterLease = await SpeculativeDrafterLease.OpenAsync(run, request.Drafter, _sequences, context, ct);
         var topK = run.Method.Requirements.TopK;
         return new SpeculativeDrafter(_drafterLease.Sequence, _drafterLease.MemberIndex, sampler, request.Sampling, run.Main.Vocabulary,
             _drafterLease.MemberIndex >= 0 ? topK : SpeculativeDrafterLease.DrafterTopK, request.Speculate);
@@ -70,11 +70,7 @@ internal sealed class SpeculativeStepper(FusedRun run, Sampler sampler, Generati
         _settled.Clear();
         _notes.Clear();
         var started = Stopwatch.GetTimestamp();
-        await ErrorMapping.GuardAsync(async () =>
-        {
-            await round.RunAsync(_committed, draft, ahead, _settled, (fused, token) => _notes.Add(annotate.Of(fused, token)), ct);
-            return true;
-        });
+        await round.RunAsync(_committed, draft, ahead, _settled, (fused, token) => _notes.Add(annotate.Of(fused, token)), ct);
         _rounds++;
         if (round.Drafted == 0) _plainRounds++;
         _length.Observe(round.Drafted, round.Accepted, Stopwatch.GetElapsedTime(started).TotalMilliseconds, _settled.Count);
