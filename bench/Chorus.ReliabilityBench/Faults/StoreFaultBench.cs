@@ -51,19 +51,30 @@ internal static class StoreFaultBench
         await Task.Delay(TimeSpan.FromSeconds(5));
         silo2.Kill();
         var killedAt = clock.Elapsed.TotalSeconds;
-        await Task.Delay(TimeSpan.FromSeconds(Math.Max(0, hangSeconds - 5)));
+        var hangEnds = Task.Delay(TimeSpan.FromSeconds(Math.Max(0, hangSeconds - 5)));
+        var ending = Task.WhenAll(runs);
+        // once every session ended, and the store still hangs: what a new a+b request gets, and how fast
+        var duringHang = "sessions still running when the store resumed";
+        if (await Task.WhenAny(ending, hangEnds) == ending)
+        {
+            var asked = Stopwatch.StartNew();
+            var outcome = await FaultSession.OutcomeAsync(silo1.Client, ["a", "b"]);
+            duringHang = $"{outcome} after {asked.Elapsed.TotalSeconds:F2} s";
+        }
+        await hangEnds;
         store.Resume();
         var resumedAt = clock.Elapsed.TotalSeconds;
-        var ended = await Task.WhenAll(runs);
+        var ended = await ending;
         var declared = await silo1.WaitUntilServedAsync(["a"], Converge);
         var slots = await silo1.ActiveSequencesAsync();
         var after = await FaultSession.OutcomeAsync(silo1.Client, ["a"]);
         Summarise($"store hung {hangSeconds} s, silo 2 SIGKILLed {killedAt - hungAt:F1} s into the hang", ended, killedAt);
-        Console.Error.WriteLine($"silo 2 left silo 1's view {clock.Elapsed.TotalSeconds - resumedAt:F2} s after the store resumed; slots held on silo 1: {slots}; new a: {after}");
+        Console.Error.WriteLine($"during the hang, a new a+b: {duringHang}");
+        Console.Error.WriteLine($"silo 2 left silo 1's served models {clock.Elapsed.TotalSeconds - resumedAt:F2} s after the store resumed; slots held on silo 1: {slots}; new a: {after}");
         return new
         {
             hangSeconds, killedIntoHangS = killedAt - hungAt, endings = Endings(ended), lastEndAfterKillS = ended.Max(s => s.EndedAtSeconds) - killedAt,
-            declaredDeadAfterResumeS = declared, slotsHeld = slots, newGeneration = after,
+            newFusedDuringHang = duringHang, declaredDeadAfterResumeS = declared, slotsHeld = slots, newGeneration = after,
         };
     }
 
