@@ -53,8 +53,9 @@ internal static class SiloReachability
             await socket.ConnectAsync(endpoint, timeout.Token);
             return null; // a process listens there: alive, or for the membership to judge
         }
-        catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.HostUnreachable
-                                            or SocketError.NetworkUnreachable or SocketError.HostDown)
+        // refused: nothing listens there; host unreachable or down: nothing answers for the address (a deleted pod's IP).
+        // Not "network unreachable": that says more about this machine's routes than about the silo
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.HostUnreachable or SocketError.HostDown)
         {
             var reason = $"its endpoint {endpoint} refused a connection ({e.SocketErrorCode})";
             Lost.TryAdd(silo, reason);
