@@ -77,6 +77,7 @@ internal static class StoreFaultBench
         return new
         {
             hangSeconds, killedIntoHangS = killedAt - hungAt, endings = Endings(ended), lastEndAfterKillS = ended.Max(s => s.EndedAtSeconds) - killedAt,
+            lastStreamingEndAfterKillS = ended.Where(s => s.StreamedBefore(killedAt)).Select(s => s.EndedAtSeconds - killedAt).DefaultIfEmpty(double.NaN).Max(),
             newFusedDuringHang = duringHang, declaredDeadAfterResumeS = declared, slotsHeld = slots, newGeneration = after,
         };
     }
@@ -128,10 +129,15 @@ internal static class StoreFaultBench
     private static Dictionary<string, int> Endings(FaultSession[] ended) =>
         ended.GroupBy(s => $"{s.Members}: {s.Ending}").ToDictionary(g => g.Key, g => g.Count());
 
+    // Sessions streaming at the fault apart from those still waiting for slots (which end only once admitted, after the queue ahead of them)
     private static void Summarise(string fault, FaultSession[] ended, double faultAt)
     {
         Console.WriteLine($"### {fault}");
-        Report.Table(["members", "ending", "sessions", "last ended, s after the fault"],
-            ended.GroupBy(s => (s.Members, s.Ending)).Select(g => new[] { g.Key.Members, g.Key.Ending, g.Count().ToString(), (g.Max(s => s.EndedAtSeconds) - faultAt).ToString("F2") }));
+        Report.Table(["members", "at the fault", "ending", "sessions", "ended, s after the fault (first / median / last)"],
+            ended.GroupBy(s => (s.Members, Streaming: s.StreamedBefore(faultAt), s.Ending)).OrderBy(g => g.Key.Members).ThenByDescending(g => g.Key.Streaming).Select(g =>
+            {
+                var after = g.Select(s => s.EndedAtSeconds - faultAt).Order().ToList();
+                return new[] { g.Key.Members, g.Key.Streaming ? "streaming" : "waiting for slots", g.Key.Ending, g.Count().ToString(), $"{after[0]:F2} / {after[after.Count / 2]:F2} / {after[^1]:F2}" };
+            }));
     }
 }
