@@ -7,7 +7,7 @@ namespace Chorus.Bench.Reliability;
 /// queue   [--concurrency 32,64] [--tokens 16]                              more sessions than slots: admission queue
 /// hostile [--api-key K]                                                    each hostile request once
 /// crash   [--runs 20] [--batch 5]                                          new-session latency after a SIGKILL (Redis)
-/// store-faults [--sessions 64] [--hang 30] [--tokens 300]                 store hung + SIGKILL, store restarted empty
+/// store-faults [--sessions 64] [--hang 30] [--tokens 300] [--kill-after 1] store hung + SIGKILL, store restarted empty
 /// common: [--json FILE] [--models DIR (forged models, default: temp)]
 /// </code>
 /// </summary>
@@ -43,10 +43,10 @@ internal static class ReliabilityBench
                 await Report.WriteJsonAsync(json, await Faults.CrashBench.RunAsync(models, arguments.Int("--runs", 20), arguments.Int("--batch", 5)));
                 return 0;
             case "store-faults":
-                await Report.WriteJsonAsync(json, await Faults.StoreFaultBench.RunAsync(models, arguments.Int("--sessions", 64), arguments.Int("--hang", 30), arguments.Int("--tokens", 300)));
+                await Report.WriteJsonAsync(json, await Faults.StoreFaultBench.RunAsync(models, arguments.Int("--sessions", 64), arguments.Int("--hang", 30), arguments.Int("--tokens", 300), arguments.Int("--kill-after", 1)));
                 return 0;
             default:
-                await Console.Error.WriteLineAsync("usage: soak [--sessions N] [--concurrency N] | queue [--concurrency 32,64] | hostile [--api-key K] | crash [--runs N] | store-faults [--sessions N] [--hang S]; common: [--json FILE] [--models DIR]");
+                await Console.Error.WriteLineAsync("usage: soak [--sessions N] [--concurrency N] | queue [--concurrency 32,64] | hostile [--api-key K] | crash [--runs N] | store-faults [--sessions N] [--hang S] [--tokens N] [--kill-after S]; common: [--json FILE] [--models DIR]");
                 return 2;
         }
     }

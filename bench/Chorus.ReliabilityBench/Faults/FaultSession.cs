@@ -5,9 +5,15 @@ using Grpc.Core;
 
 namespace Chorus.Bench.Reliability.Faults;
 
-/// <summary>One generation under a fault: how it ended (finish reason or gRPC status) and when, on a clock shared by the bench.</summary>
-internal sealed record FaultSession(string Members, string Ending, double EndedAtSeconds, int Tokens)
+/// <summary>
+/// One generation under a fault: how it ended (finish reason or gRPC status) and when, and when its first token came
+/// (NaN: none), on a clock shared by the bench.
+/// </summary>
+internal sealed record FaultSession(string Members, string Ending, double EndedAtSeconds, int Tokens, double FirstTokenAtSeconds)
 {
+    /// <summary>True when the session streamed before <paramref name="seconds"/> (it was under way, not waiting for slots).</summary>
+    public bool StreamedBefore(double seconds) => FirstTokenAtSeconds < seconds;
+
     public static GenerateRequest Request(string[] members, int maxTokens)
     {
         var request = new GenerateRequest
@@ -25,23 +31,28 @@ internal sealed record FaultSession(string Members, string Ending, double EndedA
     {
         using var hang = new CancellationTokenSource(timeout);
         var tokens = 0;
+        var first = double.NaN;
         try
         {
             string? reason = null;
             await foreach (var e in client.GenerateAsync(Request(members, maxTokens), hang.Token))
             {
-                if (e.Token is not null && ++tokens == 1) started?.TrySetResult();
+                if (e.Token is not null && ++tokens == 1)
+                {
+                    first = clock.Elapsed.TotalSeconds;
+                    started?.TrySetResult();
+                }
                 if (e.Finished is not null) reason = e.Finished.Reason;
             }
-            return new(string.Join('+', members), reason ?? "no finish event", clock.Elapsed.TotalSeconds, tokens);
+            return new(string.Join('+', members), reason ?? "no finish event", clock.Elapsed.TotalSeconds, tokens, first);
         }
         catch (RpcException e)
         {
-            return new(string.Join('+', members), e.StatusCode.ToString(), clock.Elapsed.TotalSeconds, tokens);
+            return new(string.Join('+', members), e.StatusCode.ToString(), clock.Elapsed.TotalSeconds, tokens, first);
         }
         catch (OperationCanceledException)
         {
-            return new(string.Join('+', members), $"no end within {timeout.TotalSeconds:F0} s", clock.Elapsed.TotalSeconds, tokens);
+            return new(string.Join('+', members), $"no end within {timeout.TotalSeconds:F0} s", clock.Elapsed.TotalSeconds, tokens, first);
         }
         finally
         {

@@ -42,19 +42,24 @@ public sealed class ClusterModelDirectory(IClusterMembershipService membership, 
         return serving.Count == 0 ? null : ServedModels.Owner(serving, ServedModels.Replica(grainKey));
     }
 
-    /// <summary>True while the silo (as <see cref="SiloAddress.ToString"/> writes it) is an Active member of the cluster.</summary>
+    /// <summary>
+    /// True while the silo (as <see cref="SiloAddress.ToString"/> writes it) is an Active member of the cluster and not
+    /// known gone (<see cref="SiloReachability"/>: its endpoint refused a session's probe before the membership caught up).
+    /// </summary>
     public bool IsActive(string silo)
     {
+        if (SiloReachability.LostReason(silo) is not null) return false;
         foreach (var member in membership.CurrentSnapshot.Members.Values)
             if (member.Status == SiloStatus.Active && member.SiloAddress.ToString() == silo) return true;
         return false;
     }
 
-    // Each live silo with the models (id → replicas) its metadata declares.
+    // Each live silo with the models (id → replicas) its metadata declares; a silo known gone serves nothing, even while
+    // the membership (waiting for its store) still lists it
     private IEnumerable<(SiloAddress Silo, IReadOnlyDictionary<string, int> Models)> ActiveSilos()
     {
         foreach (var member in membership.CurrentSnapshot.Members.Values)
-            if (member.Status == SiloStatus.Active)
+            if (member.Status == SiloStatus.Active && SiloReachability.LostReason(member.SiloAddress.ToString()) is null)
                 yield return (member.SiloAddress, ServedModels.Decode(metadata.GetSiloMetadata(member.SiloAddress)));
     }
 

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using Chorus.Grains;
 using Chorus.Silo.Membership;
 using Orleans.Configuration;
@@ -27,6 +28,9 @@ internal static class ClusteringSetup
                 break;
             case ClusterProviders.Redis:
                 silo.UseRedisClustering(cluster.ConnectionString!);
+                // a Redis without persistence that restarts empty would leave the running silos unable to see deaths and joins
+                silo.Services.AddSingleton<RedisMembershipRecovery>();
+                silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<RedisMembershipRecovery>());
                 Identify(silo, cluster, address);
                 break;
             case ClusterProviders.AdoNet:

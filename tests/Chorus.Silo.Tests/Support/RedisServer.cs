@@ -6,11 +6,13 @@ namespace Chorus.Silo.Tests.Support;
 /// <summary>A real redis-server (Debian's package, installed when missing) on a free loopback port with no persistence, in a temp folder.</summary>
 public sealed class RedisServer : IAsyncDisposable
 {
-    private readonly ServerProcess _server;
+    private ServerProcess _server;
+    private readonly string _executable;
     private readonly string _directory;
 
-    private RedisServer(ServerProcess server, string directory, int port)
+    private RedisServer(string executable, ServerProcess server, string directory, int port)
     {
+        _executable = executable;
         _server = server;
         _directory = directory;
         Port = port;
@@ -26,10 +28,8 @@ public sealed class RedisServer : IAsyncDisposable
         var executable = await DebianPackages.EnsureAsync("redis-server", () => DebianPackages.OnPath("redis-server", "/usr/bin"));
         var directory = Directory.CreateTempSubdirectory("chorus-redis-").FullName;
         var port = FreePorts.Take(1)[0];
-        var start = new ProcessStartInfo(executable, ["--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-            "--dir", directory, "--daemonize", "no", "--loglevel", "notice"]);
-        var server = ServerProcess.Start(start, "Ready to accept connections");
-        var redis = new RedisServer(server, directory, port);
+        var server = Launch(executable, directory, port);
+        var redis = new RedisServer(executable, server, directory, port);
         try
         {
             await server.WaitUntilReadyAsync(TimeSpan.FromSeconds(30));
@@ -50,6 +50,19 @@ public sealed class RedisServer : IAsyncDisposable
 
     /// <summary>The server is gone (SIGKILL): connections drop, the port refuses.</summary>
     public void Kill() => _server.Signal("KILL");
+
+    /// <summary>Kills the server and starts a new one on the same port with nothing in it (a Redis without persistence restarted).</summary>
+    public async Task RestartEmptyAsync()
+    {
+        Kill();
+        _server.Dispose();
+        _server = Launch(_executable, _directory, Port);
+        await _server.WaitUntilReadyAsync(TimeSpan.FromSeconds(30));
+    }
+
+    private static ServerProcess Launch(string executable, string directory, int port) => ServerProcess.Start(
+        new ProcessStartInfo(executable, ["--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            "--dir", directory, "--daemonize", "no", "--loglevel", "notice"]), "Ready to accept connections");
 
     public ValueTask DisposeAsync()
     {
