@@ -135,7 +135,7 @@ internal sealed class FusedRun : IAsyncDisposable
             if (_ended) throw new OperationCanceledException("the session was ended while it waited for slots");
             var members = group.ToList();
             _asked.Add(members[0].Grain); // asked before the call: whatever it grants is released on dispose
-            await foreach (var e in members[0].Grain.Admit(_session, members.Count, ct))
+            await foreach (var e in MemberLoss.Guard(members[0], members[0].Grain.Admit(_session, members.Count, ct)))
             {
                 if (e is AdmissionQueued q)
                     yield return new GenerationQueued(group.Key, q.Position, q.QueueLength, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
