@@ -25,7 +25,7 @@ internal sealed class LocalModelGrain(LocalModel model, IModelGrain grain, Local
         }
         try
         {
-            silo.CountDirectCall();
+            silo.CountDirectCall(model.Endpoint.Key);
             await foreach (var update in model.Endpoint.Admit(owner, count, cancellationToken)) yield return update;
         }
         finally
@@ -85,7 +85,7 @@ internal sealed class LocalModelGrain(LocalModel model, IModelGrain grain, Local
     {
         try
         {
-            silo.CountDirectCall();
+            silo.CountDirectCall(model.Endpoint.Key);
             return await direct(model.Endpoint);
         }
         finally

@@ -16,12 +16,12 @@ public sealed class LocalModels
     private static readonly ConditionalWeakTable<IGrainFactory, LocalModels> BySilo = new();
 
     private readonly ConcurrentDictionary<string, LocalModel> _active = new(StringComparer.Ordinal);
-    private long _directCalls;
+    private readonly ConcurrentDictionary<string, StrongBox<long>> _directCalls = new(StringComparer.Ordinal);
 
     public LocalModels(IGrainFactory grains) => BySilo.AddOrUpdate(grains, this);
 
-    /// <summary>Calls that went straight to a local model (for tests and diagnostics).</summary>
-    public long DirectCalls => Interlocked.Read(ref _directCalls);
+    /// <summary>Calls that went straight to model replica <paramref name="key"/> in this silo, without a message (for tests and diagnostics).</summary>
+    public long DirectCalls(string key) => _directCalls.TryGetValue(key, out var count) ? Interlocked.Read(ref count.Value) : 0;
 
     /// <summary>Replica keys active on this silo now.</summary>
     public IReadOnlyCollection<string> Keys => [.. _active.Keys];
@@ -34,5 +34,5 @@ public sealed class LocalModels
 
     internal bool TryGet(string key, out LocalModel model) => _active.TryGetValue(key, out model!);
 
-    internal void CountDirectCall() => Interlocked.Increment(ref _directCalls);
+    internal void CountDirectCall(string key) => Interlocked.Increment(ref _directCalls.GetOrAdd(key, static _ => new StrongBox<long>()).Value);
 }

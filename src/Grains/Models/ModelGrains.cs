@@ -7,7 +7,8 @@ public static class ModelGrains
 {
     /// <summary>
     /// The model replica <paramref name="key"/>: a local reference that calls its scheduler without an Orleans message when it is
-    /// active in the silo of <paramref name="grains"/>, otherwise the grain reference. Both fail and behave alike.
+    /// active in the silo of <paramref name="grains"/>, otherwise the grain reference. Both fail and behave alike. A model
+    /// not active yet is reached through its grain by this reference (serving silos activate their models as they start).
     /// </summary>
     public static IModelGrain Get(IGrainFactory grains, string key)
     {
