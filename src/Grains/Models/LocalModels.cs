@@ -20,6 +20,9 @@ public sealed class LocalModels
 
     public LocalModels(IGrainFactory grains) => BySilo.AddOrUpdate(grains, this);
 
+    /// <summary>False sends every call through the grain, as before the direct path existed (side-by-side measurement in one silo).</summary>
+    public bool Enabled { get; set; } = true;
+
     /// <summary>Calls that went straight to model replica <paramref name="key"/> in this silo, without a message (for tests and diagnostics).</summary>
     public long DirectCalls(string key) => _directCalls.TryGetValue(key, out var count) ? Interlocked.Read(ref count.Value) : 0;
 

@@ -280,7 +280,9 @@ internal sealed class ModelEndpoint(ModelScheduler scheduler, string key, string
             var planned = await Task.Run(() => ErrorMapping.Guard(plan), cancellationToken);
             plan = () => planned;
         }
-        return await scheduler.Edit(lease, plan, cancellationToken);
+        var work = scheduler.EditText(lease, plan, cancellationToken);
+        var result = await work.Completion.Task;
+        return (work.Planned!, result);
     }
 
     private static Task<T> Tokenizing<T>(int chars, Func<T> plan) =>

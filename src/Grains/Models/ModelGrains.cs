@@ -14,6 +14,6 @@ public static class ModelGrains
     {
         ArgumentNullException.ThrowIfNull(grains);
         var grain = grains.GetGrain<IModelGrain>(key);
-        return LocalModels.Of(grains) is { } local && local.TryGet(key, out var model) ? new LocalModelGrain(model, grain, local) : grain;
+        return LocalModels.Of(grains) is { Enabled: true } local && local.TryGet(key, out var model) ? new LocalModelGrain(model, grain, local) : grain;
     }
 }

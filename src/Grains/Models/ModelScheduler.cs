@@ -87,14 +87,14 @@ internal sealed class ModelScheduler : IDisposable
 
     /// <summary>
     /// Plans a text edit on this thread (<paramref name="plan"/> reads the sequence as every earlier edit left it), applies
-    /// it batched with the other ready edits, and commits it to the sequence's text here before the caller resumes.
+    /// it batched with the other ready edits, and commits it to the sequence's text here before the caller resumes. The
+    /// caller awaits the work's completion and then reads its plan (one hand-off from this thread to the caller, no more).
     /// </summary>
-    public async Task<(TextEdit Plan, EditResult Result)> Edit(SlotLease lease, Func<TextEdit> plan, CancellationToken cancellationToken)
+    public EditWork EditText(SlotLease lease, Func<TextEdit> plan, CancellationToken cancellationToken)
     {
         var work = new EditWork(lease, plan, cancellationToken);
         Post(work, work.Fail);
-        var result = await work.Completion.Task.ConfigureAwait(false);
-        return (work.Planned!, result);
+        return work;
     }
 
     public Task<bool> Release(SlotLease lease) => Control(() => _admission.Release(lease));

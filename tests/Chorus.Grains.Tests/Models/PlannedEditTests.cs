@@ -18,7 +18,7 @@ public sealed class PlannedEditTests(SchedulerModel model)
         var schedulerThread = await scheduler.OnSchedulerThread(() => Thread.CurrentThread);
         Thread? plannedOn = null;
 
-        var (plan, result) = await scheduler.Edit(lease, () =>
+        var (plan, result) = await Edit(scheduler, lease, () =>
         {
             plannedOn = Thread.CurrentThread;
             return lease.Text.PlanPrefill("The river ran", DistributionRequest.Top(4), evidence: false);
@@ -37,8 +37,8 @@ public sealed class PlannedEditTests(SchedulerModel model)
         var lease = scheduler.Find((await Admissions.Ask(scheduler, Guid.NewGuid(), 1).Granted())[0]);
         using var gate = new ManualResetEventSlim();
         var held = scheduler.OnSchedulerThread(() => gate.Wait(TimeSpan.FromSeconds(10)));
-        var first = scheduler.Edit(lease, () => lease.Text.PlanPrefill("The river", DistributionRequest.Top(4), evidence: false), default);
-        var second = scheduler.Edit(lease, () => lease.Text.PlanSync(lease.Text.Text + " ran on", DistributionRequest.Top(4)), default);
+        var first = Edit(scheduler, lease, () => lease.Text.PlanPrefill("The river", DistributionRequest.Top(4), evidence: false), default);
+        var second = Edit(scheduler, lease, () => lease.Text.PlanSync(lease.Text.Text + " ran on", DistributionRequest.Top(4)), default);
         gate.Set();
         await held;
 
@@ -53,16 +53,23 @@ public sealed class PlannedEditTests(SchedulerModel model)
     {
         using var scheduler = model.Scheduler(slots: 1);
         var lease = scheduler.Find((await Admissions.Ask(scheduler, Guid.NewGuid(), 1).Granted())[0]);
-        await scheduler.Edit(lease, () => lease.Text.PlanPrefill("kept text", DistributionRequest.Top(4), evidence: false), default);
+        await Edit(scheduler, lease, () => lease.Text.PlanPrefill("kept text", DistributionRequest.Top(4), evidence: false), default);
         var length = lease.Sequence.Length;
 
         var e = await Assert.ThrowsAsync<ChorusException>(() =>
-            scheduler.Edit(lease, () => throw new ArgumentException("token 99999 is not in the vocabulary"), default));
+            Edit(scheduler, lease, () => throw new ArgumentException("token 99999 is not in the vocabulary"), default));
 
         Assert.Equal(ChorusErrorKind.InvalidArgument, e.Kind);
         Assert.Equal(length, lease.Sequence.Length);
         Assert.Equal("kept text", lease.Text.Text);
         Assert.True(scheduler.Healthy);
+    }
+
+    private static async Task<(TextEdit Plan, EditResult Result)> Edit(ModelScheduler scheduler, SlotLease lease, Func<TextEdit> plan, CancellationToken cancellationToken)
+    {
+        var work = scheduler.EditText(lease, plan, cancellationToken);
+        var result = await work.Completion.Task;
+        return (work.Planned!, result);
     }
 
     [Fact]
@@ -72,7 +79,7 @@ public sealed class PlannedEditTests(SchedulerModel model)
         var lease = scheduler.Find((await Admissions.Ask(scheduler, Guid.NewGuid(), 1).Granted())[0]);
         var tooMany = Enumerable.Repeat(300, scheduler.Runner.SequenceContextSize + 1).ToArray();
 
-        var e = await Assert.ThrowsAsync<ChorusException>(() => scheduler.Edit(lease, () => lease.Text.PlanAppend(tooMany, DistributionRequest.Top(4)), default));
+        var e = await Assert.ThrowsAsync<ChorusException>(() => Edit(scheduler, lease, () => lease.Text.PlanAppend(tooMany, DistributionRequest.Top(4)), default));
 
         Assert.Equal(ChorusErrorKind.OutOfRange, e.Kind);
         Assert.Equal(0, lease.Sequence.Length);
