@@ -13,7 +13,6 @@ namespace Chorus.Bench.Cluster;
 /// Usage: cluster [--tokens N] [--threads N] [--top-k N (members send top-k; default: the method's full logits)] [--out DIR]
 ///        [--size small|large] [--members 2,4] [--gpu (every model on GPU 0, all layers; with CHORUS_LLAMA_LIB_DIR = a CUDA build)] [--in-process-only]
 ///        [--priority normal|medium|high|realtime (the silos' Chorus:Models:N:ThreadPriority; the floor is measured at normal)]
-///        [--local-ab ROUNDS (one in-process silo, its sessions' local members called through the grain and directly, alternately)]
 ///        [--no-concurrent (skip the 1/4/16 concurrent sessions: the fused step and its floor only, for before/after rounds)]
 /// </summary>
 public static class ClusterBench
@@ -56,7 +55,6 @@ public static class ClusterBench
 
         await using (var inProcess = await InProcessSilo.StartAsync(paths, threads))
         {
-            if (StrArg(args, "--local-ab", "") is { Length: > 0 } rounds) return await LocalAb(inProcess, memberCounts, int.Parse(rounds), tokens, single, concurrentIdeal);
             foreach (var k in memberCounts)
             {
                 var fused = await FusedStepMs(inProcess.Client, k, tokens);
@@ -88,27 +86,8 @@ public static class ClusterBench
         return 0;
     }
 
-    // The same silo with its sessions calling local members directly and through their grains, alternately, so that both
-    // see the same load: the local fast path's own share of a fused step.
-    private static async Task<int> LocalAb(InProcessSilo silo, int[] memberCounts, int rounds, int tokens, double[] single, Dictionary<int, double> floor)
-    {
-        var local = (Chorus.Grains.LocalModels)silo.Services.GetService(typeof(Chorus.Grains.LocalModels))!;
-        Console.WriteLine("| round | members | through the grain (ms) | direct (ms) | direct ÷ grain | grain ÷ no-cluster floor | direct ÷ no-cluster floor |");
-        Console.WriteLine("|---|---|---|---|---|---|---|");
-        foreach (var k in memberCounts)
-            for (var r = 1; r <= rounds; r++)
-            {
-                local.Enabled = false;
-                var viaGrain = await FusedStepMs(silo.Client, k, tokens);
-                local.Enabled = true;
-                var direct = await FusedStepMs(silo.Client, k, tokens);
-                Console.WriteLine($"| {r} | {k} | {viaGrain:F2} | {direct:F2} | {direct / viaGrain:F2} | {viaGrain / floor[k]:F2} | {direct / floor[k]:F2} |");
-            }
-        return 0;
-    }
-
     /// <summary>Mean decode-step time of one model alone (one token appended per step).</summary>
-    private static double SingleStepMs(string path, int tokens, int threads)
+    internal static double SingleStepMs(string path, int tokens, int threads)
     {
         using var model = LlamaModel.Load(path, ModelOptions);
         using var runner = new ModelRunner(model, new LlamaContextOptions { ContextSize = 512, Threads = threads });
@@ -120,7 +99,7 @@ public static class ClusterBench
     }
 
     /// <summary>All members stepping at once on their own threads, no Orleans: the floor this hardware allows.</summary>
-    private static double ConcurrentStepMs(List<string> paths, int tokens, int threads)
+    internal static double ConcurrentStepMs(List<string> paths, int tokens, int threads)
     {
         var models = paths.Select(p => LlamaModel.Load(p, ModelOptions)).ToList();
         var runners = models.Select(m => new ModelRunner(m, new LlamaContextOptions { ContextSize = 512, Threads = threads })).ToList();
@@ -140,7 +119,7 @@ public static class ClusterBench
         }
     }
 
-    private static async Task<double> FusedStepMs(Api.Chorus.ChorusClient client, int members, int tokens)
+    internal static async Task<double> FusedStepMs(Api.Chorus.ChorusClient client, int members, int tokens)
     {
         await Generate(client, members, 4); // warm: activations, vocabularies
         var finished = await Generate(client, members, tokens);
