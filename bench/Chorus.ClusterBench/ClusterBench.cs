@@ -13,6 +13,7 @@ namespace Chorus.Bench.Cluster;
 /// Usage: cluster [--tokens N] [--threads N] [--top-k N (members send top-k; default: the method's full logits)] [--out DIR]
 ///        [--size small|large] [--members 2,4] [--gpu (every model on GPU 0, all layers; with CHORUS_LLAMA_LIB_DIR = a CUDA build)] [--in-process-only]
 ///        [--priority normal|medium|high|realtime (the silos' Chorus:Models:N:ThreadPriority; the floor is measured at normal)]
+///        [--no-concurrent (skip the 1/4/16 concurrent sessions: the fused step and its floor only, for before/after rounds)]
 /// </summary>
 public static class ClusterBench
 {
@@ -59,6 +60,7 @@ public static class ClusterBench
                 var fused = await FusedStepMs(inProcess.Client, k, tokens);
                 Console.WriteLine($"| one silo, in-process | {k} | {fused:F2} | {fused / single.Take(k).Max():F2} | {fused / concurrentIdeal[k]:F2} |");
             }
+            if (args.Contains("--no-concurrent")) return 0;
             Console.WriteLine();
             Console.WriteLine("| concurrent sessions (2 members, one silo) | tokens | wall (s) | aggregate tokens/s |");
             Console.WriteLine("|---|---|---|---|");
@@ -85,7 +87,7 @@ public static class ClusterBench
     }
 
     /// <summary>Mean decode-step time of one model alone (one token appended per step).</summary>
-    private static double SingleStepMs(string path, int tokens, int threads)
+    internal static double SingleStepMs(string path, int tokens, int threads)
     {
         using var model = LlamaModel.Load(path, ModelOptions);
         using var runner = new ModelRunner(model, new LlamaContextOptions { ContextSize = 512, Threads = threads });
@@ -97,7 +99,7 @@ public static class ClusterBench
     }
 
     /// <summary>All members stepping at once on their own threads, no Orleans: the floor this hardware allows.</summary>
-    private static double ConcurrentStepMs(List<string> paths, int tokens, int threads)
+    internal static double ConcurrentStepMs(List<string> paths, int tokens, int threads)
     {
         var models = paths.Select(p => LlamaModel.Load(p, ModelOptions)).ToList();
         var runners = models.Select(m => new ModelRunner(m, new LlamaContextOptions { ContextSize = 512, Threads = threads })).ToList();
@@ -117,7 +119,7 @@ public static class ClusterBench
         }
     }
 
-    private static async Task<double> FusedStepMs(Api.Chorus.ChorusClient client, int members, int tokens)
+    internal static async Task<double> FusedStepMs(Api.Chorus.ChorusClient client, int members, int tokens)
     {
         await Generate(client, members, 4); // warm: activations, vocabularies
         var finished = await Generate(client, members, tokens);

@@ -20,6 +20,9 @@ internal sealed class InProcessSilo : IAsyncDisposable
 
     public Api.Chorus.ChorusClient Client { get; }
 
+    /// <summary>The silo's own services (the local-path switch for side-by-side rounds).</summary>
+    public IServiceProvider Services => _app.Services;
+
     public static async Task<InProcessSilo> StartAsync(IReadOnlyList<string> paths, int threads)
     {
         var grpc = FreePorts.Next();

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Chorus vs llama.cpp on one model, side by side, interleaved rounds (see bench/README.md, "Parity with llama.cpp").
 #
-#   bench/parity/run-parity.sh [--size small|large] [--rounds 3] [--threads 2] [--base COMMIT] [--no-e2e] [--native-lib DIR]
+#   bench/parity/run-parity.sh [--size small|large] [--rounds 3] [--threads 2] [--base COMMIT] [--no-e2e] [--no-variants] [--native-lib DIR]
+#
+# --no-variants leaves out this tree's extra end-to-end settings (one thread, medium priority): base and new only.
 #
 # --native-lib DIR also runs this tree's engine tests on the llama.cpp libraries in DIR (CHORUS_LLAMA_LIB_DIR; e.g. the
 # GGML_NATIVE build's bin folder) as "chorus-native": the same binding on llama-bench's own library build.
@@ -20,7 +22,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
-SIZE=small ROUNDS=3 THREADS=2 BASE="" E2E=1 NATIVE_LIB=""
+SIZE=small ROUNDS=3 THREADS=2 BASE="" E2E=1 VARIANTS=1 NATIVE_LIB=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --size) SIZE=$2; shift 2 ;;
@@ -28,6 +30,7 @@ while [ $# -gt 0 ]; do
     --threads) THREADS=$2; shift 2 ;;
     --base) BASE=$2; shift 2 ;;
     --no-e2e) E2E=0; shift ;;
+    --no-variants) VARIANTS=0; shift ;;
     --native-lib) NATIVE_LIB=$(cd "$2" && pwd); shift 2 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
@@ -120,7 +123,7 @@ for round in $(seq 1 "$ROUNDS"); do
   # each tree as configured like llama-server (same threads); this tree also with its other settings (E2E_VARIANTS)
   SILOS=()
   for t in "${TREES[@]}"; do SILOS+=("$t|--Chorus:Models:0:Threads=$THREADS"); done
-  for v in "${E2E_VARIANTS[@]}"; do SILOS+=("new-${v%%=*}=$ROOT|${v#*=}"); done
+  [ "$VARIANTS" = 1 ] && for v in "${E2E_VARIANTS[@]}"; do SILOS+=("new-${v%%=*}=$ROOT|${v#*=}"); done
   for s in "${SILOS[@]}"; do
     t=${s%%|*} settings=${s#*|}
     name=${t%%=*} dir=${t#*=}

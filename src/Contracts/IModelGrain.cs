@@ -4,7 +4,9 @@ namespace Chorus.Contracts;
 /// One model replica, pinned to the silo (and GPU) that holds its weights. Key: the model id, or "id/replica".
 /// Serves many sessions at once. A session is admitted to slots (KV sequences) first — waiting in the model's FIFO
 /// queue when all are taken — and then works on each sequence through its <see cref="SequenceHandle"/>; edits of all
-/// sessions that arrive together share one decode. The session (the owner) frees what it holds.
+/// sessions that arrive together share one decode. The session (the owner) frees what it holds. A session in the model's
+/// own silo gets this interface without Orleans in between (Chorus.Grains' ModelGrains.Get): the verbs, errors and
+/// cancellation behave the same either way.
 /// </summary>
 public interface IModelGrain : IGrainWithStringKey
 {

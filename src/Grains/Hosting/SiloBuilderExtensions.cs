@@ -14,6 +14,7 @@ public static class SiloBuilderExtensions
         builder.UseSiloMetadata(new Dictionary<string, string> { [ServedModels.MetadataKey] = ServedModels.Encode(options.Models) });
         builder.Services.AddSingleton(Options.Create(options));
         builder.Services.AddSingleton<ModelHost>();
+        builder.Services.AddSingleton<LocalModels>();
         builder.Services.AddSingleton<VocabularyCatalog>();
         builder.Services.AddSingleton<ClusterModelDirectory>();
         builder.Services.AddSingleton<ChorusMetrics>();

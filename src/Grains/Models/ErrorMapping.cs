@@ -4,7 +4,11 @@ using Chorus.Llama;
 
 namespace Chorus.Grains;
 
-/// <summary>Turns engine and fusion errors into <see cref="ChorusException"/>s (serializable, with a kind) at the grain boundary.</summary>
+/// <summary>
+/// Turns engine and fusion errors into <see cref="ChorusException"/>s (serializable, with a kind) at the model boundary: the
+/// one mapping for the grain and for callers in the model's own silo alike. A full context is OutOfRange wherever it
+/// happens (sessions end a generation with finish reason "length"); a prefill words its own case as the prompt's fault.
+/// </summary>
 internal static class ErrorMapping
 {
     public static T Guard<T>(Func<T> work)
@@ -37,7 +41,7 @@ internal static class ErrorMapping
         ChorusException => null,
         OperationCanceledException => null,
         NoFreeSequenceException => new ChorusException(ChorusErrorKind.ResourceExhausted, e.Message),
-        ContextOverflowException => new ChorusException(ChorusErrorKind.InvalidArgument, e.Message),
+        ContextOverflowException => new ChorusException(ChorusErrorKind.OutOfRange, e.Message),
         ModelLoadException => new ChorusException(ChorusErrorKind.FailedPrecondition, e.Message),
         FusionParameterException => new ChorusException(ChorusErrorKind.InvalidArgument, e.Message),
         FusionPackException => new ChorusException(ChorusErrorKind.FailedPrecondition, e.Message),

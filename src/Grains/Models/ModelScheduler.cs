@@ -85,6 +85,18 @@ internal sealed class ModelScheduler : IDisposable
         return work.Completion.Task;
     }
 
+    /// <summary>
+    /// Plans a text edit on this thread (<paramref name="plan"/> reads the sequence as every earlier edit left it), applies
+    /// it batched with the other ready edits, and commits it to the sequence's text here before the caller resumes. The
+    /// caller awaits the work's completion and then reads its plan (one hand-off from this thread to the caller, no more).
+    /// </summary>
+    public EditWork EditText(SlotLease lease, Func<TextEdit> plan, CancellationToken cancellationToken)
+    {
+        var work = new EditWork(lease, plan, cancellationToken);
+        Post(work, work.Fail);
+        return work;
+    }
+
     public Task<bool> Release(SlotLease lease) => Control(() => _admission.Release(lease));
 
     public Task<int> ReleaseOwner(Guid owner) => Control(() => _admission.ReleaseOwner(owner));
@@ -178,7 +190,9 @@ internal sealed class ModelScheduler : IDisposable
         {
             // one sequence's edits apply in order: a second edit of a sequence in this round waits for the next decode
             if (_edits.Exists(e => ReferenceEquals(e.Lease, edit.Lease))) FlushEdits();
-            _edits.Add(edit);
+            if (edit.Cancellation.IsCancellationRequested) edit.Fail(new OperationCanceledException(edit.Cancellation));
+            else if (!edit.Lease.IsOpen) edit.Fail(Released(edit));
+            else if (edit.Plan()) _edits.Add(edit);
             return;
         }
         // control work sees the state after every edit that arrived before it (a release never frees a sequence under a pending edit)
@@ -193,7 +207,7 @@ internal sealed class ModelScheduler : IDisposable
         foreach (var e in _edits)
         {
             if (e.Cancellation.IsCancellationRequested) e.Fail(new OperationCanceledException(e.Cancellation));
-            else if (!e.Lease.IsOpen) e.Fail(new ChorusException(ChorusErrorKind.FailedPrecondition, $"sequence {e.Lease.Sequence.Id} of model '{_model}' was released before its edit ran"));
+            else if (!e.Lease.IsOpen) e.Fail(Released(e));
             else ready.Add(e);
         }
         _edits.Clear();
@@ -206,7 +220,7 @@ internal sealed class ModelScheduler : IDisposable
             if (ready.Count > 1) Interlocked.Increment(ref _batchedSteps);
             Volatile.Write(ref _consecutiveFaults, 0);
             for (var i = 0; i < ready.Count; i++)
-                ready[i].Completion.TrySetResult(results[i] with { QueueMilliseconds = (started - ready[i].Posted) * 1000.0 / System.Diagnostics.Stopwatch.Frequency });
+                ready[i].Complete(results[i] with { QueueMilliseconds = (started - ready[i].Posted) * 1000.0 / System.Diagnostics.Stopwatch.Frequency });
         }
         catch (Exception e) when (ready.Count > 1)
         {
@@ -220,11 +234,14 @@ internal sealed class ModelScheduler : IDisposable
         }
     }
 
+    private ChorusException Released(EditWork e) =>
+        new(ChorusErrorKind.FailedPrecondition, $"sequence {e.Lease.Sequence.Id} of model '{_model}' was released before its edit ran");
+
     private void ApplyAlone(EditWork edit)
     {
         try
         {
-            edit.Completion.TrySetResult(_runner.Apply([edit.Edit], edit.Cancellation)[0]);
+            edit.Complete(_runner.Apply([edit.Edit], edit.Cancellation)[0]);
             Volatile.Write(ref _consecutiveFaults, 0);
         }
         catch (Exception e)

@@ -9,21 +9,77 @@ internal abstract class SchedulerWork
     public abstract void Fail(Exception e);
 }
 
-/// <summary>An edit of one leased sequence; edits that are ready together share one decode.</summary>
-internal sealed class EditWork(SlotLease lease, SequenceEdit edit, CancellationToken cancellation) : SchedulerWork
+/// <summary>
+/// An edit of one leased sequence; edits that are ready together share one decode. A text edit is planned on the scheduler
+/// thread (against what the sequence holds after every earlier edit) and committed there right after it applied, so a
+/// caller in the model's silo and a grain call are equally safe, and a fork, release or sweep never sees half an edit.
+/// </summary>
+internal sealed class EditWork : SchedulerWork
 {
-    public SlotLease Lease { get; } = lease;
-    public SequenceEdit Edit { get; } = edit;
-    public CancellationToken Cancellation { get; } = cancellation;
+    private readonly Func<TextEdit>? _planner;
+
+    public EditWork(SlotLease lease, SequenceEdit edit, CancellationToken cancellation)
+    {
+        Lease = lease;
+        Edit = edit;
+        Cancellation = cancellation;
+    }
+
+    public EditWork(SlotLease lease, Func<TextEdit> planner, CancellationToken cancellation)
+    {
+        Lease = lease;
+        _planner = planner;
+        Edit = null!; // set by Plan before the edit joins a decode
+        Cancellation = cancellation;
+    }
+
+    public SlotLease Lease { get; }
+    public SequenceEdit Edit { get; private set; }
+    public CancellationToken Cancellation { get; }
     public TaskCompletionSource<EditResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>The text edit the planner made (null for a raw edit); read by the caller once <see cref="Completion"/> is done.</summary>
+    public TextEdit? Planned { get; private set; }
 
     /// <summary>When the edit was posted (to tell its queueing from its decode).</summary>
     public long Posted { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
 
+    /// <summary>Plans a text edit now (on the scheduler thread); false when planning failed (the work has failed with its error).</summary>
+    public bool Plan()
+    {
+        if (_planner is null) return true;
+        try
+        {
+            Planned = _planner();
+            Edit = Planned.Edit;
+            return true;
+        }
+        catch (Exception e)
+        {
+            Fail(ErrorMapping.Map(e) ?? e);
+            return false;
+        }
+    }
+
+    /// <summary>The edit applied: the sequence's text follows it (on the scheduler thread), then the caller hears of it.</summary>
+    public void Complete(EditResult result)
+    {
+        try
+        {
+            if (Planned is not null) Lease.Text.Commit(Planned);
+        }
+        catch (Exception e)
+        {
+            Fail(e);
+            return;
+        }
+        Completion.TrySetResult(result);
+    }
+
     public override void Fail(Exception e)
     {
         if (e is OperationCanceledException && Cancellation.IsCancellationRequested) Completion.TrySetCanceled(Cancellation);
-        else Completion.TrySetException(e);
+        else Completion.TrySetException(ErrorMapping.Map(e) ?? e);
     }
 }
 

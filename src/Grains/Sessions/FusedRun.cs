@@ -77,7 +77,7 @@ internal sealed class FusedRun : IAsyncDisposable
         if (plans.Count == 0) throw new ChorusException(ChorusErrorKind.InvalidArgument, "no members");
         foreach (var p in plans) directory.EnsureServed(p.Model);
         var keys = plans.Select(p => ReplicaKey(p.Model, session, directory)).ToList();
-        var grainRefs = keys.Select(k => grains.GetGrain<IModelGrain>(k)).ToList();
+        var grainRefs = keys.Select(k => ModelGrains.Get(grains, k)).ToList();
         var facts = await Task.WhenAll(grainRefs.Select(g => g.Describe()));
         var vocabularies = await Task.WhenAll(grainRefs.Select((g, i) => catalog.Vocabulary(g, facts[i])));
         var prompts = messages is null ? null : await Task.WhenAll(grainRefs.Select(g => g.FormatChat(messages)));

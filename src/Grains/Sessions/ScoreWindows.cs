@@ -28,7 +28,7 @@ internal static class ScoreWindows
         foreach (var plan in plans)
         {
             directory.EnsureServed(plan.Model);
-            var grain = grains.GetGrain<IModelGrain>(plan.Model);
+            var grain = ModelGrains.Get(grains, plan.Model);
             var facts = await grain.Describe();
             members.Add((await catalog.Vocabulary(grain, facts), facts.ContextSize));
         }

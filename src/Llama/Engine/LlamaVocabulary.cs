@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
-using Chorus.Fusion;
+using Chorus.Primitives;
 using Chorus.Llama.Native;
 
 namespace Chorus.Llama;

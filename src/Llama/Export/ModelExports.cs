@@ -1,4 +1,4 @@
-using Chorus.Fusion;
+using Chorus.Primitives;
 using Chorus.Llama.Gguf;
 
 namespace Chorus.Llama;

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Chorus.Fusion;
+using Chorus.Primitives;
 
 namespace Chorus.Llama;
 

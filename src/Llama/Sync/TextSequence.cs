@@ -1,4 +1,4 @@
-using Chorus.Fusion;
+using Chorus.Primitives;
 
 namespace Chorus.Llama;
 

@@ -50,7 +50,7 @@ public sealed class SchedulerEditTests(SchedulerModel model)
         var fine = scheduler.Edit(leases[1], new SequenceEdit(leases[1].Sequence, 0, model.Tokens("a short prompt"), DistributionRequest.Top(4)), default);
         gate.Set();
         await held;
-        await Assert.ThrowsAsync<ContextOverflowException>(() => tooLong);
+        Assert.Equal(ChorusErrorKind.OutOfRange, (await Assert.ThrowsAsync<ChorusException>(() => tooLong)).Kind); // mapped once, at the model boundary
         Assert.True(float.IsFinite((await fine).Next.LogSumExp));
         Assert.Equal(0, leases[0].Sequence.Length);
         Assert.True(scheduler.Healthy);

@@ -1,5 +1,6 @@
 using System.Text;
 using Chorus.Fusion;
+using Chorus.Primitives;
 
 namespace Chorus.Llama.Tests.Bytes;
 

@@ -87,7 +87,7 @@ internal static class FusedScorer
         var text = request.Text ?? "";
         var mainPlan = plans[MemberPlanner.MainIndex(plans)];
         directory.EnsureServed(mainPlan.Model);
-        var mainGrain = grains.GetGrain<IModelGrain>(mainPlan.Model);
+        var mainGrain = ModelGrains.Get(grains, mainPlan.Model);
         var mainVocabulary = await catalog.Vocabulary(mainGrain, await mainGrain.Describe());
         var ids = mainVocabulary.Tokenize(text, addSpecial: true);
         if (ids.Length < 3)

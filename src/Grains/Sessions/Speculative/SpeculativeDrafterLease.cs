@@ -42,7 +42,7 @@ internal sealed class SpeculativeDrafterLease : IAsyncDisposable
             return new SpeculativeDrafterLease(sequences[i]!, i, null, context.Session);
         }
         context.Directory.EnsureServed(name);
-        var grain = context.Grains.GetGrain<IModelGrain>(name);
+        var grain = ModelGrains.Get(context.Grains, name);
         var facts = await grain.Describe();
         if (facts.VocabularyHash != run.Main.Facts.VocabularyHash)
             throw new ChorusException(ChorusErrorKind.FailedPrecondition,

@@ -1,8 +1,8 @@
-namespace Chorus.Fusion;
+namespace Chorus.Primitives;
 
 /// <summary>
-/// A member's vocabulary, as fusion needs it. The llama.cpp runner implements it over a loaded model;
-/// <see cref="InMemoryVocabulary"/> implements it for tests. Implementations must be thread-safe for reads.
+/// A member's vocabulary, as fusion needs it. The llama.cpp binding implements it over a loaded model;
+/// Chorus.Fusion's InMemoryVocabulary implements it for tests. Implementations must be thread-safe for reads.
 /// </summary>
 public interface IVocabulary
 {

@@ -1,4 +1,4 @@
-namespace Chorus.Fusion;
+namespace Chorus.Primitives;
 
 /// <summary>A vocabulary's special tokens by role; −1 where it has none (llama.cpp's LLAMA_TOKEN_NULL).</summary>
 public readonly record struct SpecialTokens(int Bos, int Eos, int Eot, int Unknown)

@@ -1,4 +1,4 @@
-namespace Chorus.Fusion;
+namespace Chorus.Primitives;
 
 /// <summary>
 /// Selects the k largest values of a span into caller-owned buffers (no allocation): a min-heap of size k,

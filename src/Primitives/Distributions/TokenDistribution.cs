@@ -1,6 +1,6 @@
 using System.Numerics.Tensors;
 
-namespace Chorus.Fusion;
+namespace Chorus.Primitives;
 
 /// <summary>
 /// One member's next-token distribution over its own vocabulary: either the full logits, or the

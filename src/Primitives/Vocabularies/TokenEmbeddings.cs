@@ -1,4 +1,4 @@
-namespace Chorus.Fusion;
+namespace Chorus.Primitives;
 
 /// <summary>A member's input token-embedding matrix, row-major |V| × dimension (read from the GGUF by the caller; not copied).</summary>
 public sealed class TokenEmbeddings

@@ -1,0 +1,96 @@
+using System.Runtime.CompilerServices;
+using Chorus.Contracts;
+
+namespace Chorus.Grains;
+
+/// <summary>
+/// <see cref="IModelGrain"/> for a model active in the caller's own silo: each verb calls the model's endpoint on the caller's
+/// thread — no Orleans message either way, the caller's cancellation token as it is. Once the activation has gone, calls take
+/// the grain reference (so they fail, or activate the model anew, exactly as a grain call would). Its identity is the model
+/// grain's, so code that keys members by <c>GetPrimaryKeyString()</c> sees no difference.
+/// </summary>
+internal sealed class LocalModelGrain(LocalModel model, IModelGrain grain, LocalModels silo) : IModelGrain, IGrainBase
+{
+    public IGrainContext GrainContext => model.Activation;
+
+    public Task<ModelFacts> Describe() => Call(static e => e.Describe(), g => g.Describe());
+
+    public async IAsyncEnumerable<AdmissionEvent> Admit(Guid owner, int count, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        // entered when enumerated, not when called: a stream nobody reads holds nothing
+        if (!model.TryEnter())
+        {
+            await foreach (var update in grain.Admit(owner, count, cancellationToken)) yield return update;
+            yield break;
+        }
+        try
+        {
+            silo.CountDirectCall(model.Endpoint.Key);
+            await foreach (var update in model.Endpoint.Admit(owner, count, cancellationToken)) yield return update;
+        }
+        finally
+        {
+            model.Leave();
+        }
+    }
+
+    public Task<SequenceOpened> Prefill(SequenceHandle sequence, string prompt, int topK, int positionsTopK, bool evidence, CancellationToken cancellationToken = default) =>
+        Call(e => e.Prefill(sequence, prompt, topK, positionsTopK, evidence, cancellationToken), g => g.Prefill(sequence, prompt, topK, positionsTopK, evidence, cancellationToken));
+
+    public Task<SequenceOpened> PrefillChat(SequenceHandle sequence, string formattedChat, int topK, int positionsTopK, bool evidence, CancellationToken cancellationToken = default) =>
+        Call(e => e.PrefillChat(sequence, formattedChat, topK, positionsTopK, evidence, cancellationToken), g => g.PrefillChat(sequence, formattedChat, topK, positionsTopK, evidence, cancellationToken));
+
+    public Task<SequenceStep> Append(SequenceHandle sequence, int[] tokens, int topK, CancellationToken cancellationToken = default) =>
+        Call(e => e.Append(sequence, tokens, topK, cancellationToken), g => g.Append(sequence, tokens, topK, cancellationToken));
+
+    public Task<SequenceStep> SyncText(SequenceHandle sequence, string text, int topK, CancellationToken cancellationToken = default) =>
+        Call(e => e.SyncText(sequence, text, topK, cancellationToken), g => g.SyncText(sequence, text, topK, cancellationToken));
+
+    public Task<SequenceRows> Extend(SequenceHandle sequence, int keep, int[] tokens, int topK, CancellationToken cancellationToken = default) =>
+        Call(e => e.Extend(sequence, keep, tokens, topK, cancellationToken), g => g.Extend(sequence, keep, tokens, topK, cancellationToken));
+
+    public Task<SequenceDraft> Draft(SequenceHandle sequence, DraftRequest request, CancellationToken cancellationToken = default) =>
+        Call(e => e.Draft(sequence, request, cancellationToken), g => g.Draft(sequence, request, cancellationToken));
+
+    public Task<SequenceRows> SyncDraft(SequenceHandle sequence, string text, int[] prefixLengths, int topK, CancellationToken cancellationToken = default) =>
+        Call(e => e.SyncDraft(sequence, text, prefixLengths, topK, cancellationToken), g => g.SyncDraft(sequence, text, prefixLengths, topK, cancellationToken));
+
+    public Task<SequenceStep> SyncTail(SequenceHandle sequence, int keepChars, string tail, int topK, CancellationToken cancellationToken = default) =>
+        Call(e => e.SyncTail(sequence, keepChars, tail, topK, cancellationToken), g => g.SyncTail(sequence, keepChars, tail, topK, cancellationToken));
+
+    public Task<SequenceHandle> Fork(SequenceHandle sequence) => Call(e => e.Fork(sequence), g => g.Fork(sequence));
+
+    public Task Close(SequenceHandle sequence) => Call(async e => { await e.Close(sequence); return true; }, async g => { await g.Close(sequence); return true; });
+
+    public Task<int> ReleaseOwner(Guid owner) => Call(e => e.ReleaseOwner(owner), g => g.ReleaseOwner(owner));
+
+    public Task<string> FormatChat(ChatTurn[] messages) => Call(e => e.FormatChat(messages), g => g.FormatChat(messages));
+
+    public Task<(int[] Ids, string[] Pieces)> Tokenize(string text, bool addSpecial) => Call(e => e.Tokenize(text, addSpecial), g => g.Tokenize(text, addSpecial));
+
+    public Task<(DistributionData Next, int ContextTokens)> StepLogits(string context, int topK, CancellationToken cancellationToken = default) =>
+        Call(e => e.StepLogits(context, topK, cancellationToken), g => g.StepLogits(context, topK, cancellationToken));
+
+    public Task<TokenizerExport> ExportTokenizer() => Call(static e => e.ExportTokenizer(), g => g.ExportTokenizer());
+
+    public Task<EmbeddingExport> ExportEmbeddings() => Call(static e => e.ExportEmbeddings(), g => g.ExportEmbeddings());
+
+    public Task<SlotUsage> Slots() => Call(static e => e.Slots(), g => g.Slots());
+
+    private Task<T> Call<T>(Func<ModelEndpoint, Task<T>> direct, Func<IModelGrain, Task<T>> viaGrain) =>
+        model.TryEnter() ? Direct(direct) : viaGrain(grain);
+
+    // async, so that an error thrown before the endpoint returns a task reaches the caller as a faulted task, as from a grain
+    private async Task<T> Direct<T>(Func<ModelEndpoint, Task<T>> direct)
+    {
+        try
+        {
+            silo.CountDirectCall(model.Endpoint.Key);
+            return await direct(model.Endpoint);
+        }
+        finally
+        {
+            model.Leave();
+        }
+    }
+}
