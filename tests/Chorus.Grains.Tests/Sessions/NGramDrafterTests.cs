@@ -1,4 +1,4 @@
-using Chorus.Fusion;
+using Chorus.Primitives;
 using Chorus.Grains;
 
 namespace Chorus.Grains.Tests.Sessions;
