@@ -43,14 +43,15 @@ for corpus in ("wiki", "shakespeare", "linux"):
 PY
 
 # one silo serves the pack over its OpenAI-compatible HTTP API for every prompt (a client process or an in-process silo
-# per prompt would cost seconds of start-up each on a loaded machine)
+# per prompt would cost seconds of start-up each on a loaded machine). One thread per model: two threads per model on the
+# shared 2-core machine spun against each other at ~870 ms per fused step; one thread ran the whole pass in minutes.
 SILO=${SILO:-"dotnet src/Silo/bin/Release/net10.0/chorus-silo.dll"}
 port=$((20000 + RANDOM % 20000))
 silo_args=(--Chorus:Cluster:Provider=development --Chorus:Cluster:SiloPort=$((port + 1)) --Chorus:Cluster:GatewayPort=$((port + 2))
     --Chorus:Cluster:GrpcPort=$((port + 3)) --Chorus:Cluster:HttpPort=$port --ParentProcessId=$$ --Logging:LogLevel:Default=Warning)
 i=0
 for m in $MEMBERS; do
-    silo_args+=(--Chorus:Models:$i:Id=$m --Chorus:Models:$i:Path=models/zoo/$m.gguf --Chorus:Models:$i:ContextSize=256 --Chorus:Models:$i:Threads=$THREADS)
+    silo_args+=(--Chorus:Models:$i:Id=$m --Chorus:Models:$i:Path=models/zoo/$m.gguf --Chorus:Models:$i:ContextSize=256 --Chorus:Models:$i:Threads=1)
     i=$((i + 1))
 done
 text="$WORK/pack-outputs.txt"
