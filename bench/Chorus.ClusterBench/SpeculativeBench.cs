@@ -14,8 +14,9 @@ namespace Chorus.Bench.Cluster;
 /// models, uniform; drafted by the main member). Rounds interleave the configurations; the median round is reported.
 /// <c>--set ngram</c> runs prompt lookup instead (<c>drafter=ngram</c>, no drafting model) on the domain pack for C code,
 /// drama, and a prompt that quotes itself, beside the main member drafting the same prompts.
-/// <c>--set distilled</c> compares the drafter distilled from general-large + wiki-expert (models/zoo/drafters,
-/// models/distil-drafter.sh) with general-small and prompt lookup on that pair and on the weak-to-strong trio.
+/// <c>--set distilled</c> compares the drafters distilled from general-large + wiki-expert (uniform) and from the
+/// weak-to-strong trio general-large + wiki-expert + general-small (proxy-tuning) (models/zoo/drafters,
+/// models/distil-drafter.sh) with general-small and prompt lookup on the pack each was distilled from.
 /// Usage: speculative [--tokens N] [--rounds N] [--threads N] [--ks 2,4,8] [--out DIR] [--size small|large (synthetic pack)]
 ///        [--set models|ngram|distilled] [--gpu (every model on GPU 0; with CHORUS_LLAMA_LIB_DIR = a CUDA build)]
 /// </summary>
@@ -29,6 +30,7 @@ public static class SpeculativeBench
         "Say it again: The river rose in the spring and the";
 
     private const string Distilled = "large-wiki-drafter";
+    private const string TrioDistilled = "trio-drafter";
 
     private sealed record Pack(string Name, string Method, string[] Members, string? Drafter, string Prompt, bool FullLogits);
 
@@ -47,7 +49,7 @@ public static class SpeculativeBench
         var synthetic = new[] { await BenchModels.EnsureAsync(size, dir, 0), await BenchModels.EnsureAsync(size, dir, 1), await BenchModels.EnsureAsync(size, dir, 2) };
         var set = StrArg(args, "--set", "models");
         var zooFiles = new[] { "wiki-expert", "shakespeare-expert", "linux-expert", "general-small", "general-large" }.Select(id => (Id: id, File: id + ".gguf"));
-        if (set == "distilled") zooFiles = zooFiles.Append((Distilled, Path.Combine("drafters", Distilled + ".gguf")));
+        if (set == "distilled") zooFiles = zooFiles.Concat(new[] { Distilled, TrioDistilled }.Select(id => (id, Path.Combine("drafters", id + ".gguf"))));
         var models = zooFiles
             .Select(m => new ModelOptions { Id = m.Id, Path = Path.Combine(zoo, m.File), Threads = threads, ContextSize = 256, MaxSequences = 4, Gpu = gpu })
             .Concat(synthetic.Select((p, i) => new ModelOptions { Id = $"s{i}", Path = p, Threads = threads, ContextSize = 512, MaxSequences = 4, Gpu = gpu }))
@@ -65,7 +67,7 @@ public static class SpeculativeBench
             new($"large + wiki, drama, drafter {Distilled}", "uniform", pair, Distilled, DramaPrompt, true),
             new("large + wiki, drama, drafter ngram", "uniform", pair, "ngram", DramaPrompt, true),
             new("trio proxy-tuning, history, drafter general-small", "proxy-tuning", trio, "general-small", DomainPrompt, true),
-            new($"trio proxy-tuning, history, drafter {Distilled}", "proxy-tuning", trio, Distilled, DomainPrompt, true),
+            new($"trio proxy-tuning, history, drafter {TrioDistilled}", "proxy-tuning", trio, TrioDistilled, DomainPrompt, true),
             new("trio proxy-tuning, history, drafter ngram", "proxy-tuning", trio, "ngram", DomainPrompt, true),
         ]
         : set == "ngram"
