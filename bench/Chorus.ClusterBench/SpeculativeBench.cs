@@ -14,8 +14,11 @@ namespace Chorus.Bench.Cluster;
 /// models, uniform; drafted by the main member). Rounds interleave the configurations; the median round is reported.
 /// <c>--set ngram</c> runs prompt lookup instead (<c>drafter=ngram</c>, no drafting model) on the domain pack for C code,
 /// drama, and a prompt that quotes itself, beside the main member drafting the same prompts.
+/// <c>--set distilled</c> compares the drafters distilled from general-large + wiki-expert (uniform) and from the
+/// weak-to-strong trio general-large + wiki-expert + general-small (proxy-tuning) (models/zoo/drafters,
+/// models/distil-drafter.sh) with general-small and prompt lookup on the pack each was distilled from.
 /// Usage: speculative [--tokens N] [--rounds N] [--threads N] [--ks 2,4,8] [--out DIR] [--size small|large (synthetic pack)]
-///        [--set models|ngram] [--gpu (every model on GPU 0; with CHORUS_LLAMA_LIB_DIR = a CUDA build)]
+///        [--set models|ngram|distilled] [--gpu (every model on GPU 0; with CHORUS_LLAMA_LIB_DIR = a CUDA build)]
 /// </summary>
 public static class SpeculativeBench
 {
@@ -25,6 +28,9 @@ public static class SpeculativeBench
     private const string DramaPrompt = "ROMEO:\nWhat light through yonder window breaks? It is the";
     private const string QuotingPrompt = "The river rose in the spring and the farmers moved their sheep to the hills above the town. " +
         "Say it again: The river rose in the spring and the";
+
+    private const string Distilled = "large-wiki-drafter";
+    private const string TrioDistilled = "trio-drafter";
 
     private sealed record Pack(string Name, string Method, string[] Members, string? Drafter, string Prompt, bool FullLogits);
 
@@ -41,12 +47,30 @@ public static class SpeculativeBench
         var size = StrArg(args, "--size", "small");
         int? gpu = args.Contains("--gpu") ? 0 : null;
         var synthetic = new[] { await BenchModels.EnsureAsync(size, dir, 0), await BenchModels.EnsureAsync(size, dir, 1), await BenchModels.EnsureAsync(size, dir, 2) };
-        var models = new[] { "wiki-expert", "shakespeare-expert", "linux-expert", "general-small", "general-large" }
-            .Select(id => new ModelOptions { Id = id, Path = Path.Combine(zoo, id + ".gguf"), Threads = threads, ContextSize = 256, MaxSequences = 4, Gpu = gpu })
+        var set = StrArg(args, "--set", "models");
+        var zooFiles = new[] { "wiki-expert", "shakespeare-expert", "linux-expert", "general-small", "general-large" }.Select(id => (Id: id, File: id + ".gguf"));
+        if (set == "distilled") zooFiles = zooFiles.Concat(new[] { Distilled, TrioDistilled }.Select(id => (id, Path.Combine("drafters", id + ".gguf"))));
+        var models = zooFiles
+            .Select(m => new ModelOptions { Id = m.Id, Path = Path.Combine(zoo, m.File), Threads = threads, ContextSize = 256, MaxSequences = 4, Gpu = gpu })
             .Concat(synthetic.Select((p, i) => new ModelOptions { Id = $"s{i}", Path = p, Threads = threads, ContextSize = 512, MaxSequences = 4, Gpu = gpu }))
             .ToList();
         string[] domains = ["wiki-expert", "shakespeare-expert", "linux-expert"];
-        Pack[] packs = StrArg(args, "--set", "models") == "ngram"
+        string[] pair = ["general-large", "wiki-expert"];
+        string[] trio = ["general-large", "wiki-expert", "general-small"];
+        Pack[] packs = set == "distilled"
+        ?
+        [
+            new("large + wiki, history, drafter general-small", "uniform", pair, "general-small", DomainPrompt, true),
+            new($"large + wiki, history, drafter {Distilled}", "uniform", pair, Distilled, DomainPrompt, true),
+            new("large + wiki, history, drafter ngram", "uniform", pair, "ngram", DomainPrompt, true),
+            new("large + wiki, drama, drafter general-small", "uniform", pair, "general-small", DramaPrompt, true),
+            new($"large + wiki, drama, drafter {Distilled}", "uniform", pair, Distilled, DramaPrompt, true),
+            new("large + wiki, drama, drafter ngram", "uniform", pair, "ngram", DramaPrompt, true),
+            new("trio proxy-tuning, history, drafter general-small", "proxy-tuning", trio, "general-small", DomainPrompt, true),
+            new($"trio proxy-tuning, history, drafter {TrioDistilled}", "proxy-tuning", trio, TrioDistilled, DomainPrompt, true),
+            new("trio proxy-tuning, history, drafter ngram", "proxy-tuning", trio, "ngram", DomainPrompt, true),
+        ]
+        : set == "ngram"
         ?
         [
             new("domains, code, drafter ngram", "packllm-sim", domains, "ngram", CodePrompt, true),

@@ -8,7 +8,10 @@ namespace Chorus.Cluster.Tests;
 public sealed class ZooClusterFixture : IAsyncLifetime
 {
     // 3 × 192 (spm8k), 2 × 128 (spm8k, three domains), 2 × 64 (spm8k), 2 × 128 (gpt2-8k)
-    public static readonly string[] Served = ["general-large", "wiki-expert", "shakespeare-expert", "linux-expert", "general-small", "wiki-expert-gpt2"];
+    // …and the drafter distilled from general-large + wiki-expert (models/zoo/drafters, 2 × 64)
+    public static readonly string[] Served = ["general-large", "wiki-expert", "shakespeare-expert", "linux-expert", "general-small", "wiki-expert-gpt2", Distilled];
+
+    public const string Distilled = "large-wiki-drafter";
 
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
@@ -22,7 +25,7 @@ public sealed class ZooClusterFixture : IAsyncLifetime
         var builder = new InProcessTestClusterBuilder(1);
         builder.ConfigureSilo((_, siloBuilder) => siloBuilder.AddChorus(new ChorusOptions
         {
-            Models = Served.Select(id => new ModelOptions { Id = id, Path = Path.Combine(Zoo, id + ".gguf"), ContextSize = 256, MaxSequences = 8, Threads = 1 }).ToList(),
+            Models = Served.Select(id => new ModelOptions { Id = id, Path = Path.Combine(Zoo, id == Distilled ? "drafters" : "", id + ".gguf"), ContextSize = 256, MaxSequences = 8, Threads = 1 }).ToList(),
             Sessions = new SessionOptions { IdleTimeout = TimeSpan.FromMinutes(5), SpeculationCostCheck = false }, // pipelining tests count rounds: not load-dependent
             CacheDirectory = Path.Combine(AppContext.BaseDirectory, "zoo-cluster-cache"),
         }));
