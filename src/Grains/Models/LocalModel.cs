@@ -11,7 +11,7 @@ internal sealed class LocalModel(ModelEndpoint endpoint, IGrainContext activatio
 {
     private readonly TaskCompletionSource _left = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _inside;
-    private volatile bool _closed;
+    private int _closed; // 0 or 1, set with a full fence: entering and closing must see each other's writes
 
     public ModelEndpoint Endpoint => endpoint;
 
@@ -22,20 +22,20 @@ internal sealed class LocalModel(ModelEndpoint endpoint, IGrainContext activatio
     public bool TryEnter()
     {
         Interlocked.Increment(ref _inside);
-        if (!_closed) return true;
+        if (Volatile.Read(ref _closed) == 0) return true;
         Leave();
         return false;
     }
 
     public void Leave()
     {
-        if (Interlocked.Decrement(ref _inside) == 0 && _closed) _left.TrySetResult();
+        if (Interlocked.Decrement(ref _inside) == 0 && Volatile.Read(ref _closed) == 1) _left.TrySetResult();
     }
 
     /// <summary>Lets nobody in any more; completes when every call inside has left (true) or after <paramref name="wait"/> (false).</summary>
     public async Task<bool> CloseAsync(TimeSpan wait)
     {
-        _closed = true;
+        Interlocked.Exchange(ref _closed, 1);
         if (Volatile.Read(ref _inside) == 0) return true;
         try
         {
