@@ -20,6 +20,8 @@ internal static class MemberLoss
         try
         {
             var pending = call();
+            // a call that is done, or made in this very silo (the local fast path), has no silo to lose: no probe timer
+            if (pending.IsCompleted || member.Grain is LocalModelGrain) return await pending;
             while (true)
             {
                 try
