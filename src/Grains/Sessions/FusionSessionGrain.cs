@@ -62,7 +62,7 @@ internal sealed class FusionSessionGrain(
             await using IGenerationStepper stepper = method switch
             {
                 ByteMethod byteMethod => new ByteStepper(ByteRun.Over(run, byteMethod), sampler, catalog),
-                _ when request.Speculate > 0 => new SpeculativeStepper(run, sampler, request, new(session, GrainFactory, directory, metrics, limits.SpeculationCostCheck), catalog),
+                _ when request.Speculate > 0 => new SpeculativeStepper(run, sampler, request, new(session, GrainFactory, directory, limits.SpeculationCostCheck), catalog),
                 _ => new TokenStepper(run, sampler, request.Sampling, catalog),
             };
             await foreach (var e in new GenerationLoop(LoopOptions.From(request), maxUnits, metrics).RunAsync(session, method.Name, stepper, deadline.Token, cancellationToken))

@@ -30,7 +30,7 @@ internal static class FusedScorer
         var scored = scoring.Count;
         var members = await Task.WhenAll(run.Members.Select((m, k) => ScoreMember(m, text, promptChars, scoring.WeightSums[k] / scored, ct)));
         var bytes = ByteLoss.Utf8Bytes(text, promptChars);
-        return new ScoreResult(method.Name, scored, Math.Exp(scoring.Nll / scored), scoring.Nll / scored, members, scoring.PromptLength,
+        return new ScoreResult(method.Name, scored, Math.Exp(scoring.Nll / scored), scoring.Nll / scored, members, scoring.PromptTokens,
             scoring.WeightSums.Select(w => (float)(w / scored)).ToArray(), bytes, ByteLoss.BitsPerByte(scoring.Nll, bytes))
         {
             // PackLLM's reference=best fused (and scored) in another member's tokens than main's: the perplexity is per its token

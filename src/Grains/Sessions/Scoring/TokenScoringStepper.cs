@@ -17,11 +17,10 @@ internal sealed class TokenScoringStepper(FusedRun run, VocabularyCatalog catalo
 
     public FusedRun Run => run;
     public double OpenMilliseconds => run.PrefillMilliseconds;
-    public int PromptTokens => PromptLength;
 
     /// <summary>The text's tokens in the fused vocabulary, and how many of them are the prompt.</summary>
     public int[] Ids { get; private set; } = ids;
-    public int PromptLength { get; private set; } = promptTokens;
+    public int PromptTokens { get; private set; } = promptTokens;
 
     /// <summary>The fused negative log-likelihood of the scored tokens (nats), how many, and each member's summed weight.</summary>
     public double Nll { get; private set; }
@@ -31,8 +30,8 @@ internal sealed class TokenScoringStepper(FusedRun run, VocabularyCatalog catalo
     public async Task OpenAsync(CancellationToken ct)
     {
         await run.PrefillAsync(catalog, freeUnusedMembers: false, ct);
-        if (run.MainIndex != run.PlannedMainIndex) (Ids, PromptLength) = FusedScorer.ReferenceSplit(run.Main, text, promptChars);
-        _next = PromptLength;
+        if (run.MainIndex != run.PlannedMainIndex) (Ids, PromptTokens) = FusedScorer.ReferenceSplit(run.Main, text, promptChars);
+        _next = PromptTokens;
     }
 
     public async Task<StepOutcome> StepAsync(int remaining, UnitAnnotator annotate, CancellationToken ct)

@@ -129,4 +129,4 @@ internal sealed class SpeculativeStepper(FusedRun run, Sampler sampler, Generati
 }
 
 /// <summary>What the speculative stepper needs from the session grain's services.</summary>
-internal sealed record SpeculativeContext(Guid Session, IGrainFactory Grains, ClusterModelDirectory Directory, ChorusMetrics Metrics, bool CostCheck = true);
+internal sealed record SpeculativeContext(Guid Session, IGrainFactory Grains, ClusterModelDirectory Directory, bool CostCheck = true);
