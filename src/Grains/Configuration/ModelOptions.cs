@@ -41,6 +41,19 @@ public sealed class ModelOptions
     /// <summary>Most tokens in one decode batch.</summary>
     public int BatchSize { get; set; } = 512;
 
+    /// <summary>
+    /// Chunked prefill: while other sequences decode, a step that carries prefill may take this many times a decode-only
+    /// step, and a long prompt is split across steps to fit (0: no chunking, a prefill takes whole batches and stalls
+    /// decodes meanwhile). Default 2: decoding sessions see at most about twice their usual token gap while a prompt goes in.
+    /// </summary>
+    public double PrefillStretch { get; set; } = 2.0;
+
+    /// <summary>
+    /// Batches that fill: a decode step waits up to this many steps' time for the sequences the last step served to come
+    /// back with their next edit (0: decode whatever is ready at once, which on a busy CPU makes many one-row decodes).
+    /// </summary>
+    public double GatherSteps { get; set; } = 1.0;
+
     /// <summary>What the model is good at, for the mixture router's similarity mode.</summary>
     public List<string> Descriptions { get; set; } = [];
 }

@@ -14,6 +14,8 @@ public sealed class ChorusMetrics : IDisposable
 
     // from 1 ms (a fused step of small models) to 2 minutes (a long generation); Prometheus needs the bounds up front
     private static readonly double[] LatencyBounds = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 30, 60, 120];
+    // rows or sequences of one llama_decode: a decode row per running sequence up to a full prefill batch
+    private static readonly double[] BatchBounds = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 128, 256, 512, 1024, 2048];
     private readonly Meter _meter;
     private readonly ConcurrentDictionary<string, Func<(int Used, int Total)>> _slots = new(StringComparer.Ordinal);
 
@@ -40,6 +42,11 @@ public sealed class ChorusMetrics : IDisposable
         QueueWait = Seconds("chorus.queue.wait.duration", "How long a request waited for one model's slots");
         StepPart = Seconds("chorus.step.part.duration",
             "Mean time per fused step of one generation, by part (tag part: call, transport, queue, decode, read, grain, sample, stream)");
+        DecodeRows = _meter.CreateHistogram("chorus.decode.rows", "{token}", "Rows (tokens) of one llama_decode of a model replica: decode rows of running sequences plus prefill chunks",
+            tags: null, new InstrumentAdvice<double> { HistogramBucketBoundaries = BatchBounds });
+        DecodeSequences = _meter.CreateHistogram("chorus.decode.sequences", "{sequence}", "Sequences one llama_decode of a model replica carried rows of (how full batches are)",
+            tags: null, new InstrumentAdvice<double> { HistogramBucketBoundaries = BatchBounds });
+        DecodeTime = Seconds("chorus.decode.duration", "Time of one decode step of a model replica, llama_decode and row reads together");
         SweptSequences = _meter.CreateCounter<long>("chorus.sequences.swept", "{sequence}", "Sequences the idle sweep had to free (their owner never did; should stay 0)");
     }
 
@@ -61,6 +68,9 @@ public sealed class ChorusMetrics : IDisposable
     public Histogram<double> QueueWait { get; }
     public Counter<long> SweptSequences { get; }
     public Histogram<double> StepPart { get; }
+    public Histogram<double> DecodeRows { get; }
+    public Histogram<double> DecodeSequences { get; }
+    public Histogram<double> DecodeTime { get; }
 
     /// <summary>Reports a model replica's KV slots (in use, total) until <see cref="UntrackSlots"/>.</summary>
     public void TrackSlots(string replica, Func<(int Used, int Total)> slots) => _slots[replica] = slots;

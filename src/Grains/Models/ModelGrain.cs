@@ -38,7 +38,15 @@ internal sealed class ModelGrain(
         var runner = await Task.Run(() => ErrorMapping.Guard(() => host.CreateRunner(_modelId)), cancellationToken);
         var s = options.Value.Sessions;
         var tag = new KeyValuePair<string, object?>("model", key);
-        var scheduler = new ModelScheduler(runner, key, s.QueueDepth, TimeSpan.FromMilliseconds(s.MaxQueueMilliseconds), logger);
+        var model = host.Options(_modelId);
+        var scheduler = new ModelScheduler(runner, key, s.QueueDepth, TimeSpan.FromMilliseconds(s.MaxQueueMilliseconds), logger,
+            new StepOptions(model.PrefillStretch, model.GatherSteps));
+        scheduler.Decoded += step =>
+        {
+            metrics.DecodeRows.Record(step.Rows, tag);
+            metrics.DecodeSequences.Record(step.Sequences, tag);
+            metrics.DecodeTime.Record(step.Milliseconds / 1000, tag);
+        };
         scheduler.Admission.SlotsChanged += n => metrics.ActiveSequences.Add(n, tag);
         scheduler.Admission.WaitStarted += () => metrics.QueueLength.Add(1, tag);
         scheduler.Admission.WaitEnded += waited =>

@@ -20,14 +20,25 @@ internal sealed class ModelScheduler : IDisposable
     private readonly ILogger _logger;
     private readonly SlotAdmission _admission;
     private readonly Channel<SchedulerWork> _inbox = Channel.CreateUnbounded<SchedulerWork>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly List<EditWork> _edits = [];
+    // set after every post; the thread waits on it when idle or while it gathers a step (spinning would take a core
+    // from the very sessions it waits for)
+    private readonly ManualResetEventSlim _posted = new(false, spinCount: 1);
+    // begun edits not yet fully decoded, in arrival order; a sequence has at most one here, later ones wait behind it
+    private readonly List<EditWork> _running = [];
+    private readonly Dictionary<SlotLease, Queue<SchedulerWork>> _behind = [];
+    private readonly StepBudget _budget;
+    private readonly StepGather _gather;
     private readonly Thread _thread;
+    private volatile bool _stopping;
     private long _batchedSteps;
     private long _swept;
     private int _consecutiveFaults;
 
-    public ModelScheduler(ModelRunner runner, string model, int queueDepth, TimeSpan maxWait, ILogger logger)
+    public ModelScheduler(ModelRunner runner, string model, int queueDepth, TimeSpan maxWait, ILogger logger, StepOptions? steps = null)
     {
+        steps ??= StepOptions.Default;
+        _budget = new StepBudget(runner.Context.BatchSize, steps.PrefillStretch);
+        _gather = new StepGather(steps.GatherSteps);
         _runner = runner;
         _model = model;
         _maxWait = maxWait;
@@ -44,6 +55,9 @@ internal sealed class ModelScheduler : IDisposable
 
     /// <summary>Decodes that carried edits of more than one sequence.</summary>
     public long BatchedSteps => Interlocked.Read(ref _batchedSteps);
+
+    /// <summary>Raised on the scheduler thread after every decode: its rows (tokens), the sequences they belong to, and its time.</summary>
+    public event Action<DecodeStep>? Decoded;
 
     /// <summary>Sequences the idle sweep freed (owners that never released them).</summary>
     public long SweptSequences => Interlocked.Read(ref _swept);
@@ -97,11 +111,13 @@ internal sealed class ModelScheduler : IDisposable
         return work;
     }
 
-    public Task<bool> Release(SlotLease lease) => Control(() => _admission.Release(lease));
+    /// <summary>Frees a sequence once the edits posted for it before have run.</summary>
+    public Task<bool> Release(SlotLease lease) => Control(() => _admission.Release(lease), lease);
 
     public Task<int> ReleaseOwner(Guid owner) => Control(() => _admission.ReleaseOwner(owner));
 
-    public Task<SlotLease> Fork(SlotLease lease) => Control(() => _admission.Fork(lease));
+    /// <summary>Copies a sequence as the edits posted for it before leave it.</summary>
+    public Task<SlotLease> Fork(SlotLease lease) => Control(() => _admission.Fork(lease), lease);
 
     /// <summary>Frees sequences idle longer than <paramref name="idle"/>; returns their owners.</summary>
     public Task<IReadOnlyList<Guid>> Sweep(TimeSpan idle) => Control(() =>
@@ -114,16 +130,17 @@ internal sealed class ModelScheduler : IDisposable
     /// <summary>Runs work on the scheduler thread between decodes (diagnostics; tests use it to hold the thread while work piles up).</summary>
     internal Task<T> OnSchedulerThread<T>(Func<T> work) => Control(work);
 
-    private Task<T> Control<T>(Func<T> work)
+    private Task<T> Control<T>(Func<T> work, SlotLease? after = null)
     {
-        var item = new ControlWork<T>(work);
+        var item = new ControlWork<T>(work) { After = after };
         Post(item, item.Fail);
         return item.Completion.Task;
     }
 
     private void Post(SchedulerWork work, Action<Exception> fail)
     {
-        if (!_inbox.Writer.TryWrite(work))
+        if (_inbox.Writer.TryWrite(work)) _posted.Set();
+        else
             fail(new ChorusException(ChorusErrorKind.Unavailable, $"model '{_model}' is shutting down on this silo; retry, the cluster routes to a live replica"));
     }
 
@@ -144,26 +161,31 @@ internal sealed class ModelScheduler : IDisposable
         return new Disposables(registration, expiry);
     }
 
+    // vLLM's engine step on one thread: take what was posted, wait (briefly) for the sequences the last step served,
+    // then decode one step of every running edit under the step's token budget
     private void Loop()
     {
         var reader = _inbox.Reader;
         try
         {
-            while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+            while (true)
             {
-                while (reader.TryRead(out var work))
+                _posted.Reset();
+                while (reader.TryRead(out var work)) Take(work);
+                if (_stopping && reader.Count == 0) break;
+                if (_running.Count == 0 && !_gather.Waiting)
                 {
-                    try
-                    {
-                        Dispatch(work);
-                    }
-                    catch (Exception e)
-                    {
-                        _logger.LogError(e, "model {Model}: scheduler work failed", _model);
-                        work.Fail(SchedulerFaults.Internal(_model, e));
-                    }
+                    _posted.Wait();
+                    continue;
                 }
-                FlushEdits();
+                var wait = _gather.Remaining();
+                if (wait > TimeSpan.Zero)
+                {
+                    if (_posted.Wait(wait)) continue;
+                    if (_gather.Remaining() > TimeSpan.Zero) continue;
+                }
+                _gather.GiveUp();
+                if (_running.Count > 0) StepOnce();
             }
         }
         catch (Exception e)
@@ -175,80 +197,186 @@ internal sealed class ModelScheduler : IDisposable
         finally
         {
             // after a stop that was not asked for as well: no work may wait for a thread that is gone (later posts
-            // fail at once, and what is queued fails now)
+            // fail at once, and what is queued or half-decoded fails now)
             _inbox.Writer.TryComplete();
             var gone = new ChorusException(ChorusErrorKind.Unavailable, $"model '{_model}' is shutting down on this silo; retry");
             while (reader.TryRead(out var work)) work.Fail(gone);
-            FlushEdits();
+            foreach (var edit in _running) edit.Fail(gone);
+            foreach (var queue in _behind.Values)
+                foreach (var edit in queue) edit.Fail(gone);
+            _running.Clear();
+            _behind.Clear();
             _admission.Shutdown(gone);
         }
     }
 
-    private void Dispatch(SchedulerWork work)
+    private void Take(SchedulerWork work)
     {
-        if (work is EditWork edit)
-        {
-            // one sequence's edits apply in order: a second edit of a sequence in this round waits for the next decode
-            if (_edits.Exists(e => ReferenceEquals(e.Lease, edit.Lease))) FlushEdits();
-            if (edit.Cancellation.IsCancellationRequested) edit.Fail(new OperationCanceledException(edit.Cancellation));
-            else if (!edit.Lease.IsOpen) edit.Fail(Released(edit));
-            else if (edit.Plan()) _edits.Add(edit);
-            return;
-        }
-        // control work sees the state after every edit that arrived before it (a release never frees a sequence under a pending edit)
-        FlushEdits();
-        ((ControlWork)work).Execute();
-    }
-
-    private void FlushEdits()
-    {
-        if (_edits.Count == 0) return;
-        var ready = new List<EditWork>(_edits.Count);
-        foreach (var e in _edits)
-        {
-            if (e.Cancellation.IsCancellationRequested) e.Fail(new OperationCanceledException(e.Cancellation));
-            else if (!e.Lease.IsOpen) e.Fail(Released(e));
-            else ready.Add(e);
-        }
-        _edits.Clear();
-        if (ready.Count == 0) return;
         try
         {
-            // a lone edit may be aborted mid-decode by its caller; a shared decode is never aborted for one of many
-            var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            var results = _runner.Apply(ready.ConvertAll(e => e.Edit), ready.Count == 1 ? ready[0].Cancellation : CancellationToken.None);
-            if (ready.Count > 1) Interlocked.Increment(ref _batchedSteps);
-            Volatile.Write(ref _consecutiveFaults, 0);
-            for (var i = 0; i < ready.Count; i++)
-                ready[i].Complete(results[i] with { QueueMilliseconds = (started - ready[i].Posted) * 1000.0 / System.Diagnostics.Stopwatch.Frequency });
-        }
-        catch (Exception e) when (ready.Count > 1)
-        {
-            // the batch failed: every sequence is back where it was, so each edit runs alone and fails only for itself
-            _logger.LogInformation("model {Model}: a batch of {Count} edits failed ({Reason}); retrying each alone", _model, ready.Count, e.Message);
-            foreach (var edit in ready) ApplyAlone(edit);
+            var lease = (work as EditWork)?.Lease ?? ((ControlWork)work).After;
+            if (lease is not null)
+            {
+                if (work is EditWork) _gather.Arrived(lease);
+                // one sequence's work applies in order: what comes while an edit of it is decoding waits until that is
+                // decoded and committed (a release or fork included: it never frees or copies half an edit)
+                if (_behind.TryGetValue(lease, out var queue))
+                {
+                    queue.Enqueue(work);
+                    return;
+                }
+                if (_running.Exists(e => ReferenceEquals(e.Lease, lease)))
+                {
+                    _behind[lease] = new Queue<SchedulerWork>([work]);
+                    return;
+                }
+            }
+            Run(work);
         }
         catch (Exception e)
         {
-            Fault(ready[0], e);
+            _logger.LogError(e, "model {Model}: scheduler work failed", _model);
+            work.Fail(SchedulerFaults.Internal(_model, e));
         }
+    }
+
+    // plans the edit against the sequence as every earlier edit left it, checks it, and lets it join the next step
+    private void Start(EditWork edit)
+    {
+        if (edit.Cancellation.IsCancellationRequested) edit.Fail(new OperationCanceledException(edit.Cancellation));
+        else if (!edit.Lease.IsOpen) edit.Fail(Released(edit));
+        else if (edit.Plan())
+        {
+            try
+            {
+                edit.Progress = _runner.Begin(edit.Edit);
+                _running.Add(edit);
+                return;
+            }
+            catch (Exception e)
+            {
+                Fault(edit, e);
+            }
+        }
+        // nothing waits behind an edit that never ran: work queues behind a sequence only while one of its edits runs
+    }
+
+    // the sequence's edit is done (or failed): what waited behind it runs, up to its next edit
+    private void StartNext(SlotLease lease)
+    {
+        while (_behind.TryGetValue(lease, out var queue))
+        {
+            var next = queue.Dequeue();
+            if (queue.Count == 0) _behind.Remove(lease);
+            Run(next);
+            if (_running.Exists(e => ReferenceEquals(e.Lease, lease))) return;
+        }
+    }
+
+    // control work runs between steps, at once; an edit joins the next step
+    private void Run(SchedulerWork work)
+    {
+        if (work is EditWork edit)
+        {
+            Start(edit);
+            return;
+        }
+        try
+        {
+            ((ControlWork)work).Execute();
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "model {Model}: scheduler work failed", _model);
+            work.Fail(SchedulerFaults.Internal(_model, e));
+        }
+    }
+
+    private void StepOnce()
+    {
+        // edits that can no longer run leave first (a cancelled prefill stops between its chunks)
+        for (var i = _running.Count - 1; i >= 0; i--)
+        {
+            var e = _running[i];
+            Exception? gone = e.Cancellation.IsCancellationRequested ? new OperationCanceledException(e.Cancellation)
+                : !e.Lease.IsOpen ? Released(e) : null;
+            if (gone is null) continue;
+            _running.RemoveAt(i);
+            e.Fail(gone);
+            StartNext(e.Lease);
+        }
+        if (_running.Count == 0) return;
+        // small edits (decode rows, verifications, short prompts) go whole and first; prefills follow in arrival order
+        var order = new List<EditWork>(_running.Count);
+        var smallRows = 0;
+        foreach (var e in _running)
+            if (e.Progress!.Remaining <= StepBudget.SmallEdit)
+            {
+                order.Add(e);
+                smallRows += e.Progress.Remaining;
+            }
+        var decoding = order.Count > 0 || _gather.Decoding;
+        foreach (var e in _running)
+            if (e.Progress!.Remaining > StepBudget.SmallEdit) order.Add(e);
+        var budget = smallRows + _budget.PrefillTokens(decoding);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            // a lone edit may be aborted mid-decode by its caller; a shared decode is never aborted for one of many
+            var (rows, sequences) = _runner.Step(order.ConvertAll(e => e.Progress!), budget, order.Count == 1 ? order[0].Cancellation : CancellationToken.None);
+            var ticks = System.Diagnostics.Stopwatch.GetTimestamp() - started;
+            if (sequences > 1) Interlocked.Increment(ref _batchedSteps);
+            Volatile.Write(ref _consecutiveFaults, 0);
+            _budget.Observe(Math.Min(rows, smallRows), Math.Max(rows - smallRows, 0), ticks);
+            Decoded?.Invoke(new DecodeStep(rows, sequences, ticks * 1000.0 / System.Diagnostics.Stopwatch.Frequency));
+        }
+        catch (Exception e) when (order.Count > 1)
+        {
+            // the step failed: every sequence is back where it was, so each edit steps alone and fails only for itself
+            _logger.LogInformation("model {Model}: a step of {Count} edits failed ({Reason}); retrying each alone", _model, order.Count, e.Message);
+            foreach (var edit in order) StepAlone(edit, budget);
+        }
+        catch (Exception e)
+        {
+            _running.Remove(order[0]);
+            Fault(order[0], e);
+            StartNext(order[0].Lease);
+        }
+        Finish(order, started);
+    }
+
+    private void StepAlone(EditWork edit, int budget)
+    {
+        try
+        {
+            _runner.Step([edit.Progress!], budget, edit.Cancellation);
+            Volatile.Write(ref _consecutiveFaults, 0);
+        }
+        catch (Exception e)
+        {
+            _running.Remove(edit);
+            Fault(edit, e);
+            StartNext(edit.Lease);
+        }
+    }
+
+    // edits decoded to the end complete (their text commits here first) and their sequences are expected back
+    private void Finish(List<EditWork> order, long started)
+    {
+        var served = new List<SlotLease>();
+        foreach (var e in order)
+        {
+            if (e.FirstStep == 0 && e.Progress!.Steps > 0) e.FirstStep = started;
+            if (!e.Progress!.IsDone || !_running.Remove(e)) continue;
+            e.Complete(e.Progress.Result() with { QueueMilliseconds = (e.FirstStep - e.Posted) * 1000.0 / System.Diagnostics.Stopwatch.Frequency });
+            served.Add(e.Lease);
+            StartNext(e.Lease);
+        }
+        _gather.StepEnded(served, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
     private ChorusException Released(EditWork e) =>
         new(ChorusErrorKind.FailedPrecondition, $"sequence {e.Lease.Sequence.Id} of model '{_model}' was released before its edit ran");
-
-    private void ApplyAlone(EditWork edit)
-    {
-        try
-        {
-            edit.Complete(_runner.Apply([edit.Edit], edit.Cancellation)[0]);
-            Volatile.Write(ref _consecutiveFaults, 0);
-        }
-        catch (Exception e)
-        {
-            Fault(edit, e);
-        }
-    }
 
     private void Fault(EditWork edit, Exception e)
     {
@@ -264,7 +392,9 @@ internal sealed class ModelScheduler : IDisposable
 
     public void Dispose()
     {
+        _stopping = true;
         _inbox.Writer.TryComplete();
+        _posted.Set();
         _thread.Join(TimeSpan.FromSeconds(30));
     }
 

@@ -10,7 +10,8 @@ internal abstract class SchedulerWork
 }
 
 /// <summary>
-/// An edit of one leased sequence; edits that are ready together share one decode. A text edit is planned on the scheduler
+/// An edit of one leased sequence; edits that are ready together share one decode step, and a long one is decoded in
+/// chunks over several steps. A text edit is planned on the scheduler
 /// thread (against what the sequence holds after every earlier edit) and committed there right after it applied, so a
 /// caller in the model's silo and a grain call are equally safe, and a fork, release or sweep never sees half an edit.
 /// </summary>
@@ -40,6 +41,12 @@ internal sealed class EditWork : SchedulerWork
 
     /// <summary>The text edit the planner made (null for a raw edit); read by the caller once <see cref="Completion"/> is done.</summary>
     public TextEdit? Planned { get; private set; }
+
+    /// <summary>The edit's decoding so far, once it has begun (set on the scheduler thread).</summary>
+    public EditProgress? Progress { get; set; }
+
+    /// <summary>When the first step that carried tokens of this edit began (0 before).</summary>
+    public long FirstStep { get; set; }
 
     /// <summary>When the edit was posted (to tell its queueing from its decode).</summary>
     public long Posted { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -86,6 +93,9 @@ internal sealed class EditWork : SchedulerWork
 /// <summary>Work that runs alone on the scheduler thread (admission, release, fork, sweep).</summary>
 internal abstract class ControlWork : SchedulerWork
 {
+    /// <summary>A sequence this work must not overtake: it waits until that sequence's edits posted before it are done (release, fork).</summary>
+    public SlotLease? After { get; init; }
+
     public abstract void Execute();
 }
 

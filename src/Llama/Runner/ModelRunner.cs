@@ -134,42 +134,64 @@ public sealed class ModelRunner : IDisposable
     {
         ArgumentNullException.ThrowIfNull(edits);
         Check(edits);
-        foreach (var e in edits) Truncate(e.Sequence, e.Keep);
-        var outputs = new EditOutput[edits.Count];
-        for (var i = 0; i < edits.Count; i++) outputs[i] = new EditOutput(edits[i]);
-        var spans = new List<(int Edit, int Start, int Count, int FirstRow)>();
-        var edit = 0;
-        var offset = 0;
-        long decodeTicks = 0, readTicks = 0;
-        while (edit < edits.Count)
-        {
-            _batch.Clear();
-            spans.Clear();
-            while (edit < edits.Count && _batch.Count < _batch.Capacity)
-            {
-                var e = edits[edit];
-                var count = Math.Min(e.Tokens.Length - offset, _batch.Capacity - _batch.Count);
-                var firstRow = _batch.Count;
-                for (var j = offset; j < offset + count; j++)
-                    _batch.Add(e.Tokens[j], e.Keep + j, e.Sequence.Id, e.TokenLogProbs || e.AllRows || j == e.Tokens.Length - 1);
-                spans.Add((edit, offset, count, firstRow));
-                offset += count;
-                if (offset == e.Tokens.Length) { edit++; offset = 0; }
-            }
-            var started = Stopwatch.GetTimestamp();
-            Decode(spans, edits, cancellationToken);
-            var decoded = Stopwatch.GetTimestamp();
-            foreach (var (index, start, count, firstRow) in spans)
-                outputs[index].Read(this, start, count, firstRow);
-            decodeTicks += decoded - started;
-            readTicks += Stopwatch.GetTimestamp() - decoded;
-        }
-        var decodeMs = decodeTicks * 1000.0 / Stopwatch.Frequency;
-        var readMs = readTicks * 1000.0 / Stopwatch.Frequency;
-        return Array.ConvertAll(outputs, o => o.Result() with { DecodeMilliseconds = decodeMs, ReadMilliseconds = readMs });
+        var progress = new List<EditProgress>(edits.Count);
+        foreach (var e in edits) progress.Add(new EditProgress(e));
+        while (progress.Count > 0 && !progress[^1].IsDone) Step(progress, _batch.Capacity, cancellationToken);
+        return progress.ConvertAll(p => p.Result());
     }
 
-    private void Decode(List<(int Edit, int Start, int Count, int FirstRow)> spans, IReadOnlyList<SequenceEdit> edits, CancellationToken ct)
+    /// <summary>
+    /// Starts an edit that <see cref="Step"/> will decode, possibly over several steps; checks it now (a bad edit throws
+    /// here and never reaches a batch). The caller keeps at most one unfinished edit per sequence.
+    /// </summary>
+    public EditProgress Begin(SequenceEdit edit)
+    {
+        Check([edit]);
+        return new EditProgress(edit);
+    }
+
+    /// <summary>
+    /// One <c>llama_decode</c>: takes the unfinished edits in the order given, as many of each one's next tokens as fit in
+    /// <paramref name="maxTokens"/> (and the batch), so a long prefill goes in chunks while short edits ahead of it finish.
+    /// Returns the batch's rows (tokens) and sequences. If the decode fails, every sequence it touched is restored to the
+    /// tokens decoded before it and the exception propagates; the edits stay where they were.
+    /// </summary>
+    public (int Rows, int Sequences) Step(IReadOnlyList<EditProgress> edits, int maxTokens, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(edits);
+        var room = Math.Clamp(maxTokens, 1, _batch.Capacity);
+        _batch.Clear();
+        var spans = new List<(EditProgress Edit, int Count, int FirstRow)>();
+        foreach (var p in edits)
+        {
+            if (p.IsDone) continue;
+            if (_batch.Count == room) break;
+            CheckOwned(p.Edit.Sequence);
+            if (!p.RolledBack)
+            {
+                Truncate(p.Edit.Sequence, p.Edit.Keep);
+                p.RolledBack = true;
+            }
+            var e = p.Edit;
+            var count = Math.Min(p.Remaining, room - _batch.Count);
+            var firstRow = _batch.Count;
+            for (var j = p.Decoded; j < p.Decoded + count; j++)
+                _batch.Add(e.Tokens[j], e.Keep + j, e.Sequence.Id, e.TokenLogProbs || e.AllRows || j == e.Tokens.Length - 1);
+            spans.Add((p, count, firstRow));
+        }
+        if (spans.Count == 0) return (0, 0);
+        var started = Stopwatch.GetTimestamp();
+        Decode(spans, cancellationToken);
+        var decoded = Stopwatch.GetTimestamp();
+        foreach (var (p, count, firstRow) in spans) p.Advance(this, count, firstRow);
+        var decodeMs = (decoded - started) * 1000.0 / Stopwatch.Frequency;
+        var readMs = Stopwatch.GetElapsedTime(decoded).TotalMilliseconds;
+        // the decode and the reads are shared by every edit in the batch: each is charged the whole step, as before
+        foreach (var (p, _, _) in spans) p.AddTime(decodeMs, readMs);
+        return (_batch.Count, spans.Count);
+    }
+
+    private void Decode(List<(EditProgress Edit, int Count, int FirstRow)> spans, CancellationToken ct)
     {
         try
         {
@@ -181,14 +203,14 @@ public sealed class ModelRunner : IDisposable
         catch
         {
             // a failed or aborted decode may leave some micro-batches in the cache: restore each sequence's known state
-            foreach (var s in spans) Context.RemoveTokens(edits[s.Edit].Sequence.Id, edits[s.Edit].Sequence.Length, -1);
+            foreach (var s in spans) Context.RemoveTokens(s.Edit.Edit.Sequence.Id, s.Edit.Edit.Sequence.Length, -1);
             throw;
         }
-        foreach (var (index, start, count, _) in spans)
-            edits[index].Sequence.TokenList.AddRange(edits[index].Tokens.AsSpan(start, count));
+        foreach (var (p, count, _) in spans)
+            p.Edit.Sequence.TokenList.AddRange(p.Edit.Tokens.AsSpan(p.Decoded, count));
     }
 
-    private TokenDistribution Distribution(int row, DistributionRequest request)
+    internal TokenDistribution Distribution(int row, DistributionRequest request)
     {
         var logits = Context.GetLogits(row);
         return request.IsFull ? TokenDistribution.FromLogits(logits) : TokenDistribution.TopK(logits, request.TopK);
@@ -227,47 +249,5 @@ public sealed class ModelRunner : IDisposable
         _batch.Dispose();
         Context.Dispose();
         if (_ownsModel) Model.Dispose();
-    }
-
-    // What one edit accumulates over the decodes its tokens span.
-    private sealed class EditOutput(SequenceEdit edit)
-    {
-        private readonly float[]? _logProbs = edit.TokenLogProbs ? NewLogProbs(edit.Tokens.Length) : null;
-        private readonly TokenDistribution?[]? _positions = edit.TokenLogProbs && edit.PositionsTopK > 0 ? new TokenDistribution?[edit.Tokens.Length] : null;
-        private readonly TokenDistribution[]? _rows = edit.AllRows ? new TokenDistribution[edit.Tokens.Length] : null;
-        private TokenDistribution? _next;
-
-        // rows of tokens [start, start+count) of this edit start at firstRow of the batch just decoded
-        public void Read(ModelRunner runner, int start, int count, int firstRow)
-        {
-            var tokens = edit.Tokens;
-            if (_logProbs is not null)
-            {
-                for (var i = 0; i < count; i++)
-                {
-                    var target = start + i + 1; // row of token j predicts token j+1
-                    if (target >= tokens.Length) break;
-                    var logits = runner.Context.GetLogits(firstRow + i);
-                    _logProbs[target] = logits[tokens[target]] - TokenDistribution.LogSumExpOf(logits);
-                    if (_positions is not null) _positions[target] = TokenDistribution.TopK(logits, edit.PositionsTopK);
-                }
-            }
-            if (_rows is not null)
-                for (var i = 0; i < count && start + i < tokens.Length - 1; i++) _rows[start + i] = runner.Distribution(firstRow + i, edit.Request);
-            if (start + count == tokens.Length)
-            {
-                _next = runner.Distribution(firstRow + count - 1, edit.Request);
-                if (_rows is not null) _rows[^1] = _next;
-            }
-        }
-
-        public EditResult Result() => new(_next!, _logProbs, _positions) { Rows = _rows };
-
-        private static float[] NewLogProbs(int n)
-        {
-            var a = new float[n];
-            a[0] = float.NaN;
-            return a;
-        }
     }
 }
