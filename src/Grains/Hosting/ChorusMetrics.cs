@@ -16,6 +16,7 @@ public sealed class ChorusMetrics : IDisposable
     private static readonly double[] LatencyBounds = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 30, 60, 120];
     private readonly Meter _meter;
     private readonly ConcurrentDictionary<string, Func<(int Used, int Total)>> _slots = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Func<(long HitTokens, long PrefillTokens)>> _prefixes = new(StringComparer.Ordinal);
 
     public ChorusMetrics(IMeterFactory? factory = null)
     {
@@ -40,6 +41,10 @@ public sealed class ChorusMetrics : IDisposable
         QueueWait = Seconds("chorus.queue.wait.duration", "How long a request waited for one model's slots");
         StepPart = Seconds("chorus.step.part.duration",
             "Mean time per fused step of one generation, by part (tag part: call, transport, queue, decode, read, grain, sample, stream)");
+        _meter.CreateObservableCounter("chorus.prefill.tokens", () => ObservePrefixes(hits: false), "{token}",
+            "Prompt tokens of edits that start a model's sequence from position 0 (prefills), cached prefixes included");
+        _meter.CreateObservableCounter("chorus.prefix.hit_tokens", () => ObservePrefixes(hits: true), "{token}",
+            "Of chorus.prefill.tokens, those a model's prefix cache served instead of decoding them");
         SweptSequences = _meter.CreateCounter<long>("chorus.sequences.swept", "{sequence}", "Sequences the idle sweep had to free (their owner never did; should stay 0)");
     }
 
@@ -66,6 +71,20 @@ public sealed class ChorusMetrics : IDisposable
     public void TrackSlots(string replica, Func<(int Used, int Total)> slots) => _slots[replica] = slots;
 
     public void UntrackSlots(string replica) => _slots.TryRemove(replica, out _);
+
+    /// <summary>Reports a model replica's prefilled and prefix-cache-hit tokens (running totals) until <see cref="UntrackPrefixes"/>.</summary>
+    public void TrackPrefixes(string replica, Func<(long HitTokens, long PrefillTokens)> totals) => _prefixes[replica] = totals;
+
+    public void UntrackPrefixes(string replica) => _prefixes.TryRemove(replica, out _);
+
+    private IEnumerable<Measurement<long>> ObservePrefixes(bool hits)
+    {
+        foreach (var (replica, totals) in _prefixes)
+        {
+            var (hit, prefill) = totals();
+            yield return new Measurement<long>(hits ? hit : prefill, new KeyValuePair<string, object?>("model", replica));
+        }
+    }
 
     private IEnumerable<Measurement<long>> ObserveSlots(bool used)
     {

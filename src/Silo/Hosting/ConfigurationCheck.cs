@@ -15,6 +15,7 @@ internal static class ConfigurationCheck
             if (!File.Exists(m.Path)) problems.Add($"model '{m.Id}': file '{m.Path}' not found");
             if (m.MaxSequences < 1) problems.Add($"model '{m.Id}': MaxSequences must be ≥ 1");
             if (m.Replicas < 1) problems.Add($"model '{m.Id}': Replicas must be ≥ 1");
+            if (m.PrefixCacheMinimumTokens < 1) problems.Add($"model '{m.Id}': PrefixCacheMinimumTokens must be ≥ 1 (turn the cache off with PrefixCache=false)");
             if (m.ContextSize is > 0 and < 16 or < 0) problems.Add($"model '{m.Id}': ContextSize {m.ContextSize} is too small (0 = the trained context, else at least 16)");
         }
         foreach (var dup in o.Models.GroupBy(m => m.Id).Where(g => g.Count() > 1)) problems.Add($"model id '{dup.Key}' is configured {dup.Count()} times");
