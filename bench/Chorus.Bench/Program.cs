@@ -7,6 +7,9 @@ if (args.Length > 0 && args[0] == "engine")
 // `parity …` is the Chorus side of the llama.cpp parity bench (bench/parity/run-parity.sh).
 if (args.Length > 0 && args[0] == "parity")
     return await ParityBench.RunAsync(args[1..]);
+// `prefix …` times a growing chat's prefills with the prefix cache off and on.
+if (args.Length > 0 && args[0] == "prefix")
+    return await PrefixBench.RunAsync(args[1..]);
 // `gpucheck …` repeats the engine's exactness checks on whichever backend is loaded (used on the GPU machine).
 if (args.Length > 0 && args[0] == "gpucheck")
     return await Chorus.Bench.Gpu.GpuCheck.RunAsync(args[1..]);

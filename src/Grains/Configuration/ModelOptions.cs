@@ -54,6 +54,15 @@ public sealed class ModelOptions
     /// </summary>
     public double GatherSteps { get; set; } = 1.0;
 
+    /// <summary>
+    /// Keep the KV of ended sequences (in their free slots, least recently used out) so that a new sequence starting with
+    /// the same tokens — the next turn of a chat, a shared system prompt — decodes only the rest. On by default.
+    /// </summary>
+    public bool PrefixCache { get; set; } = true;
+
+    /// <summary>Fewest common tokens worth copying from another slot's cached prefix (default 16; taking over the slot's own needs one).</summary>
+    public int PrefixCacheMinimumTokens { get; set; } = new PrefixCacheOptions().MinimumTokens;
+
     /// <summary>What the model is good at, for the mixture router's similarity mode.</summary>
     public List<string> Descriptions { get; set; } = [];
 }

@@ -18,6 +18,7 @@ public sealed class ChorusMetrics : IDisposable
     private static readonly double[] BatchBounds = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 128, 256, 512, 1024, 2048];
     private readonly Meter _meter;
     private readonly ConcurrentDictionary<string, Func<(int Used, int Total)>> _slots = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Func<(long HitTokens, long PrefillTokens)>> _prefixes = new(StringComparer.Ordinal);
 
     public ChorusMetrics(IMeterFactory? factory = null)
     {
@@ -47,6 +48,10 @@ public sealed class ChorusMetrics : IDisposable
         DecodeSequences = _meter.CreateHistogram("chorus.decode.sequences", "{sequence}", "Sequences one llama_decode of a model replica carried rows of (how full batches are)",
             tags: null, new InstrumentAdvice<double> { HistogramBucketBoundaries = BatchBounds });
         DecodeTime = Seconds("chorus.decode.duration", "Time of one decode step of a model replica, llama_decode and row reads together");
+        _meter.CreateObservableCounter("chorus.prefill.tokens", () => ObservePrefixes(hits: false), "{token}",
+            "Prompt tokens of edits that start a model's sequence from position 0 (prefills), cached prefixes included");
+        _meter.CreateObservableCounter("chorus.prefix.hit_tokens", () => ObservePrefixes(hits: true), "{token}",
+            "Of chorus.prefill.tokens, those a model's prefix cache served instead of decoding them");
         SweptSequences = _meter.CreateCounter<long>("chorus.sequences.swept", "{sequence}", "Sequences the idle sweep had to free (their owner never did; should stay 0)");
     }
 
@@ -76,6 +81,20 @@ public sealed class ChorusMetrics : IDisposable
     public void TrackSlots(string replica, Func<(int Used, int Total)> slots) => _slots[replica] = slots;
 
     public void UntrackSlots(string replica) => _slots.TryRemove(replica, out _);
+
+    /// <summary>Reports a model replica's prefilled and prefix-cache-hit tokens (running totals) until <see cref="UntrackPrefixes"/>.</summary>
+    public void TrackPrefixes(string replica, Func<(long HitTokens, long PrefillTokens)> totals) => _prefixes[replica] = totals;
+
+    public void UntrackPrefixes(string replica) => _prefixes.TryRemove(replica, out _);
+
+    private IEnumerable<Measurement<long>> ObservePrefixes(bool hits)
+    {
+        foreach (var (replica, totals) in _prefixes)
+        {
+            var (hit, prefill) = totals();
+            yield return new Measurement<long>(hits ? hit : prefill, new KeyValuePair<string, object?>("model", replica));
+        }
+    }
 
     private IEnumerable<Measurement<long>> ObserveSlots(bool used)
     {

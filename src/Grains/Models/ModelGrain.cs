@@ -57,6 +57,7 @@ internal sealed class ModelGrain(
         host.TrackHealth(key, () => scheduler.Healthy);
         host.TrackSequences(key, () => scheduler.Runner.ActiveSequences);
         metrics.TrackSlots(key, () => (scheduler.Runner.ActiveSequences, scheduler.Runner.MaxSequences));
+        metrics.TrackPrefixes(key, () => scheduler.Runner.PrefixStatistics);
         _endpoint = new ModelEndpoint(scheduler, key, _modelId, BuildFacts(runner), silo.SiloAddress, metrics, drain);
         _local = new LocalModel(_endpoint, GrainContext);
         local.Add(_local);
@@ -75,6 +76,7 @@ internal sealed class ModelGrain(
         if (_local is not null) local.Remove(_local);
         host.UntrackHealth(key);
         metrics.UntrackSlots(key);
+        metrics.UntrackPrefixes(key);
         scheduler?.Dispose(); // fails waiters, frees every sequence, then the thread ends
         // a direct call still inside may be tokenizing with the runner's vocabulary: free the runner only once it has left
         if (_local is not null && !await _local.CloseAsync(DirectCallsDrain))

@@ -9,14 +9,22 @@ namespace Chorus.Llama;
 /// </summary>
 public sealed class EditProgress
 {
+    private readonly ModelRunner _runner;
     private readonly EditOutput _output;
+    private EditResult? _result;
 
-    internal EditProgress(SequenceEdit edit)
+    internal EditProgress(ModelRunner runner, SequenceEdit asked, SequenceEdit run)
     {
-        Edit = edit;
-        _output = new EditOutput(edit);
+        _runner = runner;
+        Asked = asked;
+        Edit = run;
+        _output = new EditOutput(run);
     }
 
+    /// <summary>The edit as asked for.</summary>
+    public SequenceEdit Asked { get; }
+
+    /// <summary>The edit as it runs: the asked one, or (prefix cache) one that keeps a cached prefix and appends the rest.</summary>
     public SequenceEdit Edit { get; }
 
     /// <summary>Tokens of the edit decoded so far.</summary>
@@ -51,8 +59,10 @@ public sealed class EditProgress
         ReadMilliseconds += readMs;
     }
 
-    /// <summary>What the edit produced; only once <see cref="IsDone"/>.</summary>
-    public EditResult Result() => IsDone
-        ? _output.Result() with { DecodeMilliseconds = DecodeMilliseconds, ReadMilliseconds = ReadMilliseconds }
-        : throw new InvalidOperationException($"the edit of sequence {Edit.Sequence.Id} has {Remaining} tokens left to decode");
+    /// <summary>What the edit produced, as asked for; only once <see cref="IsDone"/>.</summary>
+    public EditResult Result()
+    {
+        if (!IsDone) throw new InvalidOperationException($"the edit of sequence {Edit.Sequence.Id} has {Remaining} tokens left to decode");
+        return _result ??= _runner.Completed(this, _output.Result() with { DecodeMilliseconds = DecodeMilliseconds, ReadMilliseconds = ReadMilliseconds });
+    }
 }

@@ -10,25 +10,31 @@ namespace Chorus.Llama;
 /// </summary>
 /// <remarks>
 /// Not thread-safe, on purpose: one thread drives a runner (in a silo, the model's scheduler thread), so there is no
-/// lock to take per step. Only <see cref="ActiveSequences"/> and <see cref="DecodeStatistics"/> may be read from
-/// other threads.
+/// lock to take per step. Only <see cref="ActiveSequences"/>, <see cref="DecodeStatistics"/> and
+/// <see cref="PrefixStatistics"/> may be read from other threads.
 /// </remarks>
 public sealed class ModelRunner : IDisposable
 {
     private readonly LlamaBatch _batch;
     private readonly RunnerSequence?[] _slots;
     private readonly bool _ownsModel;
+    private readonly PrefixCache _prefix;
     private int _active;
     private long _decodeTicks;
     private long _decodeCalls;
 
-    public ModelRunner(LlamaModel model, LlamaContextOptions? options = null, bool ownsModel = false)
+    /// <param name="model">The loaded model.</param>
+    /// <param name="options">How the context is created (defaults when null).</param>
+    /// <param name="ownsModel">Dispose the model with the runner.</param>
+    /// <param name="prefixCache">Keep the KV of released sequences for new ones that start with the same tokens; null = off.</param>
+    public ModelRunner(LlamaModel model, LlamaContextOptions? options = null, bool ownsModel = false, PrefixCacheOptions? prefixCache = null)
     {
         Model = model;
         _ownsModel = ownsModel;
         Context = model.CreateContext(options);
         _batch = new LlamaBatch(Context.BatchSize);
         _slots = new RunnerSequence?[Context.MaxSequences];
+        _prefix = new PrefixCache(Context, _slots, prefixCache);
     }
 
     public LlamaModel Model { get; }
@@ -48,26 +54,37 @@ public sealed class ModelRunner : IDisposable
     public (TimeSpan DecodeTime, long DecodeCalls) DecodeStatistics =>
         (TimeSpan.FromTicks(Interlocked.Read(ref _decodeTicks) * TimeSpan.TicksPerSecond / Stopwatch.Frequency), Interlocked.Read(ref _decodeCalls));
 
-    /// <summary>Takes a free sequence slot (its KV cache empty).</summary>
+    /// <summary>
+    /// Prompt tokens of edits that started a sequence from position 0, and how many of them the prefix cache served
+    /// instead of decoding (safe to read from any thread).
+    /// </summary>
+    public (long HitTokens, long PrefillTokens) PrefixStatistics => _prefix.Statistics;
+
+    /// <summary>Whether released sequences leave their KV for new ones with the same token prefix.</summary>
+    public bool PrefixCacheEnabled => _prefix.Enabled;
+
+    /// <summary>Free slots that still hold a released sequence's KV.</summary>
+    public int CachedPrefixes => _prefix.Residues;
+
+    /// <summary>
+    /// Takes a free sequence slot: an empty one, else (prefix cache on) the least recently used cached prefix's, whose KV
+    /// the new sequence starts from if its first edit begins with those tokens. Either way the sequence holds no tokens.
+    /// </summary>
     public RunnerSequence Open()
     {
-        for (var i = 0; i < _slots.Length; i++)
-        {
-            if (_slots[i] is not null) continue;
-            Context.RemoveTokens(i, -1, -1);
-            Interlocked.Increment(ref _active);
-            return _slots[i] = new RunnerSequence(this, i);
-        }
-        throw new NoFreeSequenceException(_slots.Length);
+        var i = _prefix.Take();
+        if (i < 0) throw new NoFreeSequenceException(_slots.Length);
+        Interlocked.Increment(ref _active);
+        return _slots[i] = new RunnerSequence(this, i);
     }
 
-    /// <summary>Frees a sequence's slot and its KV cache. Releasing twice is harmless.</summary>
+    /// <summary>Frees a sequence's slot; its KV stays as a cached prefix when the prefix cache is on. Releasing twice is harmless.</summary>
     public void Release(RunnerSequence sequence)
     {
         ArgumentNullException.ThrowIfNull(sequence);
         if (!sequence.IsOpen) return;
         CheckOwned(sequence);
-        Context.RemoveTokens(sequence.Id, -1, -1);
+        if (!_prefix.Retain(sequence)) Context.RemoveTokens(sequence.Id, -1, -1);
         sequence.IsOpen = false;
         sequence.TokenList.Clear();
         _slots[sequence.Id] = null;
@@ -118,7 +135,9 @@ public sealed class ModelRunner : IDisposable
     public RunnerSequence Fork(RunnerSequence sequence)
     {
         CheckOwned(sequence);
+        _prefix.Settle(sequence);
         var copy = Open();
+        _prefix.Settle(copy);
         Context.CopySequence(sequence.Id, copy.Id);
         copy.TokenList.AddRange(sequence.TokenList);
         return copy;
@@ -128,14 +147,18 @@ public sealed class ModelRunner : IDisposable
     /// Applies edits of distinct sequences: each is rolled back to its <see cref="SequenceEdit.Keep"/> tokens, then all
     /// appended tokens are packed in order into as few decodes as the batch size allows (one when they fit).
     /// Returns one result per edit, in order. If a decode fails, every sequence it touched is restored to the tokens
-    /// decoded before it (its <see cref="RunnerSequence.Tokens"/> stay exact) and the exception propagates.
+    /// decoded before it (its <see cref="RunnerSequence.Tokens"/> stay exact; a fresh sequence may hold the cached prefix
+    /// it started from) and the exception propagates. With the prefix cache, an edit that starts an empty sequence runs as
+    /// one that keeps the longest cached prefix of its tokens; its result is the same.
     /// </summary>
     public IReadOnlyList<EditResult> Apply(IReadOnlyList<SequenceEdit> edits, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(edits);
         Check(edits);
+        // a fresh sequence's edit may start from a cached prefix: it then keeps that prefix and decodes the rest
+        var run = _prefix.Reuse(edits);
         var progress = new List<EditProgress>(edits.Count);
-        foreach (var e in edits) progress.Add(new EditProgress(e));
+        for (var i = 0; i < edits.Count; i++) progress.Add(new EditProgress(this, edits[i], run[i]));
         while (progress.Count > 0 && !progress[^1].IsDone) Step(progress, _batch.Capacity, cancellationToken);
         return progress.ConvertAll(p => p.Result());
     }
@@ -147,8 +170,12 @@ public sealed class ModelRunner : IDisposable
     public EditProgress Begin(SequenceEdit edit)
     {
         Check([edit]);
-        return new EditProgress(edit);
+        return new EditProgress(this, edit, _prefix.Reuse([edit])[0]);
     }
+
+    // an edit decoded to its end: the prefix cache stitches reused prompt log-probs in, keeps new ones, and counts
+    internal EditResult Completed(EditProgress progress, EditResult result) =>
+        _prefix.Complete([progress.Asked], [progress.Edit], [result])[0];
 
     /// <summary>
     /// One <c>llama_decode</c>: takes the unfinished edits in the order given, as many of each one's next tokens as fit in

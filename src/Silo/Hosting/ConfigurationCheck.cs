@@ -19,6 +19,7 @@ internal static class ConfigurationCheck
                 problems.Add($"model '{m.Id}': PrefillStretch {m.PrefillStretch} must be 0 (no chunked prefill) or ≥ 1 (a step with prefill takes at most that many decode steps' time)");
             if (m.GatherSteps is < 0 or > 10 || double.IsNaN(m.GatherSteps))
                 problems.Add($"model '{m.Id}': GatherSteps {m.GatherSteps} must be between 0 (no gathering) and 10 steps' time");
+            if (m.PrefixCacheMinimumTokens < 1) problems.Add($"model '{m.Id}': PrefixCacheMinimumTokens must be ≥ 1 (turn the cache off with PrefixCache=false)");
             if (m.ContextSize is > 0 and < 16 or < 0) problems.Add($"model '{m.Id}': ContextSize {m.ContextSize} is too small (0 = the trained context, else at least 16)");
         }
         foreach (var dup in o.Models.GroupBy(m => m.Id).Where(g => g.Count() > 1)) problems.Add($"model id '{dup.Key}' is configured {dup.Count()} times");

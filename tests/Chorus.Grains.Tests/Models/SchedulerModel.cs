@@ -27,9 +27,10 @@ public sealed class SchedulerModel : IDisposable
 
     public LlamaModel Model { get; }
 
-    /// <summary>A scheduler over a fresh runner with <paramref name="slots"/> sequences of <paramref name="context"/> tokens.</summary>
-    internal ModelScheduler Scheduler(int slots, int queueDepth = 16, int maxWaitMs = 30_000, int context = 128, StepOptions? steps = null) =>
-        new(new ModelRunner(Model, new LlamaContextOptions { ContextSize = context, MaxSequences = slots, Threads = 1 }), "m", queueDepth,
+    /// <summary>A scheduler over a fresh runner with <paramref name="slots"/> sequences of <paramref name="context"/> tokens (prefix cache as asked).</summary>
+    internal ModelScheduler Scheduler(int slots, int queueDepth = 16, int maxWaitMs = 30_000, int context = 128, bool prefixCache = false, StepOptions? steps = null) =>
+        new(new ModelRunner(Model, new LlamaContextOptions { ContextSize = context, MaxSequences = slots, Threads = 1 },
+                prefixCache: prefixCache ? new PrefixCacheOptions() : null), "m", queueDepth,
             TimeSpan.FromMilliseconds(maxWaitMs), NullLogger.Instance, steps);
 
     public int[] Tokens(string text) => Model.Vocabulary.Tokenize(text, addSpecial: true);

@@ -45,12 +45,13 @@ public sealed partial class DashboardTests
             Assert.Contains(needed, used);
     }
 
-    // OpenTelemetry's Prometheus naming: dots to underscores, the unit "s" as _seconds, counters end in _total
+    // OpenTelemetry's Prometheus naming: dots to underscores, the unit "s" as _seconds, counters (monotonic sums, observed or not) end in _total
     private static string PrometheusName(Instrument instrument)
     {
         var name = instrument.Name.Replace('.', '_');
         if (instrument.Unit == "s") name += "_seconds";
-        if (instrument.GetType().IsGenericType && instrument.GetType().GetGenericTypeDefinition() == typeof(Counter<>)) name += "_total";
+        if (instrument.GetType().IsGenericType && instrument.GetType().GetGenericTypeDefinition() is var kind && (kind == typeof(Counter<>) || kind == typeof(ObservableCounter<>)))
+            name += "_total";
         return name;
     }
 

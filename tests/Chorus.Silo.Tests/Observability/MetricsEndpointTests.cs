@@ -39,6 +39,9 @@ public sealed partial class MetricsEndpointTests(ObservedSiloFixture fixture, IT
         Assert.InRange(Value(metrics, "chorus_request_time_to_first_token_seconds_sum", grpc), 0, Value(metrics, "chorus_request_duration_seconds_sum", grpc));
         Assert.True(Value(metrics, "chorus_kv_sequences_capacity", """model="a""") >= 1);
         Assert.Equal(0, Value(metrics, "chorus_kv_sequences_used", """model="a""")); // every slot freed again
+        // the prefix cache's counters, as running totals of the replica's runner
+        Assert.True(Value(metrics, "chorus_prefill_tokens_total", """model="a""") >= 1, "chorus_prefill_tokens_total missing");
+        Assert.InRange(Value(metrics, "chorus_prefix_hit_tokens_total", """model="a"""), 0, Value(metrics, "chorus_prefill_tokens_total", """model="a"""));
     }
 
     [Fact]
