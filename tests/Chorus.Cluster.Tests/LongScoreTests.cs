@@ -52,6 +52,21 @@ public sealed class LongScoreTests(ZooClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Windows_are_as_long_as_the_context_allows()
+    {
+        // 256-token contexts, 4 tokens of margin: windows of about 250 tokens, each scoring about half of one. Before, a
+        // window after the first never fitted at the first length tried (its own BOS), and the next try was 7/8 of it:
+        // 220-token windows scoring ~110 tokens each, for no reason.
+        var result = await fixture.Client.GetGrain<IFusionSessionGrain>(Guid.NewGuid())
+            .Score(new ScoreRequest(new MemberSelection(null, ["wiki-expert", "linux-expert"]), "uniform", [], Linux(6000)));
+
+        var middle = (result.Windows ?? throw new Xunit.Sdk.XunitException("scored whole"))[1..^1];
+        Assert.True(middle.Length >= 4, $"{middle.Length} middle windows");
+        var mean = middle.Average(w => w.Tokens);
+        Assert.True(mean >= (256 - 4) * 15 / 16 / 2.0, $"the windows score {mean:F1} tokens each: shorter than the context allows");
+    }
+
+    [Fact]
     public async Task A_text_that_fits_is_scored_whole()
     {
         var result = await fixture.Client.GetGrain<IFusionSessionGrain>(Guid.NewGuid())

@@ -13,7 +13,10 @@ namespace Chorus.Grains;
 /// </summary>
 internal static class ScoreWindows
 {
-    /// <summary>Tokens every member keeps free in its context beyond a window's text (BOS, a byte-level branch's lookahead).</summary>
+    /// <summary>
+    /// Tokens every member keeps free in its context beyond a window's text tokenized alone, BOS included (a byte-level
+    /// branch's lookahead).
+    /// </summary>
     private const int Margin = 4;
 
     /// <summary>
@@ -37,7 +40,9 @@ internal static class ScoreWindows
         var main = members[MemberPlanner.MainIndex(plans)].Vocabulary;
         var ids = main.Tokenize(text, addSpecial: true);
         var offsets = TokenOffsets.Compute(main, text, ids);
-        for (var length = members.Min(m => m.Context) - Margin; length >= 16; length = length * 7 / 8)
+        // Steps of 1/64: a window after the first tokenized alone gains a BOS (and a SentencePiece vocabulary may split
+        // its first word differently), so the first length rarely fits; coarser steps would give up context for nothing.
+        for (var length = members.Min(m => m.Context) - Margin; length >= 16; length -= Math.Max(1, length / 64))
         {
             var windows = Cut(text, ids, offsets, main, length, request.PromptTokens);
             if (windows.All(w => members.All(m => Fits(m, text[w.StartChar..w.EndChar]))))
