@@ -47,6 +47,15 @@ public sealed class LongScoreTests(ZooClusterFixture fixture)
         // the windows' total is their NLL summed: bits per byte of the whole = the byte-weighted mean of the windows'
         var weighted = windows.Sum(w => w.BitsPerByte * w.Bytes) / windows.Sum(w => w.Bytes);
         Assert.Equal(weighted, result.BitsPerByte, 6);
+        // every window fits each member's context with room to spare: 4 tokens, or an eighth of it for byte, whose cover
+        // trees keep tokenizations finer than the canonical one (a 10 kB text failed with windows 4 tokens short)
+        var room = method == "byte" ? 256 / 8 : 4;
+        foreach (var model in members)
+        {
+            using var vocabulary = Chorus.Llama.LlamaModel.LoadVocabularyOnly(Path.Combine(ZooClusterFixture.Zoo, model + ".gguf"));
+            var longest = windows.Max(w => vocabulary.Vocabulary.Tokenize(text[w.StartChar..w.EndChar], addSpecial: true).Length);
+            Assert.True(longest <= 256 - room, $"{model}: a window of {longest} tokens leaves less than {room} of the 256-token context free");
+        }
         foreach (var model in members)
             Assert.Equal(0, (await fixture.Client.GetGrain<IModelGrain>(model).Slots()).ActiveSequences);
     }
