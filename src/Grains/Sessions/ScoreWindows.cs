@@ -13,16 +13,13 @@ namespace Chorus.Grains;
 /// </summary>
 internal static class ScoreWindows
 {
-    /// <summary>
-    /// Tokens every member keeps free in its context beyond a window's text tokenized alone, BOS included (a byte-level
-    /// branch's lookahead).
-    /// </summary>
+    /// <summary>Tokens every member keeps free in its context beyond a window's text tokenized alone (its BOS is counted there).</summary>
     private const int Margin = 4;
 
     /// <summary>
     /// The share of each member's context that <c>byte</c> windows leave free: its cover trees keep tokenizations finer,
     /// so longer, than the canonical one the window is sized by (a 10 kB text failed with windows 4 tokens short of the
-    /// context). 1/8 is what windows had before lengths were searched finely, which the byte tests ran with.
+    /// context). 1/8 is about the room windows had before lengths were searched finely, which the byte tests ran with.
     /// </summary>
     private const int ByteHeadroomDivisor = 8;
 
