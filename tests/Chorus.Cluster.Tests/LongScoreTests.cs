@@ -47,8 +47,32 @@ public sealed class LongScoreTests(ZooClusterFixture fixture)
         // the windows' total is their NLL summed: bits per byte of the whole = the byte-weighted mean of the windows'
         var weighted = windows.Sum(w => w.BitsPerByte * w.Bytes) / windows.Sum(w => w.Bytes);
         Assert.Equal(weighted, result.BitsPerByte, 6);
+        // every window fits each member's context with room to spare: 4 tokens, or an eighth of it for byte, whose cover
+        // trees keep tokenizations finer than the canonical one (a 10 kB text failed with windows 4 tokens short)
+        var room = method == "byte" ? 256 / 8 : 4;
+        foreach (var model in members)
+        {
+            using var vocabulary = Chorus.Llama.LlamaModel.LoadVocabularyOnly(Path.Combine(ZooClusterFixture.Zoo, model + ".gguf"));
+            var longest = windows.Max(w => vocabulary.Vocabulary.Tokenize(text[w.StartChar..w.EndChar], addSpecial: true).Length);
+            Assert.True(longest <= 256 - room, $"{model}: a window of {longest} tokens leaves less than {room} of the 256-token context free");
+        }
         foreach (var model in members)
             Assert.Equal(0, (await fixture.Client.GetGrain<IModelGrain>(model).Slots()).ActiveSequences);
+    }
+
+    [Fact]
+    public async Task Windows_are_as_long_as_the_context_allows()
+    {
+        // 256-token contexts, 4 tokens of margin: windows of about 250 tokens, each scoring about half of one. Before, a
+        // window after the first never fitted at the first length tried (its own BOS), and the next try was 7/8 of it:
+        // 220-token windows scoring ~110 tokens each, for no reason.
+        var result = await fixture.Client.GetGrain<IFusionSessionGrain>(Guid.NewGuid())
+            .Score(new ScoreRequest(new MemberSelection(null, ["wiki-expert", "linux-expert"]), "uniform", [], Linux(6000)));
+
+        var middle = (result.Windows ?? throw new Xunit.Sdk.XunitException("scored whole"))[1..^1];
+        Assert.True(middle.Length >= 4, $"{middle.Length} middle windows");
+        var mean = middle.Average(w => w.Tokens);
+        Assert.True(mean >= (256 - 4) * 15 / 16 / 2.0, $"the windows score {mean:F1} tokens each: shorter than the context allows");
     }
 
     [Fact]

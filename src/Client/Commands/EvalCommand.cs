@@ -101,9 +101,12 @@ internal static class EvalCommand
             }
             if (selected.Contains("weak-to-strong"))
             {
-                // roles by position: the large base model (main), the small expert, the small base
+                // roles by position: the large base model (main), the small expert, the small base; the expert's own
+                // domain unless texts were given (then those, as the other suites do, so `chorus score` on a file compares)
                 string[] members = [ids[4], ids[6], ids[5]];
-                scores.Add(await runner.ScoreAsync("weak-to-strong", "shakespeare", members, Pick(WeakToStrongMethods), perDomain["shakespeare"], cancellationToken: ct));
+                List<(string Name, List<EvalText> Windows)> weakToStrongTexts = givenTexts.Length == 0 ? [("shakespeare", perDomain["shakespeare"])] : textSets;
+                foreach (var (name, list) in weakToStrongTexts)
+                    scores.Add(await runner.ScoreAsync("weak-to-strong", name, members, Pick(WeakToStrongMethods), list, cancellationToken: ct));
             }
             if (selected.Contains("routing"))
             {

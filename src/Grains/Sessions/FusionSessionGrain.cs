@@ -95,7 +95,7 @@ internal sealed class FusionSessionGrain(
         try
         {
             // a text longer than a member's context is scored in windows, one run after another
-            if (await ScoreWindows.PlanAsync(plans, request, GrainFactory, directory, catalog) is not { } windows)
+            if (await ScoreWindows.PlanAsync(plans, request, method is ByteMethod, GrainFactory, directory, catalog) is not { } windows)
                 return await ScoreOneAsync(this.GetPrimaryKey(), plans, method, request, cancellationToken);
             var results = new List<ScoreResult>(windows.Count);
             foreach (var (_, window) in windows)

@@ -13,15 +13,22 @@ namespace Chorus.Grains;
 /// </summary>
 internal static class ScoreWindows
 {
-    /// <summary>Tokens every member keeps free in its context beyond a window's text (BOS, a byte-level branch's lookahead).</summary>
+    /// <summary>Tokens every member keeps free in its context beyond a window's text tokenized alone (its BOS is counted there).</summary>
     private const int Margin = 4;
+
+    /// <summary>
+    /// The share of each member's context that <c>byte</c> windows leave free: its cover trees keep tokenizations finer,
+    /// so longer, than the canonical one the window is sized by (a 10 kB text failed with windows 4 tokens short of the
+    /// context). 1/8 is about the room windows had before lengths were searched finely, which the byte tests ran with.
+    /// </summary>
+    private const int ByteHeadroomDivisor = 8;
 
     /// <summary>
     /// The windows of the request's text, each with the request that scores it, or null when the whole text fits every
     /// member's context (one window: the unwindowed protocol).
     /// </summary>
     public static async Task<IReadOnlyList<(ScoreWindow Window, ScoreRequest Request)>?> PlanAsync(IReadOnlyList<MemberPlan> plans, ScoreRequest request,
-        IGrainFactory grains, ClusterModelDirectory directory, VocabularyCatalog catalog)
+        bool byteLevel, IGrainFactory grains, ClusterModelDirectory directory, VocabularyCatalog catalog)
     {
         var text = request.Text ?? "";
         var members = new List<(LlamaVocabulary Vocabulary, int Context)>(plans.Count);
@@ -30,21 +37,25 @@ internal static class ScoreWindows
             directory.EnsureServed(plan.Model);
             var grain = ModelGrains.Get(grains, plan.Model);
             var facts = await grain.Describe();
-            members.Add((await catalog.Vocabulary(grain, facts), facts.ContextSize));
+            // a member's usable context: what its windows' canonical tokenizations may fill
+            var usable = facts.ContextSize - (byteLevel ? Math.Max(Margin, facts.ContextSize / ByteHeadroomDivisor) : Margin);
+            members.Add((await catalog.Vocabulary(grain, facts), usable));
         }
         if (members.All(m => Fits(m, text))) return null;
 
         var main = members[MemberPlanner.MainIndex(plans)].Vocabulary;
         var ids = main.Tokenize(text, addSpecial: true);
         var offsets = TokenOffsets.Compute(main, text, ids);
-        for (var length = members.Min(m => m.Context) - Margin; length >= 16; length = length * 7 / 8)
+        // Steps of 1/64: a window after the first tokenized alone gains a BOS (and a SentencePiece vocabulary may split
+        // its first word differently), so the first length rarely fits; coarser steps would give up context for nothing.
+        for (var length = members.Min(m => m.Context); length >= 16; length -= Math.Max(1, length / 64))
         {
             var windows = Cut(text, ids, offsets, main, length, request.PromptTokens);
             if (windows.All(w => members.All(m => Fits(m, text[w.StartChar..w.EndChar]))))
                 return windows.Select(w => (w, For(request, w, main, text))).ToList();
         }
         throw new ChorusException(ChorusErrorKind.InvalidArgument,
-            $"the text cannot be cut into windows that fit every member's context ({string.Join(", ", members.Select(m => m.Context))} tokens); " +
+            $"the text cannot be cut into windows that fit every member's context ({string.Join(", ", members.Select(m => m.Context))} usable tokens); " +
             "serve the members with a larger context size");
     }
 
@@ -60,7 +71,7 @@ internal static class ScoreWindows
     }
 
     private static bool Fits((LlamaVocabulary Vocabulary, int Context) member, string text) =>
-        member.Vocabulary.Tokenize(text, addSpecial: true).Length + Margin <= member.Context;
+        member.Vocabulary.Tokenize(text, addSpecial: true).Length <= member.Context;
 
     private static List<ScoreWindow> Cut(string text, int[] ids, int[] offsets, LlamaVocabulary main, int length, int promptTokens)
     {
