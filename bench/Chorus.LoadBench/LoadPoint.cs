@@ -9,7 +9,7 @@ namespace Chorus.Bench.Load;
 /// </summary>
 internal sealed record LoadPoint(bool Closed, int Clients, double Rate)
 {
-    public override string ToString() => Closed ? $"{Clients} clients" : $"Poisson {Rate.ToString("0.##", CultureInfo.InvariantCulture)}/s";
+    public override string ToString() => Closed ? (Clients == 1 ? "1 client" : $"{Clients} clients") : $"Poisson {Rate.ToString("0.##", CultureInfo.InvariantCulture)}/s";
 
     public static LoadPoint Parse(string text)
     {
