@@ -47,7 +47,7 @@ internal static class MarkdownReport
         ("inter-token p99 (ms)", c => c.ItlP99Ms, "0.0"),
         ("e2e p50 (s)", c => c.E2eP50S, "0.00"),
         ("e2e p99 (s)", c => c.E2eP99S, "0.00"),
-        ("rows per decode", c => c.ServerSide.RowsPerDecode, "0.00"),
+        ("sequences per decode", c => c.ServerSide.RowsPerDecode, "0.00"),
         ("prefix hit (% of prompt tokens)", c => c.ServerSide.PrefixHitShare * 100, "0"),
     ];
 
