@@ -28,7 +28,7 @@ internal static class MarkdownReport
 
     private static void Cells(StringBuilder md, IReadOnlyList<CellResult> cells)
     {
-        md.AppendLine("| round | server | workload | load | ok / failed | tokens/s | TTFT p50 / p99 (ms) | ITL p50 / p99 (ms) | e2e p50 / p99 (s) | rows/decode | prefix hit | prompt tokens | load avg |");
+        md.AppendLine("| round | server | workload | load | ok / failed | tokens/s | TTFT p50 / p99 (ms) | ITL p50 / p99 (ms) | e2e p50 / p99 (s) | seqs/decode | prefix hit | prompt tokens | load avg |");
         md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var c in cells)
             md.AppendLine(CultureInfo.InvariantCulture, $"| {c.Round} | {c.Server} | {c.Workload} | {c.Load} | {c.Ok} / {c.Failed} | {F(c.TokensPerSecond, "0")} | {Ms(c.TtftP50Ms)} / {Ms(c.TtftP99Ms)} | {Ms(c.ItlP50Ms)} / {Ms(c.ItlP99Ms)} | {F(c.E2eP50S, "0.00")} / {F(c.E2eP99S, "0.00")} | {F(c.ServerSide.RowsPerDecode, "0.00")} | {Hit(c)} | {F(c.MeanPromptTokens, "0")} | {c.LoadAverage} |");
