@@ -31,6 +31,7 @@ internal sealed class ModelGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var key = this.GetPrimaryKeyString();
+        SiloReachability.AddLocal(silo.SiloAddress.Endpoint);
         _modelId = ServedModels.ModelId(key);
         if (!host.Serves(_modelId))
             throw new ChorusException(ChorusErrorKind.Unavailable, $"model '{_modelId}' is not served by silo {silo.SiloAddress}");

@@ -25,6 +25,15 @@ internal static class SiloReachability
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(2);
     private static readonly ConcurrentDictionary<string, string> Lost = new(StringComparer.Ordinal);
     private static readonly ConcurrentDictionary<string, (Task<string?> Probe, long At)> Probes = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<IPEndPoint, byte> LocalSilos = new();
+    private static Task<bool>? _socketsHere;
+
+    /// <summary>
+    /// A silo of this process says where it listens (its model grains do, on activation). A refusal counts only once one of
+    /// them was seen to accept a TCP connection: silos on an in-memory transport (Orleans' in-process test cluster) accept
+    /// none, and there a refusal says nothing about a silo's life.
+    /// </summary>
+    public static void AddLocal(IPEndPoint endpoint) => LocalSilos.TryAdd(endpoint, 0);
 
     /// <summary>Why the silo (as <c>SiloAddress.ToString()</c> writes it) is known gone, or null while nothing says so.</summary>
     public static string? LostReason(string silo) => Lost.TryGetValue(silo, out var reason) ? reason : null;
@@ -57,6 +66,7 @@ internal static class SiloReachability
         // Not "network unreachable": that says more about this machine's routes than about the silo
         catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.HostUnreachable or SocketError.HostDown)
         {
+            if (!await SocketsHere()) return null;
             var reason = $"its endpoint {endpoint} refused a connection ({e.SocketErrorCode})";
             Lost.TryAdd(silo, reason);
             Probes.TryRemove(silo, out _);
@@ -65,6 +75,33 @@ internal static class SiloReachability
         catch (Exception e) when (e is SocketException or OperationCanceledException)
         {
             return null; // no answer in time or another error: not proof of anything
+        }
+    }
+
+    // whether this process's silos listen on sockets at all (asked once, of one of them; true when none said where)
+    private static Task<bool> SocketsHere()
+    {
+        if (Volatile.Read(ref _socketsHere) is { } known) return known;
+        var probe = LocalSilos.Keys.FirstOrDefault() is { } local ? Listens(local) : Task.FromResult(true);
+        return Interlocked.CompareExchange(ref _socketsHere, probe, null) ?? probe;
+    }
+
+    private static async Task<bool> Listens(IPEndPoint endpoint)
+    {
+        using var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        using var timeout = new CancellationTokenSource(ConnectTimeout);
+        try
+        {
+            await socket.ConnectAsync(endpoint, timeout.Token);
+            return true;
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
+        {
+            return false;
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException)
+        {
+            return true; // no verdict: keep trusting refusals
         }
     }
 
