@@ -22,7 +22,7 @@ internal static class EditPlanner
             var length = sequence.Sequence.Length;
             var keep = r.KeepTokens ?? length;
             if (keep > length)
-                throw new ChorusException(ChorusErrorKind.InvalidArgument, $"cannot keep {keep} tokens of a sequence of model '{model}' that holds {length}") { Field = "KeepTokens" };
+                throw new ChorusException(ChorusErrorKind.InvalidArgument, $"cannot keep {keep} tokens (KeepTokens) of a sequence of model '{model}' that holds {length}") { Field = "KeepTokens" };
             // by id: the text the sequence covers becomes unknown
             var append = sequence.PlanAppend(tokens, wire);
             return (append with { Edit = append.Edit with { Keep = keep, AllRows = r.AllRows }, RolledBack = length - keep }, null);
