@@ -54,7 +54,7 @@ public sealed class TwoSiloTraceTests(ITestOutputHelper output)
             }
         }
         // steps are events, not spans: no span per member call per token
-        Assert.DoesNotContain(trace, s => s.DisplayName.EndsWith("/Append", StringComparison.Ordinal) || s.DisplayName.EndsWith("/SyncText", StringComparison.Ordinal)
+        Assert.DoesNotContain(trace, s => s.DisplayName.EndsWith("/Edit", StringComparison.Ordinal)
             || s.DisplayName.EndsWith("/MoveNext<T>", StringComparison.Ordinal));
         TempFolders.Delete(cache);
     }
