@@ -41,7 +41,9 @@ internal sealed class MemberSequence(IModelGrain grain, SequenceHandle handle, i
     /// </summary>
     public async Task<SequenceEditReply> PrefillAsync(string prompt, bool chat, int topK, int positionsTopK, bool evidence, CancellationToken ct)
     {
-        var opened = await Grain.Edit(Handle, SequenceEditRequest.Prefill(prompt, topK, evidence, positionsTopK, parseSpecial: chat), ct);
+        SequenceEditReply opened;
+        using (ChorusTelemetry.PrefillCall()) // the one call per member that keeps its trace span
+            opened = await Grain.Edit(Handle, SequenceEditRequest.Prefill(prompt, topK, evidence, positionsTopK, parseSpecial: chat), ct);
         _chat = chat;
         PromptTokens = opened.Decoded.Length;
         CoveredChars = prompt.Length;

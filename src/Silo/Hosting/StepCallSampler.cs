@@ -7,8 +7,8 @@ namespace Chorus.Silo;
 /// Chorus' trace sampler: parent-based with <c>Chorus:Telemetry:SampleRatio</c> for new traces, and — unless
 /// <c>StepSpans</c> is on — no span for the grain calls a generation makes once per step (a member's edit: append, text
 /// sync, verification, draft; the stream's next batch). Those would be hundreds of spans per request; each step is an
-/// event on the session span instead. The calls that link silos (admission, the session itself) keep their spans; a
-/// prefill is an edit too, so its call is known by the model's own <c>chorus.member.prefill</c> span.
+/// event on the session span instead. The calls that link silos (admission, prefill, the session itself) keep their
+/// spans: a prefill is an edit too, marked as such in the request context (<see cref="ChorusTelemetry.PrefillCall"/>).
 /// </summary>
 internal sealed class StepCallSampler(TelemetryOptions options) : Sampler
 {
@@ -22,7 +22,7 @@ internal sealed class StepCallSampler(TelemetryOptions options) : Sampler
 
     public override SamplingResult ShouldSample(in SamplingParameters samplingParameters)
     {
-        if (!options.StepSpans && IsPerStep(samplingParameters.Name)) return new SamplingResult(SamplingDecision.Drop);
+        if (!options.StepSpans && IsPerStep(samplingParameters.Name) && !ChorusTelemetry.IsPrefillCall) return new SamplingResult(SamplingDecision.Drop);
         return _inner.ShouldSample(samplingParameters);
     }
 
