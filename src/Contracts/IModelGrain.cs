@@ -21,50 +21,14 @@ public interface IModelGrain : IGrainWithStringKey
     IAsyncEnumerable<AdmissionEvent> Admit(Guid owner, int count, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Makes a sequence hold exactly the prompt (tokenized with BOS as the model expects): returns its tokens, the
-    /// first distribution and, with <paramref name="evidence"/>, each prompt token's log-probability (and with
-    /// <paramref name="positionsTopK"/> &gt; 0 the top-k that predicted it). Without evidence the log-probabilities are
-    /// NaN and llama.cpp computes the output layer for the last prompt row only: several times faster on small models
-    /// (bench/README.md, "Parity with llama.cpp"), so only methods that read the evidence ask for it.
+    /// Edits a sequence in one call: keeps a prefix of it (tokens, or chars of the text it covers), appends token ids or a
+    /// text (special tokens parsed or not), returns the next distribution or the rows asked for (every appended token's, or
+    /// each text prefix's), with a prefill the prompt evidence, and optionally drafts tokens after it (one decode each). Every
+    /// edit of a session — prefill, token step, text sync, verification, draft — is this verb. A malformed request is
+    /// InvalidArgument naming the field; a sequence that does not hold what it should keep, too; a context that fills is
+    /// OutOfRange (a prompt that cannot fit at all, InvalidArgument).
     /// </summary>
-    Task<SequenceOpened> Prefill(SequenceHandle sequence, string prompt, int topK, int positionsTopK, bool evidence, CancellationToken cancellationToken = default);
-
-    /// <summary>
-    /// <see cref="Prefill"/> for a prompt made by <see cref="FormatChat"/>: the template's special-token markers are parsed
-    /// as the special tokens they are (as llama.cpp's server does), here and when the sequence is later synced.
-    /// </summary>
-    Task<SequenceOpened> PrefillChat(SequenceHandle sequence, string formattedChat, int topK, int positionsTopK, bool evidence, CancellationToken cancellationToken = default);
-
-    /// <summary>Appends tokens of this model's vocabulary to a sequence and returns the next distribution.</summary>
-    Task<SequenceStep> Append(SequenceHandle sequence, int[] tokens, int topK, CancellationToken cancellationToken = default);
-
-    /// <summary>Brings a sequence in line with the shared text: keeps the common token prefix, rolls back the rest, decodes the new tail.</summary>
-    Task<SequenceStep> SyncText(SequenceHandle sequence, string text, int topK, CancellationToken cancellationToken = default);
-
-    /// <summary>
-    /// Rolls a sequence back to its first <paramref name="keep"/> tokens, appends tokens of this model's vocabulary and
-    /// returns the distribution after each of them — one decode (speculative drafting and verification).
-    /// </summary>
-    Task<SequenceRows> Extend(SequenceHandle sequence, int keep, int[] tokens, int topK, CancellationToken cancellationToken = default);
-
-    /// <summary>
-    /// Drafts tokens on a sequence (speculative ensembling): rolls back to <see cref="DraftRequest.Keep"/>, decodes the
-    /// request's tokens and proposes <see cref="DraftRequest.Count"/> more, one decode each, in one call.
-    /// </summary>
-    Task<SequenceDraft> Draft(SequenceHandle sequence, DraftRequest request, CancellationToken cancellationToken = default);
-
-    /// <summary>
-    /// Brings a sequence in line with <paramref name="text"/> (as <see cref="SyncText"/>) and returns, for each prefix length
-    /// of it, the distribution after that prefix — null where this model's tokenization of the prefix is not a prefix of
-    /// the whole text's (speculative verification across vocabularies).
-    /// </summary>
-    Task<SequenceRows> SyncDraft(SequenceHandle sequence, string text, int[] prefixLengths, int topK, CancellationToken cancellationToken = default);
-
-    /// <summary>
-    /// <see cref="SyncText"/> by difference: the new text is the first <paramref name="keepChars"/> chars of the text the
-    /// sequence covers now, then <paramref name="tail"/> — so a long generation does not resend its whole text each step.
-    /// </summary>
-    Task<SequenceStep> SyncTail(SequenceHandle sequence, int keepChars, string tail, int topK, CancellationToken cancellationToken = default);
+    Task<SequenceEditReply> Edit(SequenceHandle sequence, SequenceEditRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>A new sequence of the same owner holding a copy of this one's cache (ResourceExhausted when no slot is free).</summary>
     Task<SequenceHandle> Fork(SequenceHandle sequence);

@@ -24,7 +24,7 @@ public sealed class IdleSweepTests
         SequenceHandle? handle = null;
         await foreach (var admitted in grain.Admit(session, 1))
             if (admitted is AdmissionGranted g) handle = g.Handles[0];
-        await grain.Prefill(handle!, "an abandoned prompt", 8, 0, evidence: false);
+        await grain.Edit(handle!, SequenceEditRequest.Prefill("an abandoned prompt", 8));
         Assert.Contains(session, (await grain.Slots()).Sessions);
 
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
@@ -32,7 +32,7 @@ public sealed class IdleSweepTests
         while ((slots = await grain.Slots()).ActiveSequences > 0 && DateTime.UtcNow < deadline) await Task.Delay(100);
         Assert.Equal(0, slots.ActiveSequences);
         Assert.Equal(1, slots.SweptSequences); // the safety net counts what it had to free
-        var e = await Assert.ThrowsAsync<ChorusException>(() => grain.Append(handle!, [1], 8));
+        var e = await Assert.ThrowsAsync<ChorusException>(() => grain.Edit(handle!, SequenceEditRequest.Append([1], 8)));
         Assert.Equal(ChorusErrorKind.FailedPrecondition, e.Kind);
         Assert.Contains("not held any more", e.Message);
         await cluster.StopAllSilosAsync();

@@ -55,13 +55,13 @@ public sealed class LocalPathTests(LocalPathTests.TwoSilos silos) : IClassFixtur
         Assert.Equal("a", local.GetPrimaryKeyString());
         var owner = Guid.NewGuid();
         var handles = await AdmitAsync(local, owner, 2);
-        await local.Prefill(handles[0], "a prompt of the owner", 4, 0, evidence: false);
+        await local.Edit(handles[0], SequenceEditRequest.Prefill("a prompt of the owner", 4));
         await local.Fork(handles[0]);
 
         Assert.Equal(3, await local.ReleaseOwner(owner));
 
         Assert.Equal(0, (await local.Slots()).ActiveSequences);
-        var step = await Assert.ThrowsAsync<ChorusException>(() => local.Append(handles[0], [5], 4));
+        var step = await Assert.ThrowsAsync<ChorusException>(() => local.Edit(handles[0], SequenceEditRequest.Append([5], 4)));
         Assert.Equal(ChorusErrorKind.FailedPrecondition, step.Kind);
         var late = await Assert.ThrowsAsync<ChorusException>(() => AdmitAsync(local, owner, 1));
         Assert.Equal(ChorusErrorKind.Cancelled, late.Kind);
@@ -82,14 +82,14 @@ public sealed class LocalPathTests(LocalPathTests.TwoSilos silos) : IClassFixtur
         var local = ModelGrains.Get(silos.GrainFactory(0), "a");
         var owner = Guid.NewGuid();
         var handle = (await AdmitAsync(local, owner, 1))[0];
-        await local.Prefill(handle, "held across a deactivation", 4, 0, evidence: false);
+        await local.Edit(handle, SequenceEditRequest.Prefill("held across a deactivation", 4));
         var registry = silos.Local(0);
 
         await silos.Cluster.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection([silos.Cluster.Silos[0].SiloAddress], TimeSpan.Zero);
         Assert.DoesNotContain("a", registry.Keys);
 
         // the activation that held the sequence is gone: the call reaches a fresh one through the grain, which does not know it
-        var e = await Assert.ThrowsAsync<ChorusException>(() => local.Append(handle, [5], 4).WaitAsync(TimeSpan.FromSeconds(30)));
+        var e = await Assert.ThrowsAsync<ChorusException>(() => local.Edit(handle, SequenceEditRequest.Append([5], 4)).WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal(ChorusErrorKind.FailedPrecondition, e.Kind);
         Assert.Equal(0, (await local.Slots()).ActiveSequences);
     }

@@ -10,26 +10,28 @@ namespace Chorus.Grains;
 /// </summary>
 internal sealed class DraftProposer
 {
-    private readonly DraftRequest _request;
+    private readonly EditDraft _request;
     private readonly LlamaVocabulary _vocabulary;
     private readonly Sampler? _sampler;
     private readonly float[] _logProbs;
     private readonly double[] _probabilities;
     private readonly List<int> _tokens;
 
-    public DraftProposer(DraftRequest request, LlamaVocabulary vocabulary)
+    public DraftProposer(EditDraft request, LlamaVocabulary vocabulary)
     {
         _request = request;
         _vocabulary = vocabulary;
         _tokens = new List<int>(request.Count);
-        if (request.Count < 0) throw new ChorusException(ChorusErrorKind.InvalidArgument, $"cannot draft {request.Count} tokens");
         if (request.Sampling is { } s)
         {
             _sampler = new Sampler(new SamplerOptions { Temperature = s.Temperature, TopK = s.TopK, TopP = s.TopP, MinP = s.MinP });
             if (_sampler.IsGreedy) _sampler = null;
         }
         if (_sampler is not null && (request.Uniforms?.Length ?? 0) < request.Count)
-            throw new ChorusException(ChorusErrorKind.InvalidArgument, $"sampled drafts need {request.Count} uniform numbers, got {request.Uniforms?.Length ?? 0}");
+            throw new ChorusException(ChorusErrorKind.InvalidArgument, $"sampled drafts need {request.Count} uniform numbers, got {request.Uniforms?.Length ?? 0}")
+            {
+                Field = "Draft.Uniforms",
+            };
         _logProbs = _sampler is null ? [] : new float[vocabulary.Count];
         _probabilities = _sampler is null ? [] : new double[vocabulary.Count];
     }

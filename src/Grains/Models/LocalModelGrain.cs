@@ -34,29 +34,8 @@ internal sealed class LocalModelGrain(LocalModel model, IModelGrain grain, Local
         }
     }
 
-    public Task<SequenceOpened> Prefill(SequenceHandle sequence, string prompt, int topK, int positionsTopK, bool evidence, CancellationToken cancellationToken = default) =>
-        Call(e => e.Prefill(sequence, prompt, topK, positionsTopK, evidence, cancellationToken), g => g.Prefill(sequence, prompt, topK, positionsTopK, evidence, cancellationToken));
-
-    public Task<SequenceOpened> PrefillChat(SequenceHandle sequence, string formattedChat, int topK, int positionsTopK, bool evidence, CancellationToken cancellationToken = default) =>
-        Call(e => e.PrefillChat(sequence, formattedChat, topK, positionsTopK, evidence, cancellationToken), g => g.PrefillChat(sequence, formattedChat, topK, positionsTopK, evidence, cancellationToken));
-
-    public Task<SequenceStep> Append(SequenceHandle sequence, int[] tokens, int topK, CancellationToken cancellationToken = default) =>
-        Call(e => e.Append(sequence, tokens, topK, cancellationToken), g => g.Append(sequence, tokens, topK, cancellationToken));
-
-    public Task<SequenceStep> SyncText(SequenceHandle sequence, string text, int topK, CancellationToken cancellationToken = default) =>
-        Call(e => e.SyncText(sequence, text, topK, cancellationToken), g => g.SyncText(sequence, text, topK, cancellationToken));
-
-    public Task<SequenceRows> Extend(SequenceHandle sequence, int keep, int[] tokens, int topK, CancellationToken cancellationToken = default) =>
-        Call(e => e.Extend(sequence, keep, tokens, topK, cancellationToken), g => g.Extend(sequence, keep, tokens, topK, cancellationToken));
-
-    public Task<SequenceDraft> Draft(SequenceHandle sequence, DraftRequest request, CancellationToken cancellationToken = default) =>
-        Call(e => e.Draft(sequence, request, cancellationToken), g => g.Draft(sequence, request, cancellationToken));
-
-    public Task<SequenceRows> SyncDraft(SequenceHandle sequence, string text, int[] prefixLengths, int topK, CancellationToken cancellationToken = default) =>
-        Call(e => e.SyncDraft(sequence, text, prefixLengths, topK, cancellationToken), g => g.SyncDraft(sequence, text, prefixLengths, topK, cancellationToken));
-
-    public Task<SequenceStep> SyncTail(SequenceHandle sequence, int keepChars, string tail, int topK, CancellationToken cancellationToken = default) =>
-        Call(e => e.SyncTail(sequence, keepChars, tail, topK, cancellationToken), g => g.SyncTail(sequence, keepChars, tail, topK, cancellationToken));
+    public Task<SequenceEditReply> Edit(SequenceHandle sequence, SequenceEditRequest request, CancellationToken cancellationToken = default) =>
+        Call(e => e.Edit(sequence, request, cancellationToken), g => g.Edit(sequence, request, cancellationToken));
 
     public Task<SequenceHandle> Fork(SequenceHandle sequence) => Call(e => e.Fork(sequence), g => g.Fork(sequence));
 

@@ -44,34 +44,62 @@ internal sealed class ModelEndpoint(ModelScheduler scheduler, string key, string
             }
     }
 
-    public Task<SequenceOpened> Prefill(SequenceHandle sequence, string prompt, int topK, int positionsTopK, bool evidence, CancellationToken cancellationToken = default) =>
-        PrefillCore(sequence, prompt, topK, positionsTopK, evidence, parseSpecial: false, cancellationToken);
-
-    public Task<SequenceOpened> PrefillChat(SequenceHandle sequence, string formattedChat, int topK, int positionsTopK, bool evidence, CancellationToken cancellationToken = default) =>
-        PrefillCore(sequence, formattedChat, topK, positionsTopK, evidence, parseSpecial: true, cancellationToken);
-
-    private async Task<SequenceOpened> PrefillCore(SequenceHandle sequence, string prompt, int topK, int positionsTopK, bool evidence, bool parseSpecial, CancellationToken cancellationToken)
+    /// <summary>
+    /// The one edit verb: checks the request's shape, plans its edit on the scheduler's thread (a whole text may be tokenized
+    /// before, on the thread pool), applies it batched with the other ready edits, and answers what it asked for; a draft then
+    /// proposes its tokens one decode each.
+    /// </summary>
+    public async Task<SequenceEditReply> Edit(SequenceHandle sequence, SequenceEditRequest request, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(prompt);
+        EditRequestRules.Check(request, modelId, scheduler.Runner.SequenceContextSize);
         var lease = scheduler.Find(sequence);
         using var use = lease.Use();
-        using var span = ChorusTelemetry.StartMemberSpan("chorus.member.prefill", key, silo);
+        var wire = WireConversions.ToRequest(request.TopK);
+        if (request.Draft is { } draft) return await Draft(lease, request, draft, wire, cancellationToken);
+        var prefill = request.KeepTokens == 0 && request.Text is not null;
+        using var span = prefill ? ChorusTelemetry.StartMemberSpan("chorus.member.prefill", key, silo) : null;
         var started = Stopwatch.GetTimestamp();
+        var chars = EditPlanner.HasWholeText(request) ? request.Text!.Length * Math.Max(1, request.PrefixLengths?.Length ?? 0) : 0;
+        int[]? rows = null;
         TextEdit plan;
         EditResult result;
         try
         {
-            (plan, result) = await Run(lease, prompt.Length, () => lease.Text.PlanPrefill(prompt, WireConversions.ToRequest(topK), evidence, positionsTopK, parseSpecial), cancellationToken);
+            (plan, result) = await Run(lease, chars, () =>
+            {
+                var planned = EditPlanner.Plan(lease.Text, request, wire, modelId);
+                rows = planned.Rows;
+                return planned.Edit;
+            }, cancellationToken);
         }
-        catch (ChorusException e) when (e.Kind == ChorusErrorKind.OutOfRange)
+        catch (ChorusException e) when (prefill && e.Kind == ChorusErrorKind.OutOfRange)
         {
             // a context that fills while generating ends a generation; a prompt that cannot fit at all is the request's fault
             throw new ChorusException(ChorusErrorKind.InvalidArgument, $"model '{modelId}': the prompt does not fit: {e.Message}");
         }
-        var logProbs = result.TokenLogProbs ?? NotComputed(plan.Edit.Tokens.Length);
-        var seen = new PromptEvidenceData(plan.Edit.Tokens, logProbs, plan.Offsets, result.Positions?.Select(p => p?.ToData()).ToArray());
-        span?.SetTag("chorus.prompt_tokens", plan.Edit.Tokens.Length);
-        return new SequenceOpened(seen, result.Next.ToData(), Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        if (prefill) span?.SetTag("chorus.prompt_tokens", plan.Edit.Tokens.Length);
+        else metrics.StepLatency.Record(ms / 1000, _tag);
+        var edit = plan.Edit;
+        var many = request.AllRows || request.PrefixLengths is not null;
+        return new SequenceEditReply(many ? null : result.Next.ToData(), many ? Rows(result.Rows!, rows) : [], edit.Tokens, plan.RolledBack, edit.Keep + edit.Tokens.Length, ms)
+        {
+            QueueMilliseconds = result.QueueMilliseconds, DecodeMilliseconds = result.DecodeMilliseconds, ReadMilliseconds = result.ReadMilliseconds,
+            Evidence = prefill ? new PromptEvidenceData(edit.Tokens, result.TokenLogProbs ?? NotComputed(edit.Tokens.Length), plan.Offsets,
+                result.Positions?.Select(p => p?.ToData()).ToArray()) : null,
+        };
+    }
+
+    // the reply's rows: picked[i] is the edit's row for entry i (null = every row, in order; −1 = not available)
+    private static DistributionData?[] Rows(TokenDistribution[] all, int[]? picked)
+    {
+        var data = new DistributionData?[picked?.Length ?? all.Length];
+        for (var i = 0; i < data.Length; i++)
+        {
+            var row = picked is null ? i : picked[i];
+            data[i] = row >= 0 ? all[row].ToData() : null;
+        }
+        return data;
     }
 
     private static float[] NotComputed(int tokens)
@@ -81,82 +109,34 @@ internal sealed class ModelEndpoint(ModelScheduler scheduler, string key, string
         return logProbs;
     }
 
-    public Task<SequenceStep> Append(SequenceHandle sequence, int[] tokens, int topK, CancellationToken cancellationToken = default)
+    // The edit, then up to Count proposals, each decoded alone (it depends on the row before it) in its own scheduler edit.
+    private async Task<SequenceEditReply> Draft(SlotLease lease, SequenceEditRequest request, EditDraft draft, DistributionRequest wire, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(tokens);
-        var lease = scheduler.Find(sequence);
-        return Step(lease, 0, () => lease.Text.PlanAppend(tokens, WireConversions.ToRequest(topK)), cancellationToken);
-    }
-
-    public Task<SequenceStep> SyncText(SequenceHandle sequence, string text, int topK, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        var lease = scheduler.Find(sequence);
-        return Step(lease, text.Length, () => lease.Text.PlanSync(text, WireConversions.ToRequest(topK)), cancellationToken);
-    }
-
-    public Task<SequenceStep> SyncTail(SequenceHandle sequence, int keepChars, string tail, int topK, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(tail);
-        var lease = scheduler.Find(sequence);
-        // the text the sequence covers is read where it changes: on the scheduler's thread, after every earlier edit
-        return Step(lease, 0, () =>
-        {
-            var covered = lease.Text.Text;
-            if (keepChars < 0 || keepChars > covered.Length)
-                throw new ChorusException(ChorusErrorKind.InvalidArgument,
-                    $"cannot keep {keepChars} chars of the text a sequence of model '{modelId}' covers ({covered.Length} chars); send the whole text with SyncText");
-            return lease.Text.PlanSync(string.Concat(covered.AsSpan(0, keepChars), tail), WireConversions.ToRequest(topK));
-        }, cancellationToken);
-    }
-
-    public Task<SequenceRows> Extend(SequenceHandle sequence, int keep, int[] tokens, int topK, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(tokens);
-        var lease = scheduler.Find(sequence);
-        return Rows(lease, 0, () => (PlanExtend(lease, keep, tokens, WireConversions.ToRequest(topK), allRows: true), null), cancellationToken);
-    }
-
-    // keep n tokens, append tokens by id (the text becomes unknown, as with Append)
-    private TextEdit PlanExtend(SlotLease lease, int keep, int[] tokens, DistributionRequest request, bool allRows)
-    {
-        var length = lease.Sequence.Length;
-        if (keep < 0 || keep > length)
-            throw new ChorusException(ChorusErrorKind.InvalidArgument, $"cannot keep {keep} tokens of a sequence of model '{modelId}' that holds {length}");
-        var edit = lease.Text.PlanAppend(tokens, request);
-        return edit with { Edit = edit.Edit with { Keep = keep, AllRows = allRows }, RolledBack = length - keep };
-    }
-
-    public async Task<SequenceDraft> Draft(SequenceHandle sequence, DraftRequest request, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        var lease = scheduler.Find(sequence);
-        using var use = lease.Use();
         var started = Stopwatch.GetTimestamp();
-        var proposer = ErrorMapping.Guard(() => new DraftProposer(request, scheduler.Runner.Vocabulary));
-        var wire = WireConversions.ToRequest(request.TopK);
-        var rows = new List<DistributionData>(request.Count + 1);
-        var next = (await Run(lease, 0, () => PlanExtend(lease, request.Keep, request.Tokens, wire, allRows: false), cancellationToken)).Result.Next;
-        for (var i = 0; i < request.Count; i++)
+        var proposer = ErrorMapping.Guard(() => new DraftProposer(draft, scheduler.Runner.Vocabulary));
+        var rows = new List<DistributionData?>(draft.ReturnRows ? draft.Count + 1 : 0);
+        var (plan, result) = await Run(lease, 0, () => EditPlanner.Plan(lease.Text, request, wire, modelId).Edit, cancellationToken);
+        var (rolledBack, decoded) = (plan.RolledBack, new List<int>(plan.Edit.Tokens));
+        var (queue, decode, read) = (result.QueueMilliseconds, result.DecodeMilliseconds, result.ReadMilliseconds);
+        var next = result.Next;
+        for (var i = 0; i < draft.Count; i++)
         {
-            if (request.ReturnRows) rows.Add(next.ToData());
+            if (draft.ReturnRows) rows.Add(next.ToData());
             var token = proposer.Propose(next, i);
-            if (proposer.Ended(token) || (i == request.Count - 1 && !request.DecodeLast)) break;
-            next = (await Run(lease, 0, () => PlanExtend(lease, lease.Sequence.Length, [token], wire, allRows: false), cancellationToken)).Result.Next;
-            if (request.ReturnRows && i == request.Count - 1) rows.Add(next.ToData());
+            if (proposer.Ended(token) || (i == draft.Count - 1 && !draft.DecodeLast)) break;
+            (plan, result) = await Run(lease, 0, () => lease.Text.PlanAppend([token], wire), cancellationToken);
+            decoded.Add(token);
+            (queue, decode, read) = (queue + result.QueueMilliseconds, decode + result.DecodeMilliseconds, read + result.ReadMilliseconds);
+            next = result.Next;
+            if (draft.ReturnRows && i == draft.Count - 1) rows.Add(next.ToData());
         }
-        if (request.ReturnRows && request.Count == 0) rows.Add(next.ToData());
+        if (draft.ReturnRows && draft.Count == 0) rows.Add(next.ToData());
         var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         metrics.StepLatency.Record(ms / 1000, _tag);
-        return new SequenceDraft(proposer.Tokens, [.. rows], lease.Sequence.Length, ms);
-    }
-
-    public Task<SequenceRows> SyncDraft(SequenceHandle sequence, string text, int[] prefixLengths, int topK, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        ArgumentNullException.ThrowIfNull(prefixLengths);
-        var lease = scheduler.Find(sequence);
-        return Rows(lease, text.Length * Math.Max(1, prefixLengths.Length), () => DraftSync.Plan(lease.Text, text, prefixLengths, WireConversions.ToRequest(topK)), cancellationToken);
+        return new SequenceEditReply(null, [.. rows], [.. decoded], rolledBack, plan.Edit.Keep + plan.Edit.Tokens.Length, ms)
+        {
+            QueueMilliseconds = queue, DecodeMilliseconds = decode, ReadMilliseconds = read, Drafted = proposer.Tokens,
+        };
     }
 
     public async Task<SequenceHandle> Fork(SequenceHandle sequence)
@@ -206,8 +186,8 @@ internal sealed class ModelEndpoint(ModelScheduler scheduler, string key, string
             SequenceHandle? handle = null;
             await foreach (var e in Admit(owner, 1, cancellationToken))
                 if (e is AdmissionGranted g) handle = g.Handles[0];
-            var opened = await Prefill(handle!, context, topK, 0, evidence: false, cancellationToken);
-            return (opened.Next, opened.Evidence.TokenIds.Length);
+            var opened = await Edit(handle!, SequenceEditRequest.Prefill(context, topK), cancellationToken);
+            return (opened.Next!, opened.Decoded.Length);
         }
         finally
         {
@@ -232,43 +212,6 @@ internal sealed class ModelEndpoint(ModelScheduler scheduler, string key, string
         {
             Waiting = s.Waiting, SweptSequences = s.SweptSequences, Healthy = s.Healthy,
         });
-    }
-
-    private async Task<SequenceStep> Step(SlotLease lease, int chars, Func<TextEdit> plan, CancellationToken cancellationToken)
-    {
-        using var use = lease.Use();
-        var started = Stopwatch.GetTimestamp();
-        var (edit, result) = await Run(lease, chars, plan, cancellationToken);
-        var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        metrics.StepLatency.Record(ms / 1000, _tag);
-        return new SequenceStep(result.Next.ToData(), edit.Edit.Tokens, edit.RolledBack, ms)
-        {
-            QueueMilliseconds = result.QueueMilliseconds, DecodeMilliseconds = result.DecodeMilliseconds, ReadMilliseconds = result.ReadMilliseconds,
-        };
-    }
-
-    // a multi-row edit: rows[i] picks the edit's row for entry i (null = every row, in order; −1 = not available)
-    private async Task<SequenceRows> Rows(SlotLease lease, int chars, Func<(TextEdit Edit, int[]? Rows)> plan, CancellationToken cancellationToken)
-    {
-        using var use = lease.Use();
-        var started = Stopwatch.GetTimestamp();
-        int[]? rows = null;
-        var (edit, result) = await Run(lease, chars, () =>
-        {
-            var planned = plan();
-            rows = planned.Rows;
-            return planned.Edit;
-        }, cancellationToken);
-        var all = result.Rows!;
-        var data = rows is null ? new DistributionData?[all.Length] : new DistributionData?[rows.Length];
-        for (var i = 0; i < data.Length; i++)
-        {
-            var row = rows is null ? i : rows[i];
-            data[i] = row >= 0 ? all[row].ToData() : null;
-        }
-        var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        metrics.StepLatency.Record(ms / 1000, _tag);
-        return new SequenceRows(data, edit.Edit.Tokens, edit.RolledBack, ms);
     }
 
     // Plans on the scheduler's thread; only a long text is tokenized on the thread pool first (its plan then assumes the

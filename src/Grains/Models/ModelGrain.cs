@@ -92,29 +92,8 @@ internal sealed class ModelGrain(
 
     public IAsyncEnumerable<AdmissionEvent> Admit(Guid owner, int count, CancellationToken cancellationToken = default) => Endpoint.Admit(owner, count, cancellationToken);
 
-    public Task<SequenceOpened> Prefill(SequenceHandle sequence, string prompt, int topK, int positionsTopK, bool evidence, CancellationToken cancellationToken = default) =>
-        Endpoint.Prefill(sequence, prompt, topK, positionsTopK, evidence, cancellationToken);
-
-    public Task<SequenceOpened> PrefillChat(SequenceHandle sequence, string formattedChat, int topK, int positionsTopK, bool evidence, CancellationToken cancellationToken = default) =>
-        Endpoint.PrefillChat(sequence, formattedChat, topK, positionsTopK, evidence, cancellationToken);
-
-    public Task<SequenceStep> Append(SequenceHandle sequence, int[] tokens, int topK, CancellationToken cancellationToken = default) =>
-        Endpoint.Append(sequence, tokens, topK, cancellationToken);
-
-    public Task<SequenceStep> SyncText(SequenceHandle sequence, string text, int topK, CancellationToken cancellationToken = default) =>
-        Endpoint.SyncText(sequence, text, topK, cancellationToken);
-
-    public Task<SequenceStep> SyncTail(SequenceHandle sequence, int keepChars, string tail, int topK, CancellationToken cancellationToken = default) =>
-        Endpoint.SyncTail(sequence, keepChars, tail, topK, cancellationToken);
-
-    public Task<SequenceRows> Extend(SequenceHandle sequence, int keep, int[] tokens, int topK, CancellationToken cancellationToken = default) =>
-        Endpoint.Extend(sequence, keep, tokens, topK, cancellationToken);
-
-    public Task<SequenceDraft> Draft(SequenceHandle sequence, DraftRequest request, CancellationToken cancellationToken = default) =>
-        Endpoint.Draft(sequence, request, cancellationToken);
-
-    public Task<SequenceRows> SyncDraft(SequenceHandle sequence, string text, int[] prefixLengths, int topK, CancellationToken cancellationToken = default) =>
-        Endpoint.SyncDraft(sequence, text, prefixLengths, topK, cancellationToken);
+    public Task<SequenceEditReply> Edit(SequenceHandle sequence, SequenceEditRequest request, CancellationToken cancellationToken = default) =>
+        Endpoint.Edit(sequence, request, cancellationToken);
 
     public Task<SequenceHandle> Fork(SequenceHandle sequence) => Endpoint.Fork(sequence);
 

@@ -177,7 +177,7 @@ internal sealed class FusedRun : IAsyncDisposable
         Fusion = Method.Prepare(new FusionRequest
         {
             Members = fusionMembers,
-            Evidence = evidence ? opened.Select(o => o.Evidence.ToEvidence()).ToList() : null,
+            Evidence = evidence ? opened.Select(o => o.Evidence!.ToEvidence()).ToList() : null,
             PromptText = Prompt,
             Maps = catalog.Maps,
         });
@@ -220,7 +220,7 @@ internal sealed class FusedRun : IAsyncDisposable
                 ? m.Sequence!.AppendAsync(token, Requirements.TopK, ct)
                 : m.Sequence!.SyncTailAsync(piece, Requirements.TopK, ct));
             Timings.Member(i, Stopwatch.GetElapsedTime(called).TotalMilliseconds, step);
-            m.Current = step.Next.ToDistribution();
+            m.Current = step.Next!.ToDistribution();
             m.LastTokens = step.Decoded;
         }));
         Timings.End();

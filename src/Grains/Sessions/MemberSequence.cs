@@ -9,11 +9,13 @@ namespace Chorus.Grains;
 /// member of another vocabulary the characters of the shared text synced so far — and every edit a session makes on
 /// it. Each mode edits through it: plain steps append a token or sync the text's tail; speculative rounds roll back to
 /// the prefix that still agrees with the committed tokens and extend, draft or verify in one decode. Closing frees the
-/// slot; the owner-wide release when the session ends (and the model's idle sweep) remain the safety net.
+/// slot; the owner-wide release when the session ends (and the model's idle sweep) remain the safety net. Every edit is
+/// the model's one verb (<see cref="IModelGrain.Edit"/>), in the shape each of these methods names.
 /// </summary>
 internal sealed class MemberSequence(IModelGrain grain, SequenceHandle handle, int contextSize)
 {
     private readonly List<int> _tokens = []; // after the prompt, in the fused vocabulary
+    private bool _chat; // the prompt was a conversation: its syncs parse special-token markers as its prefill did
 
     public IModelGrain Grain { get; } = grain;
     public SequenceHandle Handle { get; private set; } = handle;
@@ -37,30 +39,31 @@ internal sealed class MemberSequence(IModelGrain grain, SequenceHandle handle, i
     /// Makes the sequence hold exactly <paramref name="prompt"/> — a conversation in the member's chat template when
     /// <paramref name="chat"/> (its markers parsed as special tokens, here and in later syncs).
     /// </summary>
-    public async Task<SequenceOpened> PrefillAsync(string prompt, bool chat, int topK, int positionsTopK, bool evidence, CancellationToken ct)
+    public async Task<SequenceEditReply> PrefillAsync(string prompt, bool chat, int topK, int positionsTopK, bool evidence, CancellationToken ct)
     {
-        var opened = chat
-            ? await Grain.PrefillChat(Handle, prompt, topK, positionsTopK, evidence, ct)
-            : await Grain.Prefill(Handle, prompt, topK, positionsTopK, evidence, ct);
-        PromptTokens = opened.Evidence.TokenIds.Length;
+        SequenceEditReply opened;
+        using (ChorusTelemetry.PrefillCall()) // the one call per member that keeps its trace span
+            opened = await Grain.Edit(Handle, SequenceEditRequest.Prefill(prompt, topK, evidence, positionsTopK, parseSpecial: chat), ct);
+        _chat = chat;
+        PromptTokens = opened.Decoded.Length;
         CoveredChars = prompt.Length;
-        AfterPrompt = opened.Next.ToDistribution();
+        AfterPrompt = opened.Next!.ToDistribution();
         _tokens.Clear();
         return opened;
     }
 
     /// <summary>Appends one token of the fused vocabulary (a member that shares it) and returns the next distribution.</summary>
-    public async Task<SequenceStep> AppendAsync(int token, int topK, CancellationToken ct)
+    public async Task<SequenceEditReply> AppendAsync(int token, int topK, CancellationToken ct)
     {
-        var step = await Grain.Append(Handle, [token], topK, ct);
+        var step = await Grain.Edit(Handle, SequenceEditRequest.Append([token], topK), ct);
         _tokens.Add(token);
         return step;
     }
 
     /// <summary>Brings a member of another vocabulary to the text it covers plus <paramref name="tail"/>.</summary>
-    public async Task<SequenceStep> SyncTailAsync(string tail, int topK, CancellationToken ct)
+    public async Task<SequenceEditReply> SyncTailAsync(string tail, int topK, CancellationToken ct)
     {
-        var step = await Grain.SyncTail(Handle, CoveredChars, tail, topK, ct);
+        var step = await Grain.Edit(Handle, SequenceEditRequest.Sync(CoveredChars, tail, topK, parseSpecial: _chat), ct);
         CoveredChars += tail.Length;
         return step;
     }
@@ -69,9 +72,9 @@ internal sealed class MemberSequence(IModelGrain grain, SequenceHandle handle, i
     /// Brings a member of another vocabulary to <paramref name="text"/> and returns the distribution after each of its
     /// prefixes (speculative verification across vocabularies).
     /// </summary>
-    public async Task<SequenceRows> SyncDraftAsync(string text, int[] prefixLengths, int topK, CancellationToken ct)
+    public async Task<SequenceEditReply> SyncDraftAsync(string text, int[] prefixLengths, int topK, CancellationToken ct)
     {
-        var rows = await Grain.SyncDraft(Handle, text, prefixLengths, topK, ct);
+        var rows = await Grain.Edit(Handle, SequenceEditRequest.VerifyText(text, prefixLengths, topK, parseSpecial: _chat), ct);
         CoveredChars = text.Length;
         return rows;
     }
@@ -91,7 +94,7 @@ internal sealed class MemberSequence(IModelGrain grain, SequenceHandle handle, i
         extra.CopyTo(tokens.AsSpan(committed.Count - common));
         _tokens.RemoveRange(common, _tokens.Count - common);
         if (tokens.Length == 0) return (AfterPrompt!, [], 0);
-        var step = await Grain.Extend(Handle, PromptTokens + common, tokens, topK, ct);
+        var step = await Grain.Edit(Handle, SequenceEditRequest.Verify(PromptTokens + common, tokens, topK), ct);
         _tokens.AddRange(tokens);
         var pending = committed.Count - common;
         var after = pending > 0 ? step.Rows[pending - 1]!.ToDistribution() : AfterPrompt!;
@@ -102,7 +105,7 @@ internal sealed class MemberSequence(IModelGrain grain, SequenceHandle handle, i
     /// Drafts on the sequence in one call: decodes the committed tokens it lacks (or, when it lacks none, the
     /// <paramref name="first"/> draft the caller already proposed) and proposes up to <paramref name="count"/> more.
     /// </summary>
-    public async Task<SequenceDraft> DraftAsync(IReadOnlyList<int> committed, int? first, int count, bool decodeLast, int topK, bool rows,
+    public async Task<SequenceEditReply> DraftAsync(IReadOnlyList<int> committed, int? first, int count, bool decodeLast, int topK, bool rows,
         SamplingSpec? sampling, double[]? uniforms, CancellationToken ct)
     {
         var common = Common(committed);
@@ -114,10 +117,10 @@ internal sealed class MemberSequence(IModelGrain grain, SequenceHandle handle, i
             for (var i = common; i < committed.Count; i++) pending.Add(committed[i]);
         }
         _tokens.RemoveRange(common, _tokens.Count - common);
-        var draft = await Grain.Draft(Handle, new DraftRequest(PromptTokens + common, [.. pending], count, decodeLast, topK, rows, sampling, uniforms), ct);
+        var draft = await Grain.Edit(Handle, SequenceEditRequest.Drafting(PromptTokens + common, [.. pending], new EditDraft(count, decodeLast, rows, sampling, uniforms), topK), ct);
         // the cache now holds the pending tokens and the proposals the grain decoded
         _tokens.AddRange(pending);
-        for (var i = 0; _tokens.Count < draft.Length - PromptTokens; i++) _tokens.Add(draft.Tokens[i]);
+        for (var i = 0; _tokens.Count < draft.Length - PromptTokens; i++) _tokens.Add(draft.Drafted[i]);
         return draft;
     }
 

@@ -32,7 +32,7 @@ internal sealed class StepTimings
     }
 
     /// <summary>One member's call: its wall time as the session saw it and what the grain reported.</summary>
-    public void Member(int index, double callMilliseconds, SequenceStep step) => Member(index, callMilliseconds, MemberTime.Of(step));
+    public void Member(int index, double callMilliseconds, SequenceEditReply step) => Member(index, callMilliseconds, MemberTime.Of(step));
 
     /// <summary>One member's call: its wall time as the session saw it and the grain's own time, as far as it was split.</summary>
     public void Member(int index, double callMilliseconds, MemberTime step)
@@ -76,5 +76,5 @@ internal sealed class StepTimings
 /// </summary>
 internal readonly record struct MemberTime(double Milliseconds, double Queue = 0, double Decode = 0, double Read = 0)
 {
-    public static MemberTime Of(SequenceStep step) => new(step.Milliseconds, step.QueueMilliseconds, step.DecodeMilliseconds, step.ReadMilliseconds);
+    public static MemberTime Of(SequenceEditReply step) => new(step.Milliseconds, step.QueueMilliseconds, step.DecodeMilliseconds, step.ReadMilliseconds);
 }

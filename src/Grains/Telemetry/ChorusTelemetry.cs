@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Orleans.Runtime;
 
 namespace Chorus.Grains;
 
@@ -19,7 +20,30 @@ public static class ChorusTelemetry
     /// <summary>The Orleans activity sources whose grain-call spans link the silos (Orleans' AddActivityPropagation).</summary>
     public const string OrleansApplicationSource = "Microsoft.Orleans.Application", OrleansRuntimeSource = "Microsoft.Orleans.Runtime";
 
+    /// <summary>The Orleans request-context key that marks a member's prefill call (<see cref="PrefillCall"/>).</summary>
+    public const string PrefillCallKey = "chorus.prefill";
+
     public static ActivitySource Source { get; } = new(SourceName);
+
+    /// <summary>
+    /// Marks the grain calls made until the scope ends as a member's prefill. The model grain's one edit verb serves every
+    /// step too, whose calls have no span; the prefill's call links the session's trace to the member's silo and keeps its
+    /// span. The trace sampler reads the mark on both ends of the call (the request context travels with it).
+    /// </summary>
+    public static PrefillScope PrefillCall()
+    {
+        RequestContext.Set(PrefillCallKey, true);
+        return default;
+    }
+
+    /// <summary>True inside <see cref="PrefillCall"/>, on the caller's side and in the grain call it makes.</summary>
+    public static bool IsPrefillCall => RequestContext.Get(PrefillCallKey) is true;
+
+    /// <summary>Ends a <see cref="PrefillCall"/> mark.</summary>
+    public readonly struct PrefillScope : IDisposable
+    {
+        public void Dispose() => RequestContext.Remove(PrefillCallKey);
+    }
 
     /// <summary>
     /// A span of one member's work on the silo that serves it, tagged with the model and the silo. Not made current when

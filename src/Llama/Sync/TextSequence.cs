@@ -37,6 +37,9 @@ public sealed class TextSequence
     /// <summary>Character offset of each token in <see cref="Text"/>.</summary>
     public IReadOnlyList<int> Offsets => _offsets;
 
+    /// <summary>Whether the prefill parsed special-token markers (a chat prompt): every later sync tokenizes the same way.</summary>
+    public bool ParseSpecial => _parseSpecial;
+
     /// <summary>How many syncs fell back to tokenizing the whole text (the tail did not tokenize consistently).</summary>
     public int FullRetokenizations { get; private set; }
 

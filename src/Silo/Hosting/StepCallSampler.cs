@@ -5,9 +5,10 @@ namespace Chorus.Silo;
 
 /// <summary>
 /// Chorus' trace sampler: parent-based with <c>Chorus:Telemetry:SampleRatio</c> for new traces, and — unless
-/// <c>StepSpans</c> is on — no span for the grain calls a generation makes once per step (a member's append, text sync,
-/// draft; the stream's next batch). Those would be hundreds of spans per request; each step is an event on the session
-/// span instead. The calls that link silos (admission, prefill, the session itself) keep their spans.
+/// <c>StepSpans</c> is on — no span for the grain calls a generation makes once per step (a member's edit: append, text
+/// sync, verification, draft; the stream's next batch). Those would be hundreds of spans per request; each step is an
+/// event on the session span instead. The calls that link silos (admission, prefill, the session itself) keep their
+/// spans: a prefill is an edit too, marked as such in the request context (<see cref="ChorusTelemetry.PrefillCall"/>).
 /// </summary>
 internal sealed class StepCallSampler(TelemetryOptions options) : Sampler
 {
@@ -15,13 +16,13 @@ internal sealed class StepCallSampler(TelemetryOptions options) : Sampler
     // extension's MoveNext<T> (its first batch comes with StartEnumeration<T>, which stays: the session and admission
     // spans start inside it)
     private static readonly string[] PerStepMethods =
-        ["/Append", "/SyncText", "/Extend", "/Draft", "/SyncDraft", "/SyncTail", "/MoveNext<T>", "/Slots"];
+        ["/Edit", "/MoveNext<T>", "/Slots"];
 
     private readonly Sampler _inner = new ParentBasedSampler(new TraceIdRatioBasedSampler(Math.Clamp(options.SampleRatio, 0, 1)));
 
     public override SamplingResult ShouldSample(in SamplingParameters samplingParameters)
     {
-        if (!options.StepSpans && IsPerStep(samplingParameters.Name)) return new SamplingResult(SamplingDecision.Drop);
+        if (!options.StepSpans && IsPerStep(samplingParameters.Name) && !ChorusTelemetry.IsPrefillCall) return new SamplingResult(SamplingDecision.Drop);
         return _inner.ShouldSample(samplingParameters);
     }
 

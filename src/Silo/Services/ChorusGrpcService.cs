@@ -68,7 +68,8 @@ internal sealed partial class ChorusGrpcService(
         RequestValidator.CheckText(request.Context, "context", Limits);
         directory.EnsureServed(request.Model);
         if (request.TopK < 0) throw new ChorusException(ChorusErrorKind.InvalidArgument, $"top_k must be ≥ 0 (0 = full logits), got {request.TopK}");
-        var (next, count) = await grains.GetGrain<IModelGrain>(request.Model).StepLogits(request.Context, request.TopK, context.CancellationToken);
+        // a model active in this silo is reached without an Orleans message, as a session reaches its members
+        var (next, count) = await ModelGrains.Get(grains, request.Model).StepLogits(request.Context, request.TopK, context.CancellationToken);
         return ApiMapping.ToReply(next, count);
     }
 }

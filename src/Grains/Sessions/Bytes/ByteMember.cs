@@ -49,7 +49,7 @@ internal sealed class ByteMember(RunMember member, BytePruning pruning)
         var opened = await Member.Sequence!.PrefillAsync(prompt[..split], chat, 0, 0, evidence: true, ct);
         Evidence = opened.Evidence;
         Member.Evidence = opened.Evidence;
-        _tree.Start(opened.Next.ToDistribution(), Member.Handle);
+        _tree.Start(opened.Next!.ToDistribution(), Member.Handle);
         ComputeNext();
         foreach (var b in System.Text.Encoding.UTF8.GetBytes(prompt[split..]))
         {
@@ -107,8 +107,8 @@ internal sealed class ByteMember(RunMember member, BytePruning pruning)
             if (handles[i] is not { } handle) return;
             try
             {
-                var step = await grain.Append(handle, [e.Child.Token], 0, ct);
-                _tree.Attach(e.Child, step.Next.ToDistribution(), handle);
+                var step = await grain.Edit(handle, SequenceEditRequest.Append([e.Child.Token], 0), ct);
+                _tree.Attach(e.Child, step.Next!.ToDistribution(), handle);
                 Decodes++;
             }
             catch (ChorusException x) when (x.Kind == ChorusErrorKind.OutOfRange)

@@ -111,7 +111,7 @@ internal static class FusedScorer
     internal static async Task<MemberScore> ScoreMember(RunMember m, string text, int promptChars, double weight, CancellationToken ct)
     {
         var opened = await m.Sequence!.PrefillAsync(text, chat: false, 1, 0, evidence: true, ct);
-        var e = opened.Evidence;
+        var e = opened.Evidence!;
         double nll = 0;
         var n = 0;
         var firstChar = text.Length;

@@ -71,11 +71,11 @@ internal sealed class SpeculativeDrafter : IDrafter
         for (var i = 0; i < draft.Rows.Length; i++)
         {
             var position = offset + i;
-            var d = draft.Rows[i].ToDistribution();
+            var d = draft.Rows[i]!.ToDistribution();
             if (member) rows[position][MemberIndex] = d;
             if (_sampling is not null && position < k) ProposalOf(d, position);
         }
-        drafts.AddRange(draft.Tokens);
+        drafts.AddRange(draft.Drafted);
         return [.. drafts];
     }
 
@@ -102,13 +102,13 @@ internal sealed class SpeculativeDrafter : IDrafter
         if (MemberIndex < 0)
         {
             var proposed = await _sequence.DraftAsync(prefix, null, k + 1, decodeLast: false, _topK, rows: false, null, null, ct);
-            return proposed.Tokens.Length == 0 ? new AheadDraft(-1, [], []) : new AheadDraft(proposed.Tokens[0], proposed.Tokens[1..], []);
+            return proposed.Drafted.Length == 0 ? new AheadDraft(-1, [], []) : new AheadDraft(proposed.Drafted[0], proposed.Drafted[1..], []);
         }
         var bonus = afterPrefix!.ArgMax();
         var draft = await _sequence.DraftAsync(prefix, bonus, k, decodeLast: true, _topK, rows: true, null, null, ct);
         var rows = new TokenDistribution[draft.Rows.Length];
-        for (var i = 0; i < rows.Length; i++) rows[i] = draft.Rows[i].ToDistribution();
-        return new AheadDraft(bonus, draft.Tokens, rows);
+        for (var i = 0; i < rows.Length; i++) rows[i] = draft.Rows[i]!.ToDistribution();
+        return new AheadDraft(bonus, draft.Drafted, rows);
     }
 
     private int Propose(TokenDistribution d, int i)
