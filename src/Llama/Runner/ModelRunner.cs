@@ -188,19 +188,30 @@ public sealed class ModelRunner : IDisposable
         ArgumentNullException.ThrowIfNull(edits);
         var room = Math.Clamp(maxTokens, 1, _batch.Capacity);
         _batch.Clear();
-        var spans = new List<(EditProgress Edit, int Count, int FirstRow)>();
+        // which tokens go is decided in the order given (the caller's priority) ...
+        var taken = new List<(EditProgress Edit, int Count)>();
+        var total = 0;
         foreach (var p in edits)
         {
             if (p.IsDone) continue;
-            if (_batch.Count == room) break;
+            if (total == room) break;
             CheckOwned(p.Edit.Sequence);
+            var count = Math.Min(p.Remaining, room - total);
+            taken.Add((p, count));
+            total += count;
+        }
+        // ... and they enter the batch in sequence-id order: with a KV stream per sequence llama.cpp splits a batch into
+        // micro-batches of consecutive sequence ids only, so 8 decode rows in arrival order could cost 8 graph runs
+        taken.Sort((a, b) => a.Edit.Edit.Sequence.Id.CompareTo(b.Edit.Edit.Sequence.Id));
+        var spans = new List<(EditProgress Edit, int Count, int FirstRow)>(taken.Count);
+        foreach (var (p, count) in taken)
+        {
             if (!p.RolledBack)
             {
                 Truncate(p.Edit.Sequence, p.Edit.Keep);
                 p.RolledBack = true;
             }
             var e = p.Edit;
-            var count = Math.Min(p.Remaining, room - _batch.Count);
             var firstRow = _batch.Count;
             for (var j = p.Decoded; j < p.Decoded + count; j++)
                 _batch.Add(e.Tokens[j], e.Keep + j, e.Sequence.Id, e.TokenLogProbs || e.AllRows || j == e.Tokens.Length - 1);

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using Chorus.Llama;
 using Chorus.Primitives;
 
@@ -18,13 +17,17 @@ public sealed class ChunkedPrefillTests(SchedulerModel model)
     private static readonly StepOptions Whole = new(PrefillStretch: 0, GatherSteps: 10);
 
     [Fact]
-    public async Task A_decoding_sequence_keeps_getting_tokens_while_a_long_prompt_prefills_beside_it()
+    public async Task A_decoding_sequence_gets_its_token_after_the_first_chunk_of_a_long_prompt_not_after_the_whole_prompt()
     {
-        var (chunkedTokens, chunkedRows) = await DecodeBesideLongPrefill(Chunked);
-        var (wholeTokens, wholeRows) = await DecodeBesideLongPrefill(Whole);
+        var (chunked, chunkedRows) = await DecodeBesideLongPrefill(Chunked);
+        var (whole, wholeRows) = await DecodeBesideLongPrefill(Whole);
 
-        Assert.True(chunkedTokens >= 4, $"the decoding sequence got {chunkedTokens} tokens while the 400-token prompt prefilled in chunks");
-        Assert.True(wholeTokens <= 2, $"without chunks the prompt takes one step, beside at most two decode steps; got {wholeTokens}");
+        // chunked: the decode row and the first chunk share the first step, and the prompt takes more steps after it
+        Assert.Equal(2, chunked[0].Sequences);
+        Assert.True(chunked[0].Rows < 401, $"the first step carried {chunked[0].Rows} rows: the prompt was not chunked");
+        Assert.True(chunked.Sum(s => s.Rows) >= 401 && chunked.Count >= 2, $"the prompt went in {chunked.Count} steps");
+        // whole (chunking off, the old scheduler): the decode row waits for the whole prompt's step
+        Assert.Equal(401, whole[0].Rows);
         using var fresh = new ModelRunner(model.Model, new LlamaContextOptions { ContextSize = 512, MaxSequences = 1, Threads = 1 });
         var expected = fresh.Apply([new SequenceEdit(fresh.Open(), 0, LongPrompt(), DistributionRequest.Full)])[0].Next.Logits;
         foreach (var rows in new[] { chunkedRows, wholeRows })
@@ -38,24 +41,23 @@ public sealed class ChunkedPrefillTests(SchedulerModel model)
         var leases = (await Admissions.Ask(scheduler, Guid.NewGuid(), 2).Granted()).Select(scheduler.Find).ToList();
         var (decoder, target) = (leases[0], leases[1]);
         await scheduler.Edit(decoder, new SequenceEdit(decoder.Sequence, 0, model.Tokens("Once upon a time"), DistributionRequest.Top(4)), default);
-        using var stop = new CancellationTokenSource();
-        var decoded = 0;
-        var loop = Task.Run(async () =>
-        {
-            while (!stop.IsCancellationRequested && decoder.Sequence.Length < 500)
-            {
-                await scheduler.Edit(decoder, SequenceEdit.Append(decoder.Sequence, [NextToken(decoder)], DistributionRequest.Top(4)), default);
-                Interlocked.Increment(ref decoded);
-            }
-        });
+        await scheduler.Edit(decoder, SequenceEdit.Append(decoder.Sequence, [NextToken(decoder)], DistributionRequest.Top(4)), default);
         using var cancel = new CancellationTokenSource();
+        var steps = 0;
+        // cancelled on the scheduler thread right after the first step (a decode row and the prompt's first chunk)
+        scheduler.Decoded += _ =>
+        {
+            if (Interlocked.Increment(ref steps) == 1) cancel.Cancel();
+        };
+        using var gate = new ManualResetEventSlim();
+        var held = scheduler.OnSchedulerThread(() => gate.Wait(TimeSpan.FromSeconds(10)));
+        var row = scheduler.Edit(decoder, SequenceEdit.Append(decoder.Sequence, [NextToken(decoder)], DistributionRequest.Top(4)), default);
         var prefill = scheduler.Edit(target, new SequenceEdit(target.Sequence, 0, LongPrompt(), DistributionRequest.Top(4)), cancel.Token);
-        var before = Volatile.Read(ref decoded);
-        while (Volatile.Read(ref decoded) < before + 2 && !prefill.IsCompleted) await Task.Delay(1);
-        await cancel.CancelAsync();
+        gate.Set();
+        await held;
+        await row;
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => prefill);
-        await stop.CancelAsync();
-        await loop;
+        Assert.True(target.Sequence.Length > 0, "the first chunk went in");
 
         // the sequence holds the chunks that were decoded, exactly; the next edit rolls back and serves a fresh prompt
         Assert.True(target.Sequence.Length < LongPrompt().Length);
@@ -68,30 +70,27 @@ public sealed class ChunkedPrefillTests(SchedulerModel model)
         Assert.True(scheduler.Healthy);
     }
 
-    // tokens the decoding sequence got between the long prompt's post and its prefill's end; and the prompt's next row
-    private async Task<(int Tokens, float[] Next)> DecodeBesideLongPrefill(StepOptions steps)
+    // a decode row and a 400-token prompt posted together (the scheduler thread held meanwhile): every decode step until
+    // the prompt is in, and the prompt's next row
+    private async Task<(List<DecodeStep> Steps, float[] Next)> DecodeBesideLongPrefill(StepOptions options)
     {
-        using var scheduler = model.Scheduler(slots: 2, context: 512, steps: steps);
+        using var scheduler = model.Scheduler(slots: 2, context: 512, steps: options);
         var leases = (await Admissions.Ask(scheduler, Guid.NewGuid(), 2).Granted()).Select(scheduler.Find).ToList();
         var (decoder, target) = (leases[0], leases[1]);
+        // teach the budget a decode-only step first, as a running replica knows it
         await scheduler.Edit(decoder, new SequenceEdit(decoder.Sequence, 0, model.Tokens("Once upon a time"), DistributionRequest.Top(4)), default);
-        var done = new ConcurrentQueue<long>();
-        using var stop = new CancellationTokenSource();
-        var loop = Task.Run(async () =>
-        {
-            while (!stop.IsCancellationRequested && decoder.Sequence.Length < 500)
-            {
-                await scheduler.Edit(decoder, SequenceEdit.Append(decoder.Sequence, [NextToken(decoder)], DistributionRequest.Top(4)), default);
-                done.Enqueue(Stopwatch.GetTimestamp());
-            }
-        });
-        while (done.Count < 3) await Task.Delay(1); // the decoding loop is in step
-        var posted = Stopwatch.GetTimestamp();
-        var result = await scheduler.Edit(target, new SequenceEdit(target.Sequence, 0, LongPrompt(), DistributionRequest.Full), default);
-        var finished = Stopwatch.GetTimestamp();
-        await stop.CancelAsync();
-        await loop;
-        return (done.Count(t => t > posted && t <= finished), result.Next.Logits.ToArray());
+        await scheduler.Edit(decoder, SequenceEdit.Append(decoder.Sequence, [NextToken(decoder)], DistributionRequest.Top(4)), default);
+        var steps = new ConcurrentQueue<DecodeStep>();
+        scheduler.Decoded += steps.Enqueue;
+        using var gate = new ManualResetEventSlim();
+        var held = scheduler.OnSchedulerThread(() => gate.Wait(TimeSpan.FromSeconds(10)));
+        var row = scheduler.Edit(decoder, SequenceEdit.Append(decoder.Sequence, [NextToken(decoder)], DistributionRequest.Top(4)), default);
+        var prompt = scheduler.Edit(target, new SequenceEdit(target.Sequence, 0, LongPrompt(), DistributionRequest.Full), default);
+        gate.Set();
+        await held;
+        await row;
+        var result = await prompt;
+        return ([.. steps], result.Next.Logits.ToArray());
     }
 
     private static int NextToken(SlotLease lease) => lease.Sequence.Tokens[^1] % 200 + 10; // any valid next token: the text does not matter here
