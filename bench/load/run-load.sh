@@ -4,6 +4,7 @@
 #   bench/load/run-load.sh [--model small|large] [--clients 16] [--slots 8] [--rounds 2] [--workloads single,chat,mixed]
 #       [--duration 30] [--threads 2] [--ctx N] [--pack] [--pack-members bench|zoo] [--pack-clients 1,16] [--pack-only]
 #       [--chorus-only | --llama-only] [--extra-silo-args "--Chorus:… …"] [--silo-b-args "--Chorus:… …"] [--gpu N]
+#       [--package-lib]
 #       [-- Chorus.LoadBench run arguments, e.g. --loads closed:16,open:8 --turns 5 --long-share 0.2]
 #
 # One llama-server (build/native-llama.sh; -np SLOTS, -c SLOTS × CTX, -t/-tb THREADS, --metrics) and one chorus-silo
@@ -26,7 +27,7 @@ ROOT=$PWD
 # shellcheck source=bench/load/servers.sh
 . bench/load/servers.sh
 MODEL_SIZE=small CLIENTS=16 SLOTS=8 ROUNDS=2 WORKLOADS=single DURATION=30 THREADS=2 CTX="" PACK=0 PACK_ONLY=0
-PACK_MEMBERS=bench PACK_CLIENTS="" SERVERS=both EXTRA="" SILO_B="" GPU="" PASS=()
+PACK_MEMBERS=bench PACK_CLIENTS="" SERVERS=both EXTRA="" SILO_B="" GPU="" PASS=() PACKAGE_LIB=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --model) MODEL_SIZE=$2; shift 2 ;;
@@ -46,6 +47,7 @@ while [ $# -gt 0 ]; do
     --extra-silo-args) EXTRA=$2; shift 2 ;;
     --silo-b-args) SILO_B=$2; shift 2 ;;
     --gpu) GPU=$2; shift 2 ;;
+    --package-lib) PACKAGE_LIB=1; shift ;;
     --) shift; PASS=("$@"); break ;;
     *) echo "unknown argument $1 (see the top of $0)" >&2; exit 2 ;;
   esac
@@ -81,7 +83,11 @@ fi
 if [ "$SERVERS" != chorus ] && [ "$PACK_ONLY" = 0 ]; then
   LLAMA_BIN=${LLAMA_BIN:-$ROOT/.cache/llama-native/build/bin}
   [ -x "$LLAMA_BIN/llama-server" ] || LLAMA_BIN=$(bash build/native-llama.sh llama-server)
+  # like for like: the silos decode with the very libraries llama-server was built with (--package-lib: the prebuilt
+  # package the tests and the demo use, which computes prompts about half as fast; docs/engine.md)
+  if [ "$PACKAGE_LIB" = 0 ] && [ -z "${CHORUS_LLAMA_LIB_DIR:-}" ]; then export CHORUS_LLAMA_LIB_DIR=$LLAMA_BIN; fi
 fi
+echo "chorus-silo decodes with: ${CHORUS_LLAMA_LIB_DIR:-the prebuilt package}" >&2
 mapfile -t FORGED < <("${LOAD[@]}" models --size "$MODEL_SIZE" --out "$MODELS" --count $([ "$PACK" = 1 ] && echo 3 || echo 1))
 MODEL=${FORGED[0]}
 
