@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Chorus.Contracts;
 using Chorus.Llama;
@@ -212,33 +213,27 @@ internal sealed class ModelScheduler : IDisposable
 
     private void Take(SchedulerWork work)
     {
-        try
+        var lease = (work as EditWork)?.Lease ?? ((ControlWork)work).After;
+        if (lease is not null)
         {
-            var lease = (work as EditWork)?.Lease ?? ((ControlWork)work).After;
-            if (lease is not null)
+            if (work is EditWork) _gather.Arrived(lease);
+            // one sequence's work applies in order: what comes while an edit of it is decoding waits until that is
+            // decoded and committed (a release or fork included: it never frees or copies half an edit)
+            if (_behind.TryGetValue(lease, out var queue))
             {
-                if (work is EditWork) _gather.Arrived(lease);
-                // one sequence's work applies in order: what comes while an edit of it is decoding waits until that is
-                // decoded and committed (a release or fork included: it never frees or copies half an edit)
-                if (_behind.TryGetValue(lease, out var queue))
-                {
-                    queue.Enqueue(work);
-                    return;
-                }
-                if (_running.Exists(e => ReferenceEquals(e.Lease, lease)))
-                {
-                    _behind[lease] = new Queue<SchedulerWork>([work]);
-                    return;
-                }
+                queue.Enqueue(work);
+                return;
             }
-            Run(work);
+            if (HasRunningEdit(lease))
+            {
+                _behind[lease] = new Queue<SchedulerWork>([work]);
+                return;
+            }
         }
-        catch (Exception e)
-        {
-            _logger.LogError(e, "model {Model}: scheduler work failed", _model);
-            work.Fail(SchedulerFaults.Internal(_model, e));
-        }
+        Run(work);
     }
+
+    private bool HasRunningEdit(SlotLease lease) => _running.Exists(e => ReferenceEquals(e.Lease, lease));
 
     // plans the edit against the sequence as every earlier edit left it, checks it, and lets it join the next step
     private void Start(EditWork edit)
@@ -269,21 +264,17 @@ internal sealed class ModelScheduler : IDisposable
             var next = queue.Dequeue();
             if (queue.Count == 0) _behind.Remove(lease);
             Run(next);
-            if (_running.Exists(e => ReferenceEquals(e.Lease, lease))) return;
+            if (HasRunningEdit(lease)) return;
         }
     }
 
-    // control work runs between steps, at once; an edit joins the next step
+    // control work runs between steps, at once; an edit joins the next step. A fault fails the item, never the thread
     private void Run(SchedulerWork work)
     {
-        if (work is EditWork edit)
-        {
-            Start(edit);
-            return;
-        }
         try
         {
-            ((ControlWork)work).Execute();
+            if (work is EditWork edit) Start(edit);
+            else ((ControlWork)work).Execute();
         }
         catch (Exception e)
         {
@@ -300,10 +291,7 @@ internal sealed class ModelScheduler : IDisposable
             var e = _running[i];
             Exception? gone = e.Cancellation.IsCancellationRequested ? new OperationCanceledException(e.Cancellation)
                 : !e.Lease.IsOpen ? Released(e) : null;
-            if (gone is null) continue;
-            _running.RemoveAt(i);
-            e.Fail(gone);
-            StartNext(e.Lease);
+            if (gone is not null) Drop(e, () => e.Fail(gone));
         }
         if (_running.Count == 0) return;
         // small edits (decode rows, verifications, short prompts) go whole and first; prefills follow in arrival order
@@ -319,16 +307,16 @@ internal sealed class ModelScheduler : IDisposable
         foreach (var e in _running)
             if (e.Progress!.Remaining > StepBudget.SmallEdit) order.Add(e);
         var budget = smallRows + _budget.PrefillTokens(decoding);
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var started = Stopwatch.GetTimestamp();
         try
         {
             // a lone edit may be aborted mid-decode by its caller; a shared decode is never aborted for one of many
             var (rows, sequences) = _runner.Step(order.ConvertAll(e => e.Progress!), budget, order.Count == 1 ? order[0].Cancellation : CancellationToken.None);
-            var ticks = System.Diagnostics.Stopwatch.GetTimestamp() - started;
+            var ticks = Stopwatch.GetTimestamp() - started;
             if (sequences > 1) Interlocked.Increment(ref _batchedSteps);
             Volatile.Write(ref _consecutiveFaults, 0);
             _budget.Observe(Math.Min(rows, smallRows), Math.Max(rows - smallRows, 0), ticks);
-            Decoded?.Invoke(new DecodeStep(rows, sequences, ticks * 1000.0 / System.Diagnostics.Stopwatch.Frequency));
+            Decoded?.Invoke(new DecodeStep(rows, sequences, ticks * 1000.0 / Stopwatch.Frequency));
         }
         catch (Exception e) when (order.Count > 1)
         {
@@ -338,9 +326,7 @@ internal sealed class ModelScheduler : IDisposable
         }
         catch (Exception e)
         {
-            _running.Remove(order[0]);
-            Fault(order[0], e);
-            StartNext(order[0].Lease);
+            Drop(order[0], () => Fault(order[0], e));
         }
         Finish(order, started);
     }
@@ -354,10 +340,16 @@ internal sealed class ModelScheduler : IDisposable
         }
         catch (Exception e)
         {
-            _running.Remove(edit);
-            Fault(edit, e);
-            StartNext(edit.Lease);
+            Drop(edit, () => Fault(edit, e));
         }
+    }
+
+    // a running edit that ends without a result: it leaves, fails, and what waited behind its sequence runs
+    private void Drop(EditWork edit, Action fail)
+    {
+        _running.Remove(edit);
+        fail();
+        StartNext(edit.Lease);
     }
 
     // edits decoded to the end complete (their text commits here first) and their sequences are expected back
@@ -368,11 +360,11 @@ internal sealed class ModelScheduler : IDisposable
         {
             if (e.FirstStep == 0 && e.Progress!.Steps > 0) e.FirstStep = started;
             if (!e.Progress!.IsDone || !_running.Remove(e)) continue;
-            e.Complete(e.Progress.Result() with { QueueMilliseconds = (e.FirstStep - e.Posted) * 1000.0 / System.Diagnostics.Stopwatch.Frequency });
+            e.Complete(e.Progress.Result() with { QueueMilliseconds = (e.FirstStep - e.Posted) * 1000.0 / Stopwatch.Frequency });
             served.Add(e.Lease);
             StartNext(e.Lease);
         }
-        _gather.StepEnded(served, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        _gather.StepEnded(served, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
     private ChorusException Released(EditWork e) =>

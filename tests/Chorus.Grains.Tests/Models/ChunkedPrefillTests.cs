@@ -28,8 +28,7 @@ public sealed class ChunkedPrefillTests(SchedulerModel model)
         Assert.True(chunked.Sum(s => s.Rows) >= 401 && chunked.Count >= 2, $"the prompt went in {chunked.Count} steps");
         // whole (chunking off, the old scheduler): the decode row waits for the whole prompt's step
         Assert.Equal(401, whole[0].Rows);
-        using var fresh = new ModelRunner(model.Model, new LlamaContextOptions { ContextSize = 512, MaxSequences = 1, Threads = 1 });
-        var expected = fresh.Apply([new SequenceEdit(fresh.Open(), 0, LongPrompt(), DistributionRequest.Full)])[0].Next.Logits;
+        var expected = FreshLogits(LongPrompt());
         foreach (var rows in new[] { chunkedRows, wholeRows })
             for (var t = 0; t < expected.Length; t++) Assert.Equal(expected[t], rows[t], 1e-3f);
     }
@@ -37,11 +36,8 @@ public sealed class ChunkedPrefillTests(SchedulerModel model)
     [Fact]
     public async Task A_cancelled_prefill_stops_between_chunks_and_its_sequence_serves_the_next_edit_exactly()
     {
-        using var scheduler = model.Scheduler(slots: 2, context: 512, steps: Chunked);
-        var leases = (await Admissions.Ask(scheduler, Guid.NewGuid(), 2).Granted()).Select(scheduler.Find).ToList();
-        var (decoder, target) = (leases[0], leases[1]);
-        await scheduler.Edit(decoder, new SequenceEdit(decoder.Sequence, 0, model.Tokens("Once upon a time"), DistributionRequest.Top(4)), default);
-        await scheduler.Edit(decoder, SequenceEdit.Append(decoder.Sequence, [NextToken(decoder)], DistributionRequest.Top(4)), default);
+        var (scheduler, decoder, target) = await Decoding(Chunked);
+        using var _ = scheduler;
         using var cancel = new CancellationTokenSource();
         var steps = 0;
         // cancelled on the scheduler thread right after the first step (a decode row and the prompt's first chunk)
@@ -49,12 +45,7 @@ public sealed class ChunkedPrefillTests(SchedulerModel model)
         {
             if (Interlocked.Increment(ref steps) == 1) cancel.Cancel();
         };
-        using var gate = new ManualResetEventSlim();
-        var held = scheduler.OnSchedulerThread(() => gate.Wait(TimeSpan.FromSeconds(10)));
-        var row = scheduler.Edit(decoder, SequenceEdit.Append(decoder.Sequence, [NextToken(decoder)], DistributionRequest.Top(4)), default);
-        var prefill = scheduler.Edit(target, new SequenceEdit(target.Sequence, 0, LongPrompt(), DistributionRequest.Top(4)), cancel.Token);
-        gate.Set();
-        await held;
+        var (row, prefill) = await PostTogether(scheduler, decoder, target, DistributionRequest.Top(4), cancel.Token);
         await row;
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => prefill);
         Assert.True(target.Sequence.Length > 0, "the first chunk went in");
@@ -63,34 +54,54 @@ public sealed class ChunkedPrefillTests(SchedulerModel model)
         Assert.True(target.Sequence.Length < LongPrompt().Length);
         var prompt = model.Tokens("To be, or not to be");
         var result = await scheduler.Edit(target, new SequenceEdit(target.Sequence, 0, prompt, DistributionRequest.Full), default);
-        using var fresh = new ModelRunner(model.Model, new LlamaContextOptions { ContextSize = 512, MaxSequences = 1, Threads = 1 });
-        var expected = fresh.Apply([new SequenceEdit(fresh.Open(), 0, prompt, DistributionRequest.Full)])[0].Next.Logits;
+        var expected = FreshLogits(prompt);
         for (var t = 0; t < expected.Length; t++) Assert.Equal(expected[t], result.Next.Logits[t], 1e-3f);
         Assert.Equal(prompt.Length, target.Sequence.Length);
         Assert.True(scheduler.Healthy);
     }
 
-    // a decode row and a 400-token prompt posted together (the scheduler thread held meanwhile): every decode step until
-    // the prompt is in, and the prompt's next row
+    // a decode row and a 400-token prompt posted together: every decode step until the prompt is in, and its next row
     private async Task<(List<DecodeStep> Steps, float[] Next)> DecodeBesideLongPrefill(StepOptions options)
     {
-        using var scheduler = model.Scheduler(slots: 2, context: 512, steps: options);
-        var leases = (await Admissions.Ask(scheduler, Guid.NewGuid(), 2).Granted()).Select(scheduler.Find).ToList();
-        var (decoder, target) = (leases[0], leases[1]);
-        // teach the budget a decode-only step first, as a running replica knows it
-        await scheduler.Edit(decoder, new SequenceEdit(decoder.Sequence, 0, model.Tokens("Once upon a time"), DistributionRequest.Top(4)), default);
-        await scheduler.Edit(decoder, SequenceEdit.Append(decoder.Sequence, [NextToken(decoder)], DistributionRequest.Top(4)), default);
+        var (scheduler, decoder, target) = await Decoding(options);
+        using var _ = scheduler;
         var steps = new ConcurrentQueue<DecodeStep>();
         scheduler.Decoded += steps.Enqueue;
-        using var gate = new ManualResetEventSlim();
-        var held = scheduler.OnSchedulerThread(() => gate.Wait(TimeSpan.FromSeconds(10)));
-        var row = scheduler.Edit(decoder, SequenceEdit.Append(decoder.Sequence, [NextToken(decoder)], DistributionRequest.Top(4)), default);
-        var prompt = scheduler.Edit(target, new SequenceEdit(target.Sequence, 0, LongPrompt(), DistributionRequest.Full), default);
-        gate.Set();
-        await held;
+        var (row, prompt) = await PostTogether(scheduler, decoder, target, DistributionRequest.Full, default);
         await row;
         var result = await prompt;
         return ([.. steps], result.Next.Logits.ToArray());
+    }
+
+    // two sequences of a fresh scheduler; the first has decoded a step, which teaches the budget a decode-only step's
+    // cost, as a running replica knows it
+    private async Task<(ModelScheduler Scheduler, SlotLease Decoder, SlotLease Target)> Decoding(StepOptions options)
+    {
+        var scheduler = model.Scheduler(slots: 2, context: 512, steps: options);
+        var leases = (await Admissions.Ask(scheduler, Guid.NewGuid(), 2).Granted()).Select(scheduler.Find).ToList();
+        var decoder = leases[0];
+        await scheduler.Edit(decoder, new SequenceEdit(decoder.Sequence, 0, model.Tokens("Once upon a time"), DistributionRequest.Top(4)), default);
+        await scheduler.Edit(decoder, SequenceEdit.Append(decoder.Sequence, [NextToken(decoder)], DistributionRequest.Top(4)), default);
+        return (scheduler, decoder, leases[1]);
+    }
+
+    // the decoder's next row and the long prompt, posted while the scheduler thread is held, so they meet in one step
+    private async Task<(Task<EditResult> Row, Task<EditResult> Prompt)> PostTogether(
+        ModelScheduler scheduler, SlotLease decoder, SlotLease target, DistributionRequest promptRows, CancellationToken promptCancellation)
+    {
+        using var gate = new ManualResetEventSlim();
+        var held = scheduler.OnSchedulerThread(() => gate.Wait(TimeSpan.FromSeconds(10)));
+        var row = scheduler.Edit(decoder, SequenceEdit.Append(decoder.Sequence, [NextToken(decoder)], DistributionRequest.Top(4)), default);
+        var prompt = scheduler.Edit(target, new SequenceEdit(target.Sequence, 0, LongPrompt(), promptRows), promptCancellation);
+        gate.Set();
+        await held;
+        return (row, prompt);
+    }
+
+    private float[] FreshLogits(int[] prompt)
+    {
+        using var fresh = new ModelRunner(model.Model, new LlamaContextOptions { ContextSize = 512, MaxSequences = 1, Threads = 1 });
+        return fresh.Apply([new SequenceEdit(fresh.Open(), 0, prompt, DistributionRequest.Full)])[0].Next.Logits.ToArray();
     }
 
     private static int NextToken(SlotLease lease) => lease.Sequence.Tokens[^1] % 200 + 10; // any valid next token: the text does not matter here
