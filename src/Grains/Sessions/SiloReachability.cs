@@ -55,53 +55,46 @@ internal static class SiloReachability
     private static async Task<string?> ProbeAsync(string silo)
     {
         if (Endpoint(silo) is not { } endpoint) return null;
-        using var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        using var timeout = new CancellationTokenSource(ConnectTimeout);
-        try
-        {
-            await socket.ConnectAsync(endpoint, timeout.Token);
-            return null; // a process listens there: alive, or for the membership to judge
-        }
         // refused: nothing listens there; host unreachable or down: nothing answers for the address (a deleted pod's IP).
-        // Not "network unreachable": that says more about this machine's routes than about the silo
-        catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.HostUnreachable or SocketError.HostDown)
-        {
-            if (!await SocketsHere()) return null;
-            var reason = $"its endpoint {endpoint} refused a connection ({e.SocketErrorCode})";
-            Lost.TryAdd(silo, reason);
-            Probes.TryRemove(silo, out _);
-            return reason;
-        }
-        catch (Exception e) when (e is SocketException or OperationCanceledException)
-        {
-            return null; // no answer in time or another error: not proof of anything
-        }
+        // Not "network unreachable" (that says more about this machine's routes than about the silo), nor no answer in
+        // time: not proof of anything
+        var error = await ConnectAsync(endpoint);
+        if (error is not (SocketError.ConnectionRefused or SocketError.HostUnreachable or SocketError.HostDown) || !await SocketsHere())
+            return null;
+        var reason = $"its endpoint {endpoint} refused a connection ({error})";
+        Lost.TryAdd(silo, reason);
+        Probes.TryRemove(silo, out _);
+        return reason;
     }
 
-    // whether this process's silos listen on sockets at all (asked once, of one of them; true when none said where)
+    // whether this process's silos listen on sockets at all (asked once, of one of them; true when none said where). A
+    // local silo that refuses says no; one that accepts, or any other outcome, keeps refusals trusted
     private static Task<bool> SocketsHere()
     {
         if (Volatile.Read(ref _socketsHere) is { } known) return known;
-        var probe = LocalSilos.Keys.FirstOrDefault() is { } local ? Listens(local) : Task.FromResult(true);
+        var probe = LocalSilos.Keys.FirstOrDefault() is { } local
+            ? ConnectAsync(local).ContinueWith(t => t.Result != SocketError.ConnectionRefused, TaskScheduler.Default)
+            : Task.FromResult(true);
         return Interlocked.CompareExchange(ref _socketsHere, probe, null) ?? probe;
     }
 
-    private static async Task<bool> Listens(IPEndPoint endpoint)
+    // one TCP connect: null when it was accepted, else why not (TimedOut when no answer came in time)
+    private static async Task<SocketError?> ConnectAsync(IPEndPoint endpoint)
     {
         using var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         using var timeout = new CancellationTokenSource(ConnectTimeout);
         try
         {
             await socket.ConnectAsync(endpoint, timeout.Token);
-            return true;
+            return null;
         }
-        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
+        catch (SocketException e)
         {
-            return false;
+            return e.SocketErrorCode;
         }
-        catch (Exception e) when (e is SocketException or OperationCanceledException)
+        catch (OperationCanceledException)
         {
-            return true; // no verdict: keep trusting refusals
+            return SocketError.TimedOut;
         }
     }
 
