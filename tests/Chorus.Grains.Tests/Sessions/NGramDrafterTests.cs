@@ -12,7 +12,8 @@ public sealed class NGramDrafterTests
         // ... 7 8 9 | 1 2 3 [4 5 6] ... 9 9 1 2 3 [7 7] ... 1 2 3: the later occurrence of "1 2 3" wins
         int[] text = [1, 2, 3, 4, 5, 6, 0, 1, 2, 3, 7, 7, 0, 1, 2, 3];
         Assert.Equal([7, 7, 0], NGramDrafter.Lookup(text, 3));
-        Assert.Equal([7, 7, 0, 1, 2, 3], NGramDrafter.Lookup(text, 10)); // never past the end of the text
+        // past the end of the text the continuation repeats itself: "1 2 3 | 7 7 0 1 2 3 | 7 7 0 1 …"
+        Assert.Equal([7, 7, 0, 1, 2, 3, 7, 7, 0, 1], NGramDrafter.Lookup(text, 10));
     }
 
     [Fact]
@@ -21,6 +22,14 @@ public sealed class NGramDrafterTests
         // "8 2 3" appears once early; "2 3" appears more recently after 5: the 3-gram decides
         int[] text = [8, 2, 3, 4, 4, 5, 2, 3, 6, 8, 2, 3];
         Assert.Equal([4, 4], NGramDrafter.Lookup(text, 2));
+    }
+
+    [Fact]
+    public void A_loop_shorter_than_k_drafts_k_tokens()
+    {
+        // a period-2 loop: the most recent "5 6" is two tokens back, yet the draft runs the whole k
+        int[] text = [1, 5, 6, 5, 6];
+        Assert.Equal([5, 6, 5, 6, 5, 6, 5], NGramDrafter.Lookup(text, 7));
     }
 
     [Fact]

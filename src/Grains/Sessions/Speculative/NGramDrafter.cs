@@ -49,8 +49,8 @@ internal sealed class NGramDrafter(int[] prompt, bool greedy, int vocabularySize
         throw new InvalidOperationException("the n-gram drafter does not draft ahead");
 
     /// <summary>
-    /// The tokens that followed the most recent earlier occurrence of the longest matching suffix of
-    /// <paramref name="text"/> (at most <paramref name="k"/>), or none.
+    /// The <paramref name="k"/> tokens that followed the most recent earlier occurrence of the longest matching suffix of
+    /// <paramref name="text"/>, continued as the repetition they start (past the end of the text), or none.
     /// </summary>
     internal static int[] Lookup(IReadOnlyList<int> text, int k)
     {
@@ -61,10 +61,12 @@ internal sealed class NGramDrafter(int[] prompt, bool greedy, int vocabularySize
             for (var start = suffix - 1; start >= 0; start--)
             {
                 if (!Matches(text, start, suffix, n)) continue;
+                // the continuation runs on into the drafts themselves: text that repeats with period (Count − from)
+                // goes on repeating, so a loop shorter than k still drafts k tokens (llama.cpp's lookup reaches the same
+                // by looking up again after each drafted token)
                 var from = start + n;
-                var count = Math.Min(k, text.Count - from);
-                var drafts = new int[count];
-                for (var i = 0; i < count; i++) drafts[i] = text[from + i];
+                var drafts = new int[k];
+                for (var i = 0; i < k; i++) drafts[i] = from + i < text.Count ? text[from + i] : drafts[from + i - text.Count];
                 return drafts;
             }
         }
