@@ -173,7 +173,7 @@ internal sealed class ModelScheduler : IDisposable
             {
                 _posted.Reset();
                 while (reader.TryRead(out var work)) Take(work);
-                if (_stopping && reader.Count == 0) break;
+                if (_stopping) break; // what is posted from now on fails in the finally below (the writer is complete)
                 if (_running.Count == 0 && !_gather.Waiting)
                 {
                     _posted.Wait();
