@@ -17,7 +17,7 @@ namespace Chorus.Bench.Cluster;
 /// <c>--set distilled</c> compares the drafters distilled from general-large + wiki-expert (uniform) and from the
 /// weak-to-strong trio general-large + wiki-expert + general-small (proxy-tuning) (models/zoo/drafters,
 /// models/distil-drafter.sh) with general-small and prompt lookup on the pack each was distilled from.
-/// Usage: speculative [--tokens N] [--rounds N] [--threads N] [--ks 2,4,8] [--out DIR] [--size small|large (synthetic pack)]
+/// Usage: speculative [--tokens N] [--rounds N] [--threads N] [--ks 2,4,8] [--flash-attention auto|on|off] [--out DIR] [--size small|large (synthetic pack)]
 ///        [--set models|ngram|distilled] [--gpu (every model on GPU 0; with CHORUS_LLAMA_LIB_DIR = a CUDA build)]
 /// </summary>
 public static class SpeculativeBench
@@ -46,13 +46,14 @@ public static class SpeculativeBench
         var zoo = FindZoo();
         var size = StrArg(args, "--size", "small");
         int? gpu = args.Contains("--gpu") ? 0 : null;
+        bool? flash = StrArg(args, "--flash-attention", "auto") switch { "on" => true, "off" => false, _ => null };
         var synthetic = new[] { await BenchModels.EnsureAsync(size, dir, 0), await BenchModels.EnsureAsync(size, dir, 1), await BenchModels.EnsureAsync(size, dir, 2) };
         var set = StrArg(args, "--set", "models");
         var zooFiles = new[] { "wiki-expert", "shakespeare-expert", "linux-expert", "general-small", "general-large" }.Select(id => (Id: id, File: id + ".gguf"));
         if (set == "distilled") zooFiles = zooFiles.Concat(new[] { Distilled, TrioDistilled }.Select(id => (id, Path.Combine("drafters", id + ".gguf"))));
         var models = zooFiles
-            .Select(m => new ModelOptions { Id = m.Id, Path = Path.Combine(zoo, m.File), Threads = threads, ContextSize = 256, MaxSequences = 4, Gpu = gpu })
-            .Concat(synthetic.Select((p, i) => new ModelOptions { Id = $"s{i}", Path = p, Threads = threads, ContextSize = 512, MaxSequences = 4, Gpu = gpu }))
+            .Select(m => new ModelOptions { Id = m.Id, Path = Path.Combine(zoo, m.File), Threads = threads, ContextSize = 256, MaxSequences = 4, Gpu = gpu, FlashAttention = flash })
+            .Concat(synthetic.Select((p, i) => new ModelOptions { Id = $"s{i}", Path = p, Threads = threads, ContextSize = 512, MaxSequences = 4, Gpu = gpu, FlashAttention = flash }))
             .ToList();
         string[] domains = ["wiki-expert", "shakespeare-expert", "linux-expert"];
         string[] pair = ["general-large", "wiki-expert"];

@@ -38,6 +38,13 @@ public sealed class ModelOptions
     /// </summary>
     public DecodePriority ThreadPriority { get; set; }
 
+    /// <summary>
+    /// Flash attention (llama-server's <c>-fa</c>): unset lets llama.cpp decide (on where the backend supports it, as
+    /// llama-server's default <c>auto</c>), true or false forces it. On a CPU, ggml's flash-attention kernel attends one
+    /// query row at a time, so many-row decodes of small models (speculative verification) can run faster with it off.
+    /// </summary>
+    public bool? FlashAttention { get; set; }
+
     /// <summary>Most tokens in one decode batch.</summary>
     public int BatchSize { get; set; } = 512;
 

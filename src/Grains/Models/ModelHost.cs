@@ -98,6 +98,7 @@ public sealed class ModelHost : IDisposable
             Threads = o.Threads > 0 ? o.Threads : DefaultThreads(o.ThreadPriority),
             ThreadPolling = o.ThreadPolling,
             Priority = o.ThreadPriority,
+            FlashAttention = o.FlashAttention,
         }, prefixCache: o.PrefixCache ? new PrefixCacheOptions { MinimumTokens = o.PrefixCacheMinimumTokens } : null);
         if (runner.Context.Priority != o.ThreadPriority)
             _logger.LogWarning("model {Model}: decode threads stay at normal priority: this process may not use real-time scheduling for ThreadPriority={Priority} (grant CAP_SYS_NICE, or raise RLIMIT_RTPRIO, e.g. `ulimit -r 99`)",
