@@ -10,6 +10,7 @@ namespace Chorus.Cluster.Tests;
 /// Two silos, "a" served by the first and "b" by the second: a session reaches the member in its own silo directly (no
 /// Orleans message — that model's grain receives no call at all) and the other through its grain; both paths free every
 /// slot on cancellation and owner release, and a local reference to a model that deactivated fails instead of hanging.
+/// A token reaches the client while the member still decodes it.
 /// </summary>
 public sealed class LocalPathTests(LocalPathTests.TwoSilos silos) : IClassFixture<LocalPathTests.TwoSilos>
 {
@@ -92,6 +93,60 @@ public sealed class LocalPathTests(LocalPathTests.TwoSilos silos) : IClassFixtur
         var e = await Assert.ThrowsAsync<ChorusException>(() => local.Edit(handle, SequenceEditRequest.Append([5], 4)).WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal(ChorusErrorKind.FailedPrecondition, e.Kind);
         Assert.Equal(0, (await local.Slots()).ActiveSequences);
+    }
+
+    /// <summary>
+    /// A plain fused step returns its token as soon as the members' advance to it is posted: the client has the token while
+    /// the member decodes it, one member step earlier than when the step waited for that decode (llama.cpp's server sends
+    /// a token while its next batch decodes).
+    /// </summary>
+    [Fact]
+    public async Task A_token_reaches_the_client_while_the_member_still_decodes_it()
+    {
+        var request = Requests.Greedy("The river ran", 6, Chorus.Fusion.FusionMethods.Single, "a");
+        var (expected, _, _) = await Requests.Collect(silos.Cluster.Client, request);
+        await silos.Cluster.Client.GetGrain<IModelGrain>("a").Describe();
+        var registry = silos.Local(0);
+        Assert.True(registry.TryGet(registry.Keys.Single(k => k == "a" || k.StartsWith("a/", StringComparison.Ordinal)), out var model));
+        var scheduler = model.Endpoint.Scheduler;
+
+        // the model's second decode is the advance to the first token (the first is the prompt's); its thread is held right
+        // after it, before that advance completes, so nothing the advance returns can reach the session while held
+        using var release = new ManualResetEventSlim(false);
+        var decodes = 0;
+        void Hold(DecodeStep _)
+        {
+            if (Interlocked.Increment(ref decodes) == 2) release.Wait(TimeSpan.FromSeconds(60));
+        }
+        scheduler.Decoded += Hold;
+        var tokens = new List<GeneratedToken>();
+        GenerationFinished? finished = null;
+        try
+        {
+            await using var events = silos.Cluster.Client.GetGrain<IFusionSessionGrain>(Guid.NewGuid()).Generate(request).GetAsyncEnumerator();
+            while (tokens.Count == 0)
+            {
+                Assert.True(await events.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)), "the stream ended before a token");
+                if (events.Current is GeneratedToken { TokenId: >= 0 } t) tokens.Add(t);
+            }
+            // the token came before the advance was decoded (1) or while its decode held the thread (2): never after it
+            Assert.InRange(Volatile.Read(ref decodes), 1, 2);
+            release.Set();
+            while (await events.MoveNextAsync())
+            {
+                if (events.Current is GeneratedToken { TokenId: >= 0 } t) tokens.Add(t);
+                else if (events.Current is GenerationFinished f) finished = f;
+            }
+        }
+        finally
+        {
+            scheduler.Decoded -= Hold;
+            release.Set();
+        }
+
+        Assert.Equal("max_tokens", finished?.Reason);
+        Assert.Equal(expected.Select(t => t.TokenId), tokens.Select(t => t.TokenId));
+        await silos.AssertNoSlotsAsync();
     }
 
     private static async Task<SequenceHandle[]> AdmitAsync(IModelGrain grain, Guid owner, int count)

@@ -11,8 +11,9 @@ namespace Chorus.Grains;
 /// </summary>
 internal sealed class StepBudget(int batchTokens, double stretch)
 {
-    // a chunk this small still amortises a decode's fixed cost; and the first guess before any prefill was measured
-    private const int MinChunk = 32;
+    // a chunk this small still amortises a decode's fixed cost and attends in tiles (ModelRunner.ChunkRows); and the first
+    // guess before any prefill was measured
+    private const int MinChunk = Llama.ModelRunner.ChunkRows + 1;
     private const int FirstChunk = 128;
     private const double Smoothing = 0.2;
 

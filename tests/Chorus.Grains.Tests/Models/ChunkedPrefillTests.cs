@@ -26,6 +26,9 @@ public sealed class ChunkedPrefillTests(SchedulerModel model)
         Assert.Equal(2, chunked[0].Sequences);
         Assert.True(chunked[0].Rows < 401, $"the first step carried {chunked[0].Rows} rows: the prompt was not chunked");
         Assert.True(chunked.Sum(s => s.Rows) >= 401 && chunked.Count >= 2, $"the prompt went in {chunked.Count} steps");
+        // every chunk but the last is whole attention tiles plus the row that joins the decode rows' micro-batch
+        var chunks = chunked.Select((s, i) => s.Rows - (i == 0 ? 1 : 0)).ToList();
+        Assert.All(chunks[..^1], c => Assert.True(c > ModelRunner.ChunkRows && c % ModelRunner.ChunkRows == 1, $"a chunk of {c} rows ({string.Join(", ", chunks)})"));
         // whole (chunking off, the old scheduler): the decode row waits for the whole prompt's step
         Assert.Equal(401, whole[0].Rows);
         var expected = FreshLogits(LongPrompt());

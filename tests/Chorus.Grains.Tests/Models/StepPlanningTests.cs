@@ -30,8 +30,9 @@ public sealed class StepPlanningTests(SchedulerModel model)
         Assert.Equal(256, cheap.PrefillTokens(decoding: true));
         var dear = new StepBudget(batchTokens: 256, stretch: 2);
         for (var i = 0; i < 40; i++) dear.Observe(1, 0, Ticks(1));
-        for (var i = 0; i < 40; i++) dear.Observe(1, 64, Ticks(65)); // 1 ms a token
-        Assert.Equal(32, dear.PrefillTokens(decoding: true));
+        for (var i = 0; i < 40; i++) dear.Observe(1, 100, Ticks(101)); // 1 ms a token
+        // the floor: one row with the decode rows' micro-batch and a whole attention tile after it (ModelRunner.ChunkRows)
+        Assert.Equal(Llama.ModelRunner.ChunkRows + 1, dear.PrefillTokens(decoding: true));
     }
 
     [Fact]
