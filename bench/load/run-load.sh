@@ -12,7 +12,8 @@
 # bench-small ~20M F32 or bench-large ~148M, forged once under .cache/llama-bench/models). Chorus.LoadBench then runs
 # every workload in rounds, the servers one after the other in each (llama-server, chorus, llama-server, chorus …), and
 # prints each cell and a side-by-side table with Chorus ÷ llama-server per round. CTX defaults to 512 for `single`, 2048
-# with `chat`, 3072 with `mixed` (its ~2k-token prompts need ≥ 2.5k per sequence).
+# with `chat` and `mixed` (whose long prompts are then ~1,800 tokens: the bench models were trained on 2,048, and
+# llama-server caps a slot there).
 #
 # --pack then serves a fused 3-member pack in one silo (three bench models of the size with other seeds, method
 # uniform; or the zoo's domain experts with packllm-sim) and runs it at --pack-clients (aggregate tokens/s at each, ×
@@ -53,8 +54,12 @@ while [ $# -gt 0 ]; do
   esac
 done
 if [ -z "$CTX" ]; then
-  case ",$WORKLOADS," in *,mixed,*) CTX=3072 ;; *,chat,*) CTX=2048 ;; *) CTX=512 ;; esac
+  case ",$WORKLOADS," in *,mixed,*|*,chat,*) CTX=2048 ;; *) CTX=512 ;; esac
 fi
+# mixed: long prompts of ~1,800 tokens, so prompt and reply fit the bench models' trained 2,048 (llama-server caps a
+# slot's context there and refuses longer requests; a later --long-tokens in the pass-through arguments wins)
+MIXED_ARGS=()
+case ",$WORKLOADS," in *,mixed,*) MIXED_ARGS=(--long-tokens 1800) ;; esac
 PACK_CLIENTS=${PACK_CLIENTS:-1,$CLIENTS}
 read -r -a EXTRA_ARGS <<<"$EXTRA"
 read -r -a SILO_B_ARGS <<<"$SILO_B"
@@ -95,7 +100,7 @@ run_load() { # NOTE TARGET... -- LOADBENCH_ARG...: one Chorus.LoadBench run, its
   local name=$1 note=$2
   shift 2
   "${LOAD[@]}" run "$@" --rounds "$ROUNDS" --duration "$DURATION" --workloads "$WORKLOADS" --note "$note" \
-    --json "$OUT/$name.json" "${PASS[@]}" | tee "$OUT/$name.md"
+    --json "$OUT/$name.json" "${MIXED_ARGS[@]}" "${PASS[@]}" | tee "$OUT/$name.md"
 }
 
 # --- one model: llama-server and chorus-silo (and chorus-b) side by side
