@@ -294,7 +294,10 @@ internal sealed class ModelScheduler : IDisposable
             if (gone is not null) Drop(e, () => e.Fail(gone));
         }
         if (_running.Count == 0) return;
-        // small edits (decode rows, verifications, short prompts) go whole and first; prefills follow in arrival order
+        // small edits (decode rows, verifications, tiny prompts) go whole and first, outside the budget; prefills share the
+        // budget fewest tokens left first (arrival order among equals), so a short prompt that arrives behind a 2k-token one
+        // is in within a step or two instead of waiting out every chunk of it (its slot would sit idle meanwhile). A long
+        // prefill cannot starve: prompts are admitted only into free slots, so at most a slot's worth arrive ahead of it
         var order = new List<EditWork>(_running.Count);
         var smallRows = 0;
         foreach (var e in _running)
@@ -304,8 +307,8 @@ internal sealed class ModelScheduler : IDisposable
                 smallRows += e.Progress.Remaining;
             }
         var decoding = order.Count > 0 || _gather.Decoding;
-        foreach (var e in _running)
-            if (e.Progress!.Remaining > StepBudget.SmallEdit) order.Add(e);
+        var prefills = _running.Where(e => e.Progress!.Remaining > StepBudget.SmallEdit).OrderBy(e => e.Progress!.Remaining); // stable
+        order.AddRange(prefills);
         var budget = smallRows + _budget.PrefillTokens(decoding);
         var started = Stopwatch.GetTimestamp();
         try

@@ -6,8 +6,8 @@ namespace Chorus.Grains.Tests.Models;
 
 /// <summary>
 /// Chunked prefill on a real model: a long prompt goes in over several steps while a decoding sequence keeps getting a
-/// token every step, the prompt's rows equal a one-batch prefill's, and a cancelled prefill stops between chunks with its
-/// sequence still usable.
+/// token every step, the prompt's rows equal a one-batch prefill's, a short prompt posted behind it is in first, and a
+/// cancelled prefill stops between chunks with its sequence still usable.
 /// </summary>
 [Collection(SchedulerModelCollection.Name)]
 public sealed class ChunkedPrefillTests(SchedulerModel model)
@@ -64,6 +64,33 @@ public sealed class ChunkedPrefillTests(SchedulerModel model)
     }
 
     // a decode row and a 400-token prompt posted together: every decode step until the prompt is in, and its next row
+    [Fact]
+    public async Task A_short_prompt_posted_behind_a_long_one_is_in_before_the_long_one()
+    {
+        using var scheduler = model.Scheduler(slots: 3, context: 512, steps: Chunked);
+        var leases = (await Admissions.Ask(scheduler, Guid.NewGuid(), 3).Granted()).Select(scheduler.Find).ToList();
+        var decoder = leases[0];
+        await scheduler.Edit(decoder, new SequenceEdit(decoder.Sequence, 0, model.Tokens("Once upon a time"), DistributionRequest.Top(4)), default);
+        // longer than what a step's budget leaves beside the long prompt's first chunk, so arrival order would hold it back
+        var shortPrompt = LongPrompt()[..70];
+
+        using var gate = new ManualResetEventSlim();
+        var held = scheduler.OnSchedulerThread(() => gate.Wait(TimeSpan.FromSeconds(10)));
+        var row = scheduler.Edit(decoder, SequenceEdit.Append(decoder.Sequence, [NextToken(decoder)], DistributionRequest.Top(4)), default);
+        var longOne = scheduler.Edit(leases[1], new SequenceEdit(leases[1].Sequence, 0, LongPrompt(), DistributionRequest.Top(4)), default);
+        var shortOne = scheduler.Edit(leases[2], new SequenceEdit(leases[2].Sequence, 0, shortPrompt, DistributionRequest.Top(4)), default);
+        // at each step (on the scheduler thread, before it completes that step's edits): which prompts are in already
+        var seen = new ConcurrentQueue<(bool Short, bool Long)>();
+        scheduler.Decoded += _ => seen.Enqueue((shortOne.IsCompleted, longOne.IsCompleted));
+        gate.Set();
+        await held;
+
+        await Task.WhenAll(row, shortOne, longOne).WaitAsync(TimeSpan.FromSeconds(30));
+        // in arrival order the long prompt's chunks would fill every step's budget until it was in
+        Assert.Contains((true, false), seen);
+        Assert.Equal(LongPrompt().Length, leases[1].Sequence.Length);
+    }
+
     private async Task<(List<DecodeStep> Steps, float[] Next)> DecodeBesideLongPrefill(StepOptions options)
     {
         var (scheduler, decoder, target) = await Decoding(options);
