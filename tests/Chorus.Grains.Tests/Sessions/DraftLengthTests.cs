@@ -2,16 +2,21 @@ using Chorus.Grains;
 
 namespace Chorus.Grains.Tests.Sessions;
 
-/// <summary>The speculative loop's draft length: grows while drafts are kept, shrinks past the kept prefix, pauses (longer each time) while few drafts are kept.</summary>
+/// <summary>The speculative loop's draft length: starts short and grows while drafts are kept, shrinks past the kept prefix, pauses (longer each time) while few drafts are kept.</summary>
 public sealed class DraftLengthTests
 {
     [Fact]
-    public void Starts_at_the_requested_length_and_never_exceeds_it()
+    public void Starts_short_doubles_while_every_draft_is_kept_and_never_exceeds_the_requested_length()
     {
-        var length = new DraftLength(6);
-        Assert.Equal(6, length.Next);
-        length.Observe(drafted: 6, accepted: 6);
-        Assert.Equal(6, length.Next);
+        var length = new DraftLength(16);
+        Assert.Equal(DraftLength.FirstDraft, length.Next);
+        length.Observe(drafted: 4, accepted: 4);
+        Assert.Equal(8, length.Next);
+        length.Observe(drafted: 8, accepted: 8);
+        Assert.Equal(16, length.Next);
+        length.Observe(drafted: 16, accepted: 16);
+        Assert.Equal(16, length.Next);
+        Assert.Equal(2, new DraftLength(2).Next);
     }
 
     [Fact]
