@@ -27,6 +27,7 @@ internal sealed class SpeculativeRound
     private readonly List<TokenDistribution> _step = [];
     private readonly double[] _target;
     private readonly double[] _scratch;
+    private Task<int[]>? _plainAhead; // a plain round's member steps, started early (StartPlain)
 
     public SpeculativeRound(FusedRun run, IDrafter drafter, MemberSequence?[] sequences, Sampler sampler, int maxDraft)
     {
@@ -63,21 +64,10 @@ internal sealed class SpeculativeRound
     public async Task RunAsync(IReadOnlyList<int> committed, int k, int ahead, List<int> output, Action<FusedStep, int>? onSettle, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
-        for (var j = 0; j <= k; j++) Array.Clear(_rows[j]);
-        var drafts = _ahead is null ? null : await _ahead.TakeAsync(committed, k, _rows);
-        if (drafts is null && k == 0)
-        {
-            // nothing to draft: the drafting member steps alongside the others, as in a plain step
-            var drafting = _drafter.DraftAsync(committed, 0, _rows, ct);
-            await Task.WhenAll(drafting, VerifyAsync(committed, [], ct));
-            drafts = await drafting;
-        }
-        else
-        {
-            drafts ??= await _drafter.DraftAsync(committed, k, _rows, ct);
-            DraftAhead(committed, drafts, k, ahead, ct);
-            await VerifyAsync(committed, drafts, ct);
-        }
+        var plain = _plainAhead;
+        _plainAhead = null;
+        // a plain round's member steps may have started while the loop streamed the last round (StartPlain)
+        var drafts = plain is not null && k == 0 ? await plain : await MembersAsync(committed, k, ahead, ct);
         var verifiable = Verifiable(drafts.Length);
         if (verifiable < 0) throw new ChorusException(ChorusErrorKind.Internal, "a member returned no distribution after the committed text");
         MemberMilliseconds = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
@@ -119,6 +109,32 @@ internal sealed class SpeculativeRound
         FuseMilliseconds = Stopwatch.GetElapsedTime(fuseStart).TotalMilliseconds;
     }
 
+    /// <summary>
+    /// Starts the members' steps of a plain round (no drafts) after <paramref name="committed"/> now, so that they decode
+    /// while the loop streams the tokens just settled, as plain decoding does; the next <see cref="RunAsync"/> with k = 0
+    /// uses them. Only while drafting is paused: the next round's length is then known to be 0. The caller leaves
+    /// <paramref name="committed"/> as it is until that round.
+    /// </summary>
+    public void StartPlain(IReadOnlyList<int> committed, CancellationToken ct) => _plainAhead ??= MembersAsync(committed, 0, 0, ct);
+
+    // the members' part of a round: drafts (or those drafted ahead), then every member's rows after each
+    private async Task<int[]> MembersAsync(IReadOnlyList<int> committed, int k, int ahead, CancellationToken ct)
+    {
+        for (var j = 0; j <= k; j++) Array.Clear(_rows[j]);
+        var drafts = _ahead is null ? null : await _ahead.TakeAsync(committed, k, _rows);
+        if (drafts is null && k == 0)
+        {
+            // nothing to draft: the drafting member steps alongside the others, as in a plain step
+            var drafting = _drafter.DraftAsync(committed, 0, _rows, ct);
+            await Task.WhenAll(drafting, VerifyAsync(committed, [], ct));
+            return await drafting;
+        }
+        drafts ??= await _drafter.DraftAsync(committed, k, _rows, ct);
+        DraftAhead(committed, drafts, k, ahead, ct);
+        await VerifyAsync(committed, drafts, ct);
+        return drafts;
+    }
+
     // a settled token, told to the method before the next row is fused: stateful methods (online weights) learn from
     // each token in the order plain decoding would, so their weights at every step equal the plain ensemble's
     private void Settle(List<int> output, int token, FusedStep fused, Action<FusedStep, int>? onSettle)
@@ -128,8 +144,23 @@ internal sealed class SpeculativeRound
         _run.Fusion!.Observe(token);
     }
 
-    /// <summary>Waits for a draft ahead still in flight and drops it (before the drafter's sequence is released).</summary>
-    public Task SettleAsync() => _ahead?.SettleAsync() ?? Task.CompletedTask;
+    /// <summary>Waits for work still in flight — a draft ahead, a plain round started early — and drops it (before the sequences are released).</summary>
+    public async Task SettleAsync()
+    {
+        if (_plainAhead is { } plain)
+        {
+            _plainAhead = null;
+            try
+            {
+                await plain;
+            }
+            catch (Exception)
+            {
+                // the generation has ended; what the early round met no longer matters
+            }
+        }
+        if (_ahead is not null) await _ahead.SettleAsync();
+    }
 
     // greedy: the drafter drafts the next round while this one is verified, when this one drafted all it was asked for
     private void DraftAhead(IReadOnlyList<int> committed, int[] drafts, int k, int ahead, CancellationToken ct)

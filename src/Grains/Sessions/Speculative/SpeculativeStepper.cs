@@ -87,6 +87,8 @@ internal sealed class SpeculativeStepper(FusedRun run, Sampler sampler, Generati
             var memberTokens = annotate.MemberTokens ? MemberTokens(token, last: i == _settled.Count - 1) : null;
             units.Add(new GeneratedUnit(token, _decoder!.Append(token), _notes[i], memberTokens, round.FuseMilliseconds * share, round.MemberMilliseconds * share));
         }
+        // drafting paused: the next round is a plain step, whose member steps can decode while the loop streams these units
+        if (_length.Next == 0 && remaining > units.Count) round.StartPlain(_committed, ct);
         return new StepOutcome(units, null, round.FuseMilliseconds);
     }
 
