@@ -297,7 +297,8 @@ internal sealed class ModelScheduler : IDisposable
         // small edits (decode rows, verifications, tiny prompts) go whole and first, outside the budget; prefills share the
         // budget fewest tokens left first (arrival order among equals), so a short prompt that arrives behind a 2k-token one
         // is in within a step or two instead of waiting out every chunk of it (its slot would sit idle meanwhile). A long
-        // prefill cannot starve: prompts are admitted only into free slots, so at most a slot's worth arrive ahead of it
+        // prefill waits only for the steps in which shorter prompts fill the budget: one per other slot at most, each in
+        // for a step or two before it decodes (prompts are admitted into free slots only)
         var order = new List<EditWork>(_running.Count);
         var smallRows = 0;
         foreach (var e in _running)

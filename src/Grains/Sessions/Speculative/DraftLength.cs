@@ -2,9 +2,9 @@ namespace Chorus.Grains;
 
 /// <summary>
 /// How many tokens the next round drafts, from how the last rounds went (at most the requested k): start at
-/// <see cref="FirstDraft"/>, double after a round whose drafts were all kept, shrink to one past the kept prefix otherwise, and pause drafting while the recent
-/// acceptance rate is below one half — a round of one draft costs about two plain steps, so a drafter that is kept
-/// less often saves nothing. Each pause that ends in another poor probe is twice as long (4 → 64 rounds).
+/// <see cref="FirstDraft"/>, double after a round whose drafts were all kept, shrink to one past the kept prefix
+/// otherwise, and pause drafting while the recent acceptance rate is below one half — a round of one draft costs about
+/// two plain steps, so a drafter that is kept less often saves nothing. Each pause that ends in another poor probe is twice as long (4 → 64 rounds).
 /// <para>
 /// Timed (greedy decoding): drafting also pauses while speculative rounds cost more per settled token than plain steps
 /// (<see cref="MinGain"/>): the measured acceptance times the measured price of a k-row verification predicts a loss,
