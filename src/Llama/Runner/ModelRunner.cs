@@ -159,7 +159,8 @@ public sealed class ModelRunner : IDisposable
         var run = _prefix.Reuse(edits);
         var progress = new List<EditProgress>(edits.Count);
         for (var i = 0; i < edits.Count; i++) progress.Add(new EditProgress(this, edits[i], run[i]));
-        while (progress.Count > 0 && !progress[^1].IsDone) Step(progress, _batch.Capacity, cancellationToken);
+        // until every edit is done: a short edit may finish before a longer one ahead of it (chunks are whole tiles)
+        while (progress.Exists(p => !p.IsDone)) Step(progress, _batch.Capacity, cancellationToken);
         return progress.ConvertAll(p => p.Result());
     }
 

@@ -76,6 +76,30 @@ public sealed class ModelRunnerTests(SyntheticModelFixture models)
     }
 
     [Fact]
+    public void Edits_longer_than_the_batch_all_finish_even_when_a_short_one_after_them_finishes_first()
+    {
+        // a batch of 80: the long prompt goes in whole attention tiles (65 rows), which leaves room for the short one
+        // behind it, so the short one is done after the first decode while the long one still has rows to go
+        using var runner = new ModelRunner(models.Spm, new LlamaContextOptions { ContextSize = 256, MaxSequences = 2, BatchSize = 80, Threads = 2, FullPrecisionCache = true });
+        var text = string.Join(' ', Enumerable.Repeat("the quick brown fox jumps over the lazy dog", 12));
+        var longPrompt = Prompt(text)[..100];
+        var shortPrompt = Prompt("Once upon a time");
+        Assert.True(shortPrompt.Length <= 80 - ModelRunner.ChunkRows - 1);
+        float[] Alone(int[] tokens)
+        {
+            using var fresh = NewRunner(sequences: 1);
+            return fresh.Prefill(fresh.Open(), tokens, DistributionRequest.Full).Next.Logits.ToArray();
+        }
+
+        var results = runner.Apply([
+            new SequenceEdit(runner.Open(), 0, longPrompt, DistributionRequest.Full),
+            new SequenceEdit(runner.Open(), 0, shortPrompt, DistributionRequest.Full)]);
+
+        AssertClose(Alone(longPrompt), results[0].Next.Logits);
+        AssertClose(Alone(shortPrompt), results[1].Next.Logits);
+    }
+
+    [Fact]
     public void Prefill_log_probs_equal_step_by_step_decoding()
     {
         using var runner = NewRunner();
