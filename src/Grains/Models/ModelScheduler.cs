@@ -299,17 +299,10 @@ internal sealed class ModelScheduler : IDisposable
         // is in within a step or two instead of waiting out every chunk of it (its slot would sit idle meanwhile). A long
         // prefill waits only for the steps in which shorter prompts fill the budget: one per other slot at most, each in
         // for a step or two before it decodes (prompts are admitted into free slots only)
-        var order = new List<EditWork>(_running.Count);
-        var smallRows = 0;
-        foreach (var e in _running)
-            if (e.Progress!.Remaining <= StepBudget.SmallEdit)
-            {
-                order.Add(e);
-                smallRows += e.Progress.Remaining;
-            }
+        var order = _running.Where(e => e.Progress!.Remaining <= StepBudget.SmallEdit).ToList();
+        var smallRows = order.Sum(e => e.Progress!.Remaining);
         var decoding = order.Count > 0 || _gather.Decoding;
-        var prefills = _running.Where(e => e.Progress!.Remaining > StepBudget.SmallEdit).OrderBy(e => e.Progress!.Remaining); // stable
-        order.AddRange(prefills);
+        order.AddRange(_running.Where(e => e.Progress!.Remaining > StepBudget.SmallEdit).OrderBy(e => e.Progress!.Remaining)); // stable
         var budget = smallRows + _budget.PrefillTokens(decoding);
         var started = Stopwatch.GetTimestamp();
         try

@@ -80,15 +80,8 @@ internal sealed class TokenStepper(FusedRun run, Sampler sampler, SamplingSpec s
     // flight once the session releases the slots; how it ended no longer matters
     public async ValueTask DisposeAsync()
     {
-        if (_advancing is not { } advancing) return;
+        var advancing = _advancing;
         _advancing = null;
-        try
-        {
-            await advancing;
-        }
-        catch (Exception)
-        {
-            // the generation has ended; the run's release reports what matters
-        }
+        await InFlight.DropAsync(advancing);
     }
 }

@@ -51,7 +51,7 @@ internal sealed class PipelinedDraft(IDrafter drafter)
         _pending = null;
         if (k == 0 || !ExtendsPrefix(committed))
         {
-            await Observe(pending);
+            await InFlight.DropAsync(pending); // a discarded draft: the round drafts again if it must
             return null;
         }
         var ahead = await pending; // the assumed prefix came true: its failure is this round's drafting failure
@@ -68,7 +68,7 @@ internal sealed class PipelinedDraft(IDrafter drafter)
     {
         if (_pending is not { } pending) return;
         _pending = null;
-        await Observe(pending);
+        await InFlight.DropAsync(pending);
     }
 
     // the committed tokens are the assumed prefix and one more (the bonus, compared once the draft ahead is back)
@@ -78,12 +78,6 @@ internal sealed class PipelinedDraft(IDrafter drafter)
         for (var i = 0; i < _prefix.Length; i++)
             if (committed[i] != _prefix[i]) return false;
         return true;
-    }
-
-    private static async Task Observe(Task pending)
-    {
-        try { await pending; }
-        catch (Exception) { } // a discarded draft: its outcome changes nothing, the round drafts again if it must
     }
 }
 

@@ -147,18 +147,9 @@ internal sealed class SpeculativeRound
     /// <summary>Waits for work still in flight — a draft ahead, a plain round started early — and drops it (before the sequences are released).</summary>
     public async Task SettleAsync()
     {
-        if (_plainAhead is { } plain)
-        {
-            _plainAhead = null;
-            try
-            {
-                await plain;
-            }
-            catch (Exception)
-            {
-                // the generation has ended; what the early round met no longer matters
-            }
-        }
+        var plain = _plainAhead;
+        _plainAhead = null;
+        await InFlight.DropAsync(plain);
         if (_ahead is not null) await _ahead.SettleAsync();
     }
 
