@@ -61,7 +61,7 @@ internal static class ForgeTrainCommand
                 SyntheticModelForge.Write(spec, initPath, cancellationToken: ct);
                 start = initPath;
             }
-            using var loaded = LlamaModel.Load(start!, new LlamaModelOptions { UseMemoryMap = false, GpuLayers = 0 });
+            using var loaded = LlamaModel.Load(start!, new LlamaModelOptions { UseMemoryMap = false, RepackWeights = false, GpuLayers = 0 });
             if (initPath is not null) File.Delete(initPath);
             var trainTokens = loaded.Vocabulary.Tokenize(File.ReadAllText(parse.GetValue(corpus)!));
             var heldOutPath = parse.GetValue(heldOut);

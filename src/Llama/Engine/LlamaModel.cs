@@ -9,11 +9,12 @@ public sealed unsafe class LlamaModel : IDisposable
     private readonly SafeLlamaModelHandle _handle;
     private IReadOnlyDictionary<string, string>? _metadata;
 
-    private LlamaModel(string path, SafeLlamaModelHandle handle, bool vocabularyOnly)
+    private LlamaModel(string path, SafeLlamaModelHandle handle, LlamaModelOptions options)
     {
         FilePath = path;
         _handle = handle;
-        IsVocabularyOnly = vocabularyOnly;
+        Options = options;
+        IsVocabularyOnly = options.VocabularyOnly;
         Vocabulary = new LlamaVocabulary(this, LlamaNative.llama_model_get_vocab(handle));
     }
 
@@ -21,6 +22,9 @@ public sealed unsafe class LlamaModel : IDisposable
 
     public string FilePath { get; }
     public bool IsVocabularyOnly { get; }
+
+    /// <summary>How it was loaded.</summary>
+    public LlamaModelOptions Options { get; }
     public LlamaVocabulary Vocabulary { get; }
     public int EmbeddingLength => LlamaNative.llama_model_n_embd(_handle);
     public int LayerCount => LlamaNative.llama_model_n_layer(_handle);
@@ -66,12 +70,13 @@ public sealed unsafe class LlamaModel : IDisposable
         p.LoadMode = (int)(options.UseMemoryMap ? LlamaLoadMode.Mmap : LlamaLoadMode.None);
         p.CheckTensors = options.CheckTensors;
         p.VocabOnly = options.VocabularyOnly;
+        p.UseExtraBufts = options.RepackWeights;
         if (options.GpuLayers == 0) p.SplitMode = 0;
         using var capture = LlamaLog.BeginCapture();
         var raw = LlamaNative.llama_model_load_from_file(path, p);
         if (raw == 0)
             throw new ModelLoadException(path, capture.Reason("llama.cpp could not load it (no reason logged)"));
-        return new LlamaModel(path, new SafeLlamaModelHandle(raw), options.VocabularyOnly);
+        return new LlamaModel(path, new SafeLlamaModelHandle(raw), options);
     }
 
     /// <summary>Loads only the vocabulary of a GGUF file (fast; no weights).</summary>
@@ -85,8 +90,19 @@ public sealed unsafe class LlamaModel : IDisposable
         return new LlamaContext(this, options ?? new LlamaContextOptions());
     }
 
-    /// <summary>Writes the model (with its current weights, e.g. after training) to a GGUF file.</summary>
-    public void Save(string path) => LlamaNative.llama_model_save_to_file(_handle, path);
+    /// <summary>
+    /// Writes the model (with its current weights, e.g. after training) to a GGUF file. The model must have been loaded
+    /// with <see cref="LlamaModelOptions.RepackWeights"/> = false: llama.cpp reads every tensor back to write it, and
+    /// weights repacked into the CPU backend's extra buffers cannot be read back (on an AMX CPU the save crashes).
+    /// </summary>
+    public void Save(string path)
+    {
+        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        if (Options.RepackWeights && !IsVocabularyOnly)
+            throw new InvalidOperationException(
+                $"model '{FilePath}' was loaded with RepackWeights = true, and weights repacked for the CPU's kernels cannot be read back to save them; load it with RepackWeights = false to save it");
+        LlamaNative.llama_model_save_to_file(_handle, path);
+    }
 
     /// <summary>One metadata value by key, or null.</summary>
     public string? GetMetadata(string key)

@@ -15,6 +15,14 @@ public sealed record LlamaModelOptions
     /// <summary>Validate tensor data while loading (slower; catches NaN/corrupt weights).</summary>
     public bool CheckTensors { get; init; }
 
+    /// <summary>
+    /// Let the CPU backend move quantized weights into its extra buffer types, repacked for its fastest kernels (AMX,
+    /// AVX-512 VNNI, ARM dot-product layouts): llama.cpp's default. Repacked weights cannot be read back, so a model to be
+    /// <see cref="LlamaModel.Save"/>d is loaded with false (on an AMX CPU, llama.cpp's save of a repacked Q8_0 model
+    /// crashes the process).
+    /// </summary>
+    public bool RepackWeights { get; init; } = true;
+
     /// <summary>Load only the vocabulary (tokenize without weights).</summary>
     public bool VocabularyOnly { get; init; }
 }

@@ -6,7 +6,8 @@ namespace Chorus.Llama.Training;
 
 /// <summary>
 /// Trains a loaded model's weights in place with llama.cpp's own optimizer (<c>llama_opt_init</c> / <c>llama_opt_epoch</c>).
-/// Load the model with <c>UseMemoryMap = false</c> (mapped weights are read-only), then <see cref="LlamaModel.Save"/> it.
+/// Load the model with <c>UseMemoryMap = false</c> (mapped weights are read-only) and <c>RepackWeights = false</c> (to save
+/// it), then <see cref="LlamaModel.Save"/> it.
 /// Training runs in rounds of a few random windows so the time budget is checked often; the learning rate comes from a
 /// <c>get_opt_pars</c> callback that llama.cpp calls once per optimizer step.
 /// </summary>

@@ -65,7 +65,7 @@ public sealed class SyntheticModelLoadTests
     {
         var source = ForgedTestModels.PathOf(ForgedTestModels.Small("gpt-2", SyntheticWeightType.Q8_0));
         var saved = Path.Combine(ForgedTestModels.Folder, "saved-by-llama-cpp.gguf");
-        using (var model = LlamaModel.Load(source)) model.Save(saved);
+        using (var model = LlamaModel.Load(source, new LlamaModelOptions { RepackWeights = false })) model.Save(saved);
 
         using var ours = GgufFile.Open(source);
         using var theirs = GgufFile.Open(saved);
@@ -79,6 +79,17 @@ public sealed class SyntheticModelLoadTests
             Assert.True(ours.ReadTensorData(t.Name).AsSpan().SequenceEqual(theirs.ReadTensorData(t.Name)), t.Name);
         }
         Assert.Equal(ours.Metadata["tokenizer.ggml.merges"], theirs.Metadata["tokenizer.ggml.merges"]);
+    }
+
+    [Fact]
+    public void Saving_a_model_whose_weights_may_be_repacked_is_refused_naming_the_option()
+    {
+        // on a CPU with AMX llama.cpp moves Q8_0 weights into a buffer it cannot read back, and its save then crashes the process
+        using var model = LlamaModel.Load(ForgedTestModels.PathOf(ForgedTestModels.Small("gpt-2", SyntheticWeightType.Q8_0)));
+        var saved = Path.Combine(ForgedTestModels.Folder, "refused-save.gguf");
+        var e = Assert.Throws<InvalidOperationException>(() => model.Save(saved));
+        Assert.Contains("RepackWeights = false", e.Message);
+        Assert.False(File.Exists(saved));
     }
 
     [Fact]

@@ -16,7 +16,7 @@ public sealed class ModelTrainerTests
         var init = Path.Combine(Directory, "tiny-init.gguf");
         SyntheticModelForge.Write(TrainingInit.Spec(vocab, layers: 1, embedding: 64, heads: 4, feedForward: 128, contextLength: 256, seed: 5), init);
 
-        using var model = LlamaModel.Load(init, new LlamaModelOptions { UseMemoryMap = false, GpuLayers = 0 });
+        using var model = LlamaModel.Load(init, new LlamaModelOptions { UseMemoryMap = false, RepackWeights = false, GpuLayers = 0 });
         var train = model.Vocabulary.Tokenize(File.ReadAllText(Corpora.TrainSplit("shakespeare"))[..300_000]);
         var heldOut = model.Vocabulary.Tokenize(File.ReadAllText(Corpora.TestSplit("shakespeare"))[..40_000]);
         var reports = new List<TrainingProgress>();
