@@ -44,6 +44,27 @@ public sealed class SpeculativeGenerationTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_drafting_member_guesses_its_first_draft_for_free_in_every_plain_round_and_a_lone_member_always_right()
+    {
+        // random members: the main member's drafts are mostly rejected, so drafting pauses and the plain rounds guess
+        var trio = Requests.Greedy(Prompt, 48, "uniform", "a", "b", "c") with { Speculate = 4 };
+        var (_, disagreed, _) = await Requests.Collect(fixture.Client, trio);
+        Assert.True(disagreed.PlainRounds > 0, "drafting never paused");
+        Assert.Equal(disagreed.PlainRounds, disagreed.FreeGuesses);
+        Assert.InRange(disagreed.FreeGuessesKept, 0, disagreed.FreeGuesses);
+        // one member drafting for itself: its arg-max is the fused token, so every guess is right (41 = 8 full rounds of
+        // 4 drafts and a bonus, then one plain round for the last token)
+        var (tokens, alone, _) = await Requests.Collect(fixture.Client, Requests.Greedy(Prompt, 41, "uniform", "a") with { Speculate = 4 });
+        Assert.Equal(41, tokens.Count);
+        Assert.True(alone.FreeGuesses >= 1, $"{alone.PlainRounds} plain rounds, {alone.FreeGuesses} guesses");
+        Assert.Equal(alone.FreeGuesses, alone.FreeGuessesKept);
+        // prompt lookup guesses only where the text offers a match
+        var (_, lookup, _) = await Requests.Collect(fixture.Client, trio with { Drafter = "ngram" });
+        Assert.InRange(lookup.FreeGuesses, 0, lookup.PlainRounds);
+        Assert.Equal(0, (await SlotsEventually("a", s => s.ActiveSequences == 0)).ActiveSequences);
+    }
+
+    [Fact]
     public async Task Ending_a_pipelined_generation_early_settles_the_draft_ahead_and_frees_every_slot()
     {
         // one member drafting for itself: a draft ahead is in flight whenever a round ends the generation

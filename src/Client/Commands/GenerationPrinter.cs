@@ -59,7 +59,7 @@ internal sealed class GenerationPrinter(CommandContext context, bool json, bool 
     {
         Finished = f;
         var t = f.Timings;
-        var speculative = t.Rounds > 0 ? string.Create(CultureInfo.InvariantCulture, $"; speculative: {t.AcceptedTokens}/{t.DraftedTokens} drafts accepted in {t.Rounds} rounds ({t.PipelinedRounds} drafted ahead, {t.PlainRounds} plain{(t.SpeculationPaused.Length > 0 ? $"; drafting last paused for {t.SpeculationPaused}" : "")})") : "";
+        var speculative = t.Rounds > 0 ? string.Create(CultureInfo.InvariantCulture, $"; speculative: {t.AcceptedTokens}/{t.DraftedTokens} drafts accepted in {t.Rounds} rounds ({t.PipelinedRounds} drafted ahead, {t.PlainRounds} plain{(t.FreeGuesses > 0 ? $", {t.FreeGuessesKept}/{t.FreeGuesses} free guesses right" : "")}{(t.SpeculationPaused.Length > 0 ? $"; drafting last paused for {t.SpeculationPaused}" : "")})") : "";
         await context.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"{f.Usage.CompletionTokens} tokens, {t.TokensPerSecond:F1} tokens/s, reason: {f.Reason} " +
             $"(prompt {f.Usage.PromptTokens} tokens, prefill {t.PrefillMs:F0} ms, fuse {t.MeanFuseMs:F2} ms/step, members {t.MeanStepMs:F2} ms/step, total {t.TotalMs / 1000:F2} s){speculative}"));
@@ -90,6 +90,7 @@ internal sealed class GenerationPrinter(CommandContext context, bool json, bool 
             prefillMs = e.Finished.Timings.PrefillMs, totalMs = e.Finished.Timings.TotalMs, tokensPerSecond = e.Finished.Timings.TokensPerSecond,
             meanFuseMs = e.Finished.Timings.MeanFuseMs, meanStepMs = e.Finished.Timings.MeanStepMs,
             draftedTokens = e.Finished.Timings.DraftedTokens, acceptedTokens = e.Finished.Timings.AcceptedTokens, rounds = e.Finished.Timings.Rounds, pipelinedRounds = e.Finished.Timings.PipelinedRounds, plainRounds = e.Finished.Timings.PlainRounds, speculationPaused = e.Finished.Timings.SpeculationPaused,
+            freeGuesses = e.Finished.Timings.FreeGuesses, freeGuessesKept = e.Finished.Timings.FreeGuessesKept,
             split = new
             {
                 callMs = e.Finished.Timings.MeanCallMs, transportMs = e.Finished.Timings.MeanTransportMs, queueMs = e.Finished.Timings.MeanQueueMs,

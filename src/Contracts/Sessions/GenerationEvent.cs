@@ -72,6 +72,13 @@ public sealed record GenerationFinished(
 
     /// <summary>Speculative generation: why drafting last paused ("acceptance" or "cost"), null when it never did.</summary>
     [Id(14)] public string? SpeculationPaused { get; init; }
+
+    /// <summary>
+    /// Greedy speculative generation: plain rounds in which the drafter's first draft was known at no cost (a drafting
+    /// member's arg-max, prompt lookup), and how many of those guesses were the settled token. Pauses are judged by them.
+    /// </summary>
+    [Id(15)] public int FreeGuesses { get; init; }
+    [Id(16)] public int FreeGuessesKept { get; init; }
 }
 
 /// <summary>The request waits for a member's slots (before <see cref="GenerationStarted"/>): where it stands in that model's queue.</summary>

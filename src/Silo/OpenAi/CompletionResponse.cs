@@ -115,6 +115,11 @@ internal sealed class CompletionResponse(CompletionShape shape, OpenAiRequest re
             json.WriteNumber("rounds", finished.Rounds);
             json.WriteNumber("drafted_tokens", finished.DraftedTokens);
             json.WriteNumber("accepted_tokens", finished.AcceptedTokens);
+            json.WriteNumber("pipelined_rounds", finished.PipelinedRounds);
+            json.WriteNumber("plain_rounds", finished.PlainRounds);
+            json.WriteString("speculation_paused", finished.SpeculationPaused ?? "");
+            json.WriteNumber("free_guesses", finished.FreeGuesses);
+            json.WriteNumber("free_guesses_kept", finished.FreeGuessesKept);
         }
         json.WriteEndObject();
         if (started is not null)

@@ -45,6 +45,7 @@ internal static class ApiMapping
                     MeanFuseMs = f.MeanFuseMilliseconds, MeanStepMs = f.MeanStepMilliseconds,
                     DraftedTokens = f.DraftedTokens, AcceptedTokens = f.AcceptedTokens, Rounds = f.Rounds, PipelinedRounds = f.PipelinedRounds,
                     PlainRounds = f.PlainRounds, SpeculationPaused = f.SpeculationPaused ?? "",
+                    FreeGuesses = f.FreeGuesses, FreeGuessesKept = f.FreeGuessesKept,
                     MeanCallMs = f.Split?.CallMilliseconds ?? 0, MeanTransportMs = f.Split?.TransportMilliseconds ?? 0,
                     MeanQueueMs = f.Split?.QueueMilliseconds ?? 0, MeanDecodeMs = f.Split?.DecodeMilliseconds ?? 0,
                     MeanReadMs = f.Split?.ReadMilliseconds ?? 0, MeanGrainMs = f.Split?.GrainMilliseconds ?? 0,

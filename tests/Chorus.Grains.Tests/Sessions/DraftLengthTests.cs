@@ -2,7 +2,7 @@ using Chorus.Grains;
 
 namespace Chorus.Grains.Tests.Sessions;
 
-/// <summary>The speculative loop's draft length: starts short and grows while drafts are kept, shrinks past the kept prefix, pauses (longer each time) while few drafts are kept.</summary>
+/// <summary>The speculative loop's draft length: starts short and grows while drafts are kept, shrinks past the kept prefix, pauses (longer each time) while few drafts are kept, and judges a pause by the drafter's free guesses where it has them.</summary>
 public sealed class DraftLengthTests
 {
     [Fact]
@@ -107,12 +107,67 @@ public sealed class DraftLengthTests
         Assert.Equal("acceptance", untimed.PauseReason);
     }
 
-    private static int CountPaused(DraftLength length, double plainMilliseconds = double.NaN)
+    [Fact]
+    public void A_pause_whose_free_guesses_were_mostly_wrong_is_followed_by_another_instead_of_a_paid_probe()
+    {
+        var length = new DraftLength(4);
+        length.Observe(4, 0);
+        length.Observe(1, 0); // paused for acceptance: 4 plain rounds
+        for (var window = 0; window < 10; window++)
+            for (var round = 0; round < 4; round++)
+            {
+                Assert.Equal(0, length.Next); // never a probe while the guesses say it would lose
+                length.Observe(0, 0, guessKept: round == 0); // 1 of 4 right
+            }
+        Assert.Equal("acceptance", length.PauseReason);
+        for (var round = 0; round < 4; round++) length.Observe(0, 0, guessKept: round != 0); // 3 of 4 right
+        Assert.Equal(1, length.Next); // the guesses say a probe may pay: it probes
+    }
+
+    [Fact]
+    public void Without_free_guesses_a_pause_ends_in_a_probe_as_before()
+    {
+        var length = new DraftLength(4);
+        length.Observe(4, 0);
+        length.Observe(1, 0);
+        for (var round = 0; round < 4; round++) length.Observe(0, 0, guessKept: null);
+        Assert.Equal(1, length.Next);
+    }
+
+    [Fact]
+    public void Timed_a_baseline_step_whose_guess_was_wrong_starts_a_pause_and_a_right_one_drafts()
+    {
+        var wrong = new DraftLength(8, timed: true);
+        wrong.Observe(0, 0, milliseconds: 10, settled: 1, guessKept: false);
+        Assert.Equal(0, wrong.Next);
+        Assert.Equal("acceptance", wrong.PauseReason);
+        Assert.Equal(4, CountPaused(wrong, plainMilliseconds: 10, guessKept: true));
+        Assert.Equal(DraftLength.FirstDraft, wrong.Next); // right guesses all through the pause: it drafts
+
+        var right = new DraftLength(8, timed: true);
+        right.Observe(0, 0, milliseconds: 10, settled: 1, guessKept: true);
+        Assert.Equal(DraftLength.FirstDraft, right.Next);
+        Assert.Null(right.PauseReason);
+    }
+
+    [Fact]
+    public void A_pause_for_cost_ends_in_a_probe_whatever_the_guesses_say()
+    {
+        // the drafts were kept but their rounds cost too much: only a probe's price can tell whether that changed
+        var length = new DraftLength(4, timed: true);
+        length.Observe(0, 0, milliseconds: 10, settled: 1, guessKept: true);
+        length.Observe(4, 4, milliseconds: 60, settled: 5);
+        Assert.Equal("cost", length.PauseReason);
+        Assert.Equal(4, CountPaused(length, plainMilliseconds: 10, guessKept: false));
+        Assert.True(length.Next > 0);
+    }
+
+    private static int CountPaused(DraftLength length, double plainMilliseconds = double.NaN, bool? guessKept = null)
     {
         var n = 0;
         while (length.Next == 0 && n < 1000)
         {
-            length.Observe(0, 0, plainMilliseconds, settled: 1);
+            length.Observe(0, 0, plainMilliseconds, settled: 1, guessKept);
             n++;
         }
         return n;

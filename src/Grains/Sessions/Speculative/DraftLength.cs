@@ -12,6 +12,14 @@ namespace Chorus.Grains;
 /// and the paused rounds keep it current. Only greedy runs are timed: their output does not depend on the draft
 /// lengths, while a seeded sampled run must repeat itself, so its draft lengths depend only on past rounds.
 /// </para>
+/// <para>
+/// Free guesses: where the drafter's first draft after a plain step costs nothing to know (greedy; a drafting member's
+/// arg-max of the row the step decoded anyway, or prompt lookup — <see cref="IDrafter.FreeGuess"/>), each plain round
+/// says whether it would have been kept. A pause for acceptance whose rounds guessed mostly wrong (below one half) is
+/// followed by another pause instead of a paid probe, and the timed baseline step that guessed wrong starts one: a
+/// drafter the pack disagrees with then costs almost nothing beyond plain steps (the self-quoting run with the main
+/// member as drafter, 2 of 11 drafts kept, lost 3–16 % to its first round and five paid probes).
+/// </para>
 /// </summary>
 internal sealed class DraftLength(int max, bool timed = false)
 {
@@ -31,6 +39,7 @@ internal sealed class DraftLength(int max, bool timed = false)
     private int _next = Math.Min(max, FirstDraft);
     private int _pause = FirstPause;
     private int _paused = timed ? 1 : 0;
+    private int _guesses, _guessesKept; // free guesses during the current pause
     private double _plainMs = double.NaN, _draftMs = double.NaN;
 
     /// <summary>Recent share of drafts kept (exponentially weighted over rounds).</summary>
@@ -49,9 +58,10 @@ internal sealed class DraftLength(int max, bool timed = false)
     public int IfAllKept(int drafted) => Math.Min(_max, Math.Max(drafted + 2, drafted * 2));
 
     /// <summary>
-    /// A round's outcome; timed, also how long it took (<paramref name="milliseconds"/>) for how many settled tokens.
+    /// A round's outcome; timed, also how long it took (<paramref name="milliseconds"/>) for how many settled tokens; for
+    /// a plain round, whether the drafter's free guess would have been kept (<paramref name="guessKept"/>; null: no free guess).
     /// </summary>
-    public void Observe(int drafted, int accepted, double milliseconds = double.NaN, int settled = 0)
+    public void Observe(int drafted, int accepted, double milliseconds = double.NaN, int settled = 0, bool? guessKept = null)
     {
         if (timed && settled > 0 && double.IsFinite(milliseconds))
         {
@@ -61,7 +71,12 @@ internal sealed class DraftLength(int max, bool timed = false)
         }
         if (_paused > 0)
         {
-            _paused--;
+            if (drafted == 0 && guessKept is { } right)
+            {
+                _guesses++;
+                if (right) _guessesKept++;
+            }
+            if (--_paused == 0) EndPause();
             return;
         }
         if (drafted == 0) return;
@@ -79,6 +94,18 @@ internal sealed class DraftLength(int max, bool timed = false)
         PauseReason = kept ? "cost" : "acceptance";
         if (!kept) AcceptanceRate = Floor; // probes start from the floor
         else _draftMs = double.NaN; // the next probe is judged on its own cost
+    }
+
+    // the pause's plain rounds guessed (a pause for cost is judged by a probe's price, which no guess tells): mostly
+    // wrong, another pause follows (it costs nothing, so it does not grow); otherwise, or with no guesses, the next round probes
+    private void EndPause()
+    {
+        var wrong = PauseReason != "cost" && _guesses > 0 && _guessesKept < Floor * _guesses;
+        _guesses = _guessesKept = 0;
+        if (!wrong) return;
+        _paused = FirstPause;
+        PauseReason = "acceptance";
+        AcceptanceRate = Math.Min(AcceptanceRate, Floor);
     }
 
     private static double Average(double current, double sample) => double.IsNaN(current) ? sample : Memory * current + (1 - Memory) * sample;

@@ -19,6 +19,14 @@ internal interface IDrafter
     /// </summary>
     Task<int[]> DraftAsync(IReadOnlyList<int> committed, int k, TokenDistribution?[][] rows, CancellationToken ct);
 
+    /// <summary>
+    /// Greedy: the token the first draft after <paramref name="committed"/> would be, when knowing it costs nothing — a
+    /// drafting member's arg-max of its row in <paramref name="row"/> (the members' distributions after the committed
+    /// tokens, which a plain step decodes anyway), prompt lookup's first token; null when it would cost a decode (a separate
+    /// drafter model), under sampling, or when there is nothing to propose. <see cref="DraftLength"/> judges pauses by it.
+    /// </summary>
+    int? FreeGuess(IReadOnlyList<int> committed, TokenDistribution?[] row);
+
     /// <summary>The law draft <paramref name="i"/> of the last call was drawn from (sampling only).</summary>
     ReadOnlySpan<double> Proposal(int i);
 

@@ -40,6 +40,13 @@ internal sealed class NGramDrafter(int[] prompt, bool greedy, int vocabularySize
         return Task.FromResult(drafts);
     }
 
+    public int? FreeGuess(IReadOnlyList<int> committed, TokenDistribution?[] row)
+    {
+        if (!greedy) return null;
+        Sync(committed);
+        return Lookup(_text, 1) is [var first] ? first : null;
+    }
+
     public ReadOnlySpan<double> Proposal(int i) => _proposals[i];
 
     // drafting is free and immediate: nothing to overlap with the verification

@@ -40,6 +40,10 @@ internal sealed class SpeculativeDrafter : IDrafter
     /// <summary>The member that drafts (−1: a separate drafter model).</summary>
     public int MemberIndex { get; }
 
+    /// <summary>A drafting member's greedy first draft is the arg-max of the row the plain step decoded; a separate model's would cost a decode.</summary>
+    public int? FreeGuess(IReadOnlyList<int> committed, TokenDistribution?[] row) =>
+        _sampling is null && MemberIndex >= 0 && row[MemberIndex] is { } d ? d.ArgMax() : null;
+
     /// <summary>The proposal distribution draft <paramref name="i"/> was drawn from (sampling only).</summary>
     public ReadOnlySpan<double> Proposal(int i) => _proposals[i];
 

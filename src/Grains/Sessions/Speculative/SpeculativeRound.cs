@@ -49,6 +49,9 @@ internal sealed class SpeculativeRound
     /// <summary>Drafted and accepted tokens of the last round, and the time it spent in members and in fusing.</summary>
     public int Drafted { get; private set; }
     public int Accepted { get; private set; }
+
+    /// <summary>After a plain round: whether the drafter's free guess (<see cref="IDrafter.FreeGuess"/>) was the settled token; null when it had none.</summary>
+    public bool? GuessKept { get; private set; }
     public double MemberMilliseconds { get; private set; }
     public double FuseMilliseconds { get; private set; }
 
@@ -75,6 +78,8 @@ internal sealed class SpeculativeRound
         var fuseStart = Stopwatch.GetTimestamp();
         Drafted = drafts.Length;
         Accepted = 0;
+        var guess = drafts.Length == 0 ? _drafter.FreeGuess(committed, _rows[0]) : null; // before the row is fused (buffers are reused)
+        var settledAt = output.Count;
         for (var j = 0; j <= verifiable; j++)
         {
             _step.Clear();
@@ -106,6 +111,7 @@ internal sealed class SpeculativeRound
             Settle(output, draft, fused, onSettle);
             Accepted++;
         }
+        GuessKept = guess is { } g && output.Count > settledAt ? output[settledAt] == g : null;
         FuseMilliseconds = Stopwatch.GetElapsedTime(fuseStart).TotalMilliseconds;
     }
 

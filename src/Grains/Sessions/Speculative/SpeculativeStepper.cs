@@ -28,7 +28,7 @@ internal sealed class SpeculativeStepper(FusedRun run, Sampler sampler, Generati
     private SpeculativeDrafterLease? _drafterLease;
     private SpeculativeRound? _round;
     private Llama.Utf8TokenDecoder? _decoder;
-    private int _drafted, _accepted, _rounds, _plainRounds;
+    private int _drafted, _accepted, _rounds, _plainRounds, _guesses, _guessesKept;
 
     public FusedRun Run => run;
     public double OpenMilliseconds => run.PrefillMilliseconds;
@@ -73,7 +73,12 @@ internal sealed class SpeculativeStepper(FusedRun run, Sampler sampler, Generati
         await round.RunAsync(_committed, draft, ahead, _settled, (fused, token) => _notes.Add(annotate.Of(fused, token)), ct);
         _rounds++;
         if (round.Drafted == 0) _plainRounds++;
-        _length.Observe(round.Drafted, round.Accepted, Stopwatch.GetElapsedTime(started).TotalMilliseconds, _settled.Count);
+        if (round.GuessKept is { } right)
+        {
+            _guesses++;
+            if (right) _guessesKept++;
+        }
+        _length.Observe(round.Drafted, round.Accepted, Stopwatch.GetElapsedTime(started).TotalMilliseconds, _settled.Count, round.GuessKept);
         _drafted += round.Drafted;
         _accepted += round.Accepted;
         var share = 1.0 / _settled.Count;
@@ -97,7 +102,7 @@ internal sealed class SpeculativeStepper(FusedRun run, Sampler sampler, Generati
     public GenerationFinished Finish(GenerationFinished finished) => finished with
     {
         DraftedTokens = _drafted, AcceptedTokens = _accepted, Rounds = _rounds, PipelinedRounds = _round?.Pipelined ?? 0,
-        PlainRounds = _plainRounds, SpeculationPaused = _length.PauseReason,
+        PlainRounds = _plainRounds, SpeculationPaused = _length.PauseReason, FreeGuesses = _guesses, FreeGuessesKept = _guessesKept,
     };
 
     public async ValueTask DisposeAsync()
