@@ -130,14 +130,14 @@ internal sealed class SpeculativeRound
         var drafts = _ahead is null ? null : await _ahead.TakeAsync(committed, k, _rows);
         if (drafts is null && k == 0)
         {
-            // nothing to draft: the drafting member steps alongside the others, as in a plain step
-            var drafting = _drafter.DraftAsync(committed, 0, _rows, ct);
-            await Task.WhenAll(drafting, VerifyAsync(committed, [], ct));
-            return await drafting;
+            // nothing to draft: a plain step, in which the drafting member steps as every other member does (one token
+            // appended, one row back); a drafter that is no member catches up when it next drafts
+            await VerifyAsync(committed, [], drafted: false, ct);
+            return [];
         }
         drafts ??= await _drafter.DraftAsync(committed, k, _rows, ct);
         DraftAhead(committed, drafts, k, ahead, ct);
-        await VerifyAsync(committed, drafts, ct);
+        await VerifyAsync(committed, drafts, drafted: true, ct);
         return drafts;
     }
 
@@ -168,8 +168,9 @@ internal sealed class SpeculativeRound
     }
 
     // every active member reads the rows after the committed tokens and after each draft, in one decode each
-    // (the step-time split of a round covers these verification calls: the drafting member's rows come with its drafts)
-    private async Task VerifyAsync(IReadOnlyList<int> committed, int[] drafts, CancellationToken ct)
+    // (the step-time split of a round covers these verification calls: the drafting member's rows came with its drafts
+    // when it <paramref name="drafted"/>)
+    private async Task VerifyAsync(IReadOnlyList<int> committed, int[] drafts, bool drafted, CancellationToken ct)
     {
         var members = _run.Members;
         var text = _text is not null && committed.Count + drafts.Length > 0 ? _text.Build(committed, drafts) : default;
@@ -184,7 +185,7 @@ internal sealed class SpeculativeRound
                 _rows[0][i] = m.Current;
                 continue;
             }
-            if (_drafter.MemberIndex == i) continue; // its rows came with the drafts
+            if (drafted && _drafter.MemberIndex == i) continue; // its rows came with the drafts
             if (_sequences[i] is { } sequence)
             {
                 work.Add(Rows(sequence.ExtendAsync(committed, drafts, _topK, ct), index, committed.Count == 0 ? m.Current! : null));
