@@ -49,11 +49,11 @@ internal sealed class SpeculativeRound
     /// <summary>Drafted and accepted tokens of the last round, and the time it spent in members and in fusing.</summary>
     public int Drafted { get; private set; }
     public int Accepted { get; private set; }
+    public double MemberMilliseconds { get; private set; }
+    public double FuseMilliseconds { get; private set; }
 
     /// <summary>After a plain round: whether the drafter's free guess (<see cref="IDrafter.FreeGuess"/>) was the settled token; null when it had none.</summary>
     public bool? GuessKept { get; private set; }
-    public double MemberMilliseconds { get; private set; }
-    public double FuseMilliseconds { get; private set; }
 
     /// <summary>Rounds so far that started with drafts made ahead (greedy pipelining).</summary>
     public int Pipelined => _ahead?.Used ?? 0;
