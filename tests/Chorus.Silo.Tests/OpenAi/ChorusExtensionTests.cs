@@ -39,6 +39,13 @@ public sealed class ChorusExtensionTests(OpenAiSiloFixture fixture)
             var rounds = timings.GetProperty("rounds").GetInt32();
             Assert.True(rounds is > 0 and < Tokens, $"{rounds} rounds for {Tokens} tokens: speculation did not run");
             Assert.True(timings.GetProperty("drafted_tokens").GetInt32() > 0);
+            // as gRPC's Timings: every round is drafted, pipelined or plain, and a free guess comes only from a plain round
+            var plainRounds = timings.GetProperty("plain_rounds").GetInt32();
+            Assert.InRange(plainRounds, 0, rounds);
+            Assert.InRange(timings.GetProperty("pipelined_rounds").GetInt32(), 0, rounds);
+            Assert.InRange(timings.GetProperty("free_guesses").GetInt32(), 0, plainRounds);
+            Assert.InRange(timings.GetProperty("free_guesses_kept").GetInt32(), 0, timings.GetProperty("free_guesses").GetInt32());
+            Assert.Contains(timings.GetProperty("speculation_paused").GetString(), new[] { "", "acceptance", "cost" });
         }
         var chunks = streamed.GetProperty("chunks").EnumerateArray().Select(c => c.GetProperty("choices")[0]).ToList();
         Assert.Equal(text, string.Concat(chunks.Select(c => c.GetProperty("text").GetString())));
