@@ -52,7 +52,7 @@ internal sealed class SpeculativeRound
     public double MemberMilliseconds { get; private set; }
     public double FuseMilliseconds { get; private set; }
 
-    /// <summary>After a plain round: whether the drafter's free guess (<see cref="IDrafter.FreeGuess"/>) was the settled token; null when it had none.</summary>
+    /// <summary>After a round that asked for no drafts (drafting paused): whether the drafter's free guess (<see cref="IDrafter.FreeGuess"/>) was the settled token; null when it had none.</summary>
     public bool? GuessKept { get; private set; }
 
     /// <summary>Rounds so far that started with drafts made ahead (greedy pipelining).</summary>
@@ -78,7 +78,8 @@ internal sealed class SpeculativeRound
         var fuseStart = Stopwatch.GetTimestamp();
         Drafted = drafts.Length;
         Accepted = 0;
-        var guess = drafts.Length == 0 ? _drafter.FreeGuess(committed, _rows[0]) : null; // before the row is fused (buffers are reused)
+        // a round that asked for drafts and got none already asked the drafter: only a paused round guesses (before the row is fused: buffers are reused)
+        var guess = k == 0 ? _drafter.FreeGuess(committed, _rows[0]) : null;
         var settledAt = output.Count;
         for (var j = 0; j <= verifiable; j++)
         {
