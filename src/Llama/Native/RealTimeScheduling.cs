@@ -18,6 +18,11 @@ namespace Chorus.Llama.Native;
 internal static partial class RealTimeScheduling
 {
     private const int SchedFifo = 1;
+
+    // sched_setscheduler's flag that keeps a raised thread's children at normal policy: a thread the runtime starts from
+    // it meanwhile (a managed callback, such as the decode's abort check, can make the runtime start its tiered
+    // compilation worker) must not inherit real-time FIFO
+    private const int SchedResetOnFork = 0x40000000;
     private static readonly Dictionary<int, bool> Permitted = [];
 
     /// <summary>Whether the decode threads may run at <paramref name="level"/> (always at normal), found out once per
@@ -71,7 +76,7 @@ internal static partial class RealTimeScheduling
         var policy = sched_getscheduler(0);
         var previous = new SchedParam();
         if (policy < 0 || sched_getparam(0, ref previous) != 0) return default;
-        return TrySet(SchedFifo, FifoPriority(level)) ? new RaisedScope(policy, previous.Priority) : default;
+        return TrySet(SchedFifo | SchedResetOnFork, FifoPriority(level)) ? new RaisedScope(policy, previous.Priority) : default;
     }
 
     /// <summary>Restores what <see cref="Raise"/> changed, on the thread that raised it.</summary>

@@ -59,7 +59,7 @@ public sealed partial class DecodePriorityTests(SyntheticModelFixture models)
             if (raised)
             {
                 var p = new SchedParam { Priority = 60 };
-                observerRaised = sched_setscheduler(0, SchedFifo, ref p) == 0;
+                observerRaised = sched_setscheduler(0, SchedFifo | 0x40000000, ref p) == 0; // SCHED_RESET_ON_FORK: a runtime thread it starts stays normal
             }
             while (Volatile.Read(ref decoding))
             {
