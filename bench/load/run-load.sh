@@ -17,7 +17,8 @@
 #
 # --pack then serves a fused 3-member pack in one silo (three bench models of the size with other seeds, method
 # uniform; or the zoo's domain experts with packllm-sim) and runs it at --pack-clients (aggregate tokens/s at each, ×
-# the first). --extra-silo-args adds settings to every silo; --silo-b-args starts a second silo with those settings
+# the first), then measures the engine's own ceiling for that ratio (bench/load/engine-ceiling.sh: llama.cpp alone, three
+# models batching in lockstep; bench members only, CPU only). --extra-silo-args adds settings to every silo; --silo-b-args starts a second silo with those settings
 # added ("chorus-b", interleaved with the others) for an A/B of settings in one run. Results, logs and the JSON go to
 # .cache/llama-bench/load-<time>/ (OUT=DIR elsewhere). LLAMA_BIN=DIR uses a llama-server built elsewhere from the pinned
 # source. --gpu N offloads every layer to GPU N in both servers (-ngl 999; Chorus:Models:i:Gpu=N). PREBUILT=DIR skips the
@@ -85,9 +86,12 @@ if [ -n "$GPU" ]; then
   LLAMA_GPU=(-ngl 999 --main-gpu "$GPU")
   for i in 0 1 2; do SILO_GPU+=("--Chorus:Models:$i:Gpu=$GPU"); done
 fi
-if [ "$SERVERS" != chorus ] && [ "$PACK_ONLY" = 0 ]; then
+if [ "$SERVERS" != chorus ] || [ "$PACK" = 1 ]; then
   LLAMA_BIN=${LLAMA_BIN:-$ROOT/.cache/llama-native/build/bin}
-  [ -x "$LLAMA_BIN/llama-server" ] || LLAMA_BIN=$(bash build/native-llama.sh llama-server)
+  # llama-server for the side-by-side; llama-batched-bench for the pack's engine ceiling
+  if [ ! -x "$LLAMA_BIN/llama-server" ] || { [ "$PACK" = 1 ] && [ ! -x "$LLAMA_BIN/llama-batched-bench" ]; }; then
+    LLAMA_BIN=$(bash build/native-llama.sh llama-server llama-batched-bench)
+  fi
   # like for like: the silos decode with the very libraries llama-server was built with (--package-lib: the prebuilt
   # package the tests and the demo use, which computes prompts about half as fast; docs/engine.md)
   if [ "$PACKAGE_LIB" = 0 ] && [ -z "${CHORUS_LLAMA_LIB_DIR:-}" ]; then export CHORUS_LLAMA_LIB_DIR=$LLAMA_BIN; fi
@@ -148,5 +152,18 @@ if [ "$PACK" = 1 ]; then
   wait_until_ok "http://127.0.0.1:$http/v1/models" "${PIDS[-1]}" 120
   run_load pack "pack trio: ${MEMBERS[*]} ($PACK_MEMBERS, $METHOD) in one chorus-silo, each MaxSequences=$SLOTS ContextSize=$CTX, default threads ${EXTRA_ARGS[*]}" \
     --target "chorus-pack=http://127.0.0.1:$http,kind=chorus,model=trio,metrics=http://127.0.0.1:$metrics/metrics" --clients "$PACK_CLIENTS"
+  cleanup
+  PIDS=()
+  # the ceiling: llama.cpp alone, the three members decoding at once as the silo runs them (its default thread share),
+  # each with as many sequences in lockstep as the pack can decode at each load (the clients, at most the slots)
+  if [ "$PACK_MEMBERS" = bench ] && [ -z "$GPU" ]; then
+    batches=$(for c in ${PACK_CLIENTS//,/ }; do echo $((c < SLOTS ? c : SLOTS)); done | paste -sd,)
+    share=$(( $(nproc) / 3 > 0 ? $(nproc) / 3 : 1 ))
+    echo "engine ceiling: three llama-batched-bench processes at once, batches $batches ..." >&2
+    { echo "Engine ceiling ($(date -u +%FT%TZ)): three llama-batched-bench processes at once, one per member, $share" \
+        "thread(s) each, 64-token prompts and 64 generated tokens per sequence."; echo
+      bash bench/load/engine-ceiling.sh "$LLAMA_BIN" "$share" 64 64 "$batches" "${FORGED[@]:0:3}"; } \
+      | tee "$OUT/ceiling.md"
+  fi
 fi
 echo "results: $OUT" >&2

@@ -100,6 +100,36 @@ public sealed class ModelRunnerTests(SyntheticModelFixture models)
     }
 
     [Fact]
+    public void A_prompt_the_budget_would_leave_a_tail_of_below_a_tile_goes_whole_and_a_longer_one_in_tiles()
+    {
+        // beside a decode row, with a step budget of the decode row and one chunk (65 rows): a prompt 35 rows over it
+        // goes whole in that step (the tail alone would attend row by row in a step of its own); one 75 rows over it is
+        // chunked in tiles as before
+        using var runner = NewRunner(sequences: 3);
+        var text = string.Join(' ', Enumerable.Repeat("the quick brown fox jumps over the lazy dog", 20));
+        var decoding = runner.Open();
+        runner.Prefill(decoding, Prompt("Once upon a time"), DistributionRequest.Full);
+        var budget = 1 + ModelRunner.ChunkRows + 1;
+        (int Rows, int Sequences, bool Done) StepBeside(int[] prompt, out EditProgress edit)
+        {
+            edit = runner.Begin(new SequenceEdit(runner.Open(), 0, prompt, DistributionRequest.Full));
+            var row = runner.Begin(SequenceEdit.Append(decoding, [decoding.Tokens[^1]], DistributionRequest.Top(4)));
+            var (rows, sequences) = runner.Step([row, edit], budget);
+            Assert.True(row.IsDone);
+            return (rows, sequences, edit.IsDone);
+        }
+
+        var near = Prompt(text)[..(ModelRunner.ChunkRows + 1 + 35)];
+        Assert.Equal((1 + near.Length, 2, true), StepBeside(near, out var nearEdit));
+        using (var fresh = NewRunner(sequences: 1))
+            AssertClose(fresh.Prefill(fresh.Open(), near, DistributionRequest.Full).Next.Logits.ToArray(), nearEdit.Result().Next.Logits);
+
+        var far = Prompt(text)[..(ModelRunner.ChunkRows + 1 + ModelRunner.TailRows + 11)];
+        Assert.Equal((1 + ModelRunner.ChunkRows + 1, 2, false), StepBeside(far, out var farEdit));
+        Assert.Equal(far.Length - ModelRunner.ChunkRows - 1, farEdit.Remaining);
+    }
+
+    [Fact]
     public void Prefill_log_probs_equal_step_by_step_decoding()
     {
         using var runner = NewRunner();
