@@ -13,13 +13,18 @@ public static unsafe class ChatFormatter
 {
     /// <summary>
     /// The plain format, for models without a chat template: each message as <c>role: content</c> on its own line,
-    /// then <c>assistant:</c> (e.g. "system: Be brief.\nuser: Hi\nassistant:").
+    /// then <c>assistant:</c> (e.g. "system: Be brief.\nuser: Hi\nassistant:"). Content that begins with whitespace
+    /// brings its own: a reply sent back as it was generated after "assistant:" (" Hello.", its first token
+    /// space-prefixed) renders as exactly the text the model produced, so the next turn's prompt starts with the tokens
+    /// already decoded and the prefix cache reuses the reply as well (with ": " before it, "assistant:  Hello." would
+    /// tokenize differently from the reply's first token on).
     /// </summary>
     public static string PlainFormat(IReadOnlyList<ChatLine> messages)
     {
         ArgumentNullException.ThrowIfNull(messages);
         var text = new StringBuilder();
-        foreach (var m in messages) text.Append(m.Role).Append(": ").Append(m.Content).Append('\n');
+        foreach (var m in messages)
+            text.Append(m.Role).Append(m.Content.Length > 0 && char.IsWhiteSpace(m.Content[0]) ? ":" : ": ").Append(m.Content).Append('\n');
         return text.Append("assistant:").ToString();
     }
 
