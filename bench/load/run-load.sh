@@ -17,9 +17,10 @@
 #
 # --pack then serves a fused 3-member pack in one silo (three bench models of the size with other seeds, method
 # uniform; or the zoo's domain experts with packllm-sim) and runs it at --pack-clients (aggregate tokens/s at each, ×
-# the first), then measures the engine's own ceiling for that ratio (bench/load/engine-ceiling.sh: llama.cpp alone, three
-# models batching in lockstep; bench members only, CPU only). --extra-silo-args adds settings to every silo; --silo-b-args starts a second silo with those settings
-# added ("chorus-b", interleaved with the others) for an A/B of settings in one run. Results, logs and the JSON go to
+# the first), then measures the engine's own ceiling for that ratio (bench/load/engine-ceiling.sh: llama.cpp alone,
+# three models batching in lockstep; bench members on CPU only). --extra-silo-args adds settings to every silo;
+# --silo-b-args starts a second silo with those settings added ("chorus-b", interleaved with the others) for an A/B of
+# settings in one run. Results, logs and the JSON go to
 # .cache/llama-bench/load-<time>/ (OUT=DIR elsewhere). LLAMA_BIN=DIR uses a llama-server built elsewhere from the pinned
 # source. --gpu N offloads every layer to GPU N in both servers (-ngl 999; Chorus:Models:i:Gpu=N). PREBUILT=DIR skips the
 # .NET build and runs the self-contained Chorus.LoadBench and chorus-silo published into DIR (run-load-gpu.sh).

@@ -199,7 +199,8 @@ public sealed class ModelRunner : IDisposable
 
     /// <summary>
     /// One <c>llama_decode</c>: takes the unfinished edits in the order given, as many of each one's next tokens as fit in
-    /// <paramref name="maxTokens"/> (and the batch), so a long prefill goes in chunks while short edits ahead of it finish.
+    /// <paramref name="maxTokens"/> (and the batch), so a long prefill goes in chunks while short edits ahead of it finish;
+    /// an edit whose rest is at most <see cref="TailRows"/> past that goes whole (within the batch).
     /// Returns the batch's rows (tokens) and sequences. If the decode fails, every sequence it touched is restored to the
     /// tokens decoded before it and the exception propagates; the edits stay where they were.
     /// </summary>
