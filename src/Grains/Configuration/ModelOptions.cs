@@ -52,6 +52,8 @@ public sealed class ModelOptions
     /// Chunked prefill: while other sequences decode, a step that carries prefill may take this many times a decode-only
     /// step, and a long prompt is split across steps to fit (0: no chunking, a prefill takes whole batches and stalls
     /// decodes meanwhile). Default 2: decoding sessions see at most about twice their usual token gap while a prompt goes in.
+    /// A chunk is never smaller than one attention tile (65 rows) and never leaves a tail smaller than one for later
+    /// (docs/engine.md), so where a tile costs more than the stretch allows (long positions on a CPU) a step takes longer.
     /// </summary>
     public double PrefillStretch { get; set; } = 2.0;
 
