@@ -87,10 +87,13 @@ if [ -n "$GPU" ]; then
   LLAMA_GPU=(-ngl 999 --main-gpu "$GPU")
   for i in 0 1 2; do SILO_GPU+=("--Chorus:Models:$i:Gpu=$GPU"); done
 fi
-if [ "$SERVERS" != chorus ] || [ "$PACK" = 1 ]; then
+# the pack's engine ceiling (below) runs for the bench members on CPU
+CEILING=0
+if [ "$PACK" = 1 ] && [ "$PACK_MEMBERS" = bench ] && [ -z "$GPU" ]; then CEILING=1; fi
+if [ "$SERVERS" != chorus ] || [ "$CEILING" = 1 ]; then
   LLAMA_BIN=${LLAMA_BIN:-$ROOT/.cache/llama-native/build/bin}
   # llama-server for the side-by-side; llama-batched-bench for the pack's engine ceiling
-  if [ ! -x "$LLAMA_BIN/llama-server" ] || { [ "$PACK" = 1 ] && [ ! -x "$LLAMA_BIN/llama-batched-bench" ]; }; then
+  if [ ! -x "$LLAMA_BIN/llama-server" ] || { [ "$CEILING" = 1 ] && [ ! -x "$LLAMA_BIN/llama-batched-bench" ]; }; then
     LLAMA_BIN=$(bash build/native-llama.sh llama-server llama-batched-bench)
   fi
   # like for like: the silos decode with the very libraries llama-server was built with (--package-lib: the prebuilt
@@ -157,7 +160,7 @@ if [ "$PACK" = 1 ]; then
   PIDS=()
   # the ceiling: llama.cpp alone, the three members decoding at once as the silo runs them (its default thread share),
   # each with as many sequences in lockstep as the pack can decode at each load (the clients, at most the slots)
-  if [ "$PACK_MEMBERS" = bench ] && [ -z "$GPU" ]; then
+  if [ "$CEILING" = 1 ]; then
     batches=$(for c in ${PACK_CLIENTS//,/ }; do echo $((c < SLOTS ? c : SLOTS)); done | paste -sd,)
     share=$(( $(nproc) / 3 > 0 ? $(nproc) / 3 : 1 ))
     echo "engine ceiling: three llama-batched-bench processes at once, batches $batches ..." >&2
