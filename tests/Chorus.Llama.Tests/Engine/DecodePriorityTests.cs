@@ -11,7 +11,7 @@ namespace Chorus.Llama.Tests.Engine;
 [Collection(SyntheticModelCollection.Name)]
 public sealed partial class DecodePriorityTests(SyntheticModelFixture models)
 {
-    private const int SchedOther = 0, SchedFifo = 1;
+    private const int SchedOther = 0, SchedFifo = 1, SchedResetOnFork = 0x40000000;
 
     [Fact]
     public void A_raised_priority_decodes_the_same_logits()
@@ -59,7 +59,7 @@ public sealed partial class DecodePriorityTests(SyntheticModelFixture models)
             if (raised)
             {
                 var p = new SchedParam { Priority = 60 };
-                observerRaised = sched_setscheduler(0, SchedFifo | 0x40000000, ref p) == 0; // SCHED_RESET_ON_FORK: a runtime thread it starts stays normal
+                observerRaised = sched_setscheduler(0, SchedFifo | SchedResetOnFork, ref p) == 0; // a runtime thread it starts stays normal
             }
             while (Volatile.Read(ref decoding))
             {
